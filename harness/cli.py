@@ -1,0 +1,38 @@
+"""The ``harness`` command: one sub-command per module, each registering itself.
+
+A sub-command module exposes ``register(subparsers)``, which adds its parser and sets ``func`` to a callable that
+takes the parsed namespace and returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="QA harness for the CRMOffice <-> Business Central dataflow.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Imported here so that `harness --help` stays cheap and each room owns its own arguments.
+    from harness.fakes import serve
+
+    serve.register(subparsers)
+    # (sub-commands register here, one line each)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
