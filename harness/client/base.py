@@ -1,0 +1,128 @@
+"""What every tenant client shares: one ``httpx.Client``, the retry loop, and the hook that maps error bodies.
+
+A vendor client subclasses :class:`TenantClient` and implements :meth:`TenantClient.error_from` (its error body onto
+:mod:`harness.client.errors`). Base URL, auth (any ``httpx.Auth``) and transport are pluggable, so the same client
+talks to an in-process fake, a fake on loopback, or a real sandbox.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import httpx
+
+from harness.client.errors import ApiError, ThrottledError, TransportError
+from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
+
+__all__ = ["TenantClient"]
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Errors where the request certainly never reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class TenantClient(ABC):
+    system: ClassVar[str]
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        event_hooks: dict[str, list[Any]] | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            event_hooks=event_hooks,
+            headers={"Accept": "application/json"},
+        )
+        # What this client sent, counting every retry: the sandbox-mode stand-in for the fakes' server counters.
+        self.sent: Counter[str] = Counter()
+
+    @abstractmethod
+    def error_from(self, response: httpx.Response, sent_json: Any) -> ApiError:
+        """Map an error answer to the exception tree; ``sent_json`` is the body sent, to name a rejected field."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool | None = None,
+        json: Any = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx/3xx response or raise from :mod:`harness.client.errors`."""
+        method = method.upper()
+        if idempotent is None:
+            headers = kwargs.get("headers") or {}
+            idempotent = method in _IDEMPOTENT_METHODS or (method == "PATCH" and "If-Match" in headers)
+        budget = RetryBudget(self.retry)
+        while True:
+            self.sent[method] += 1
+            try:
+                response = self.http.request(method, url, json=json, **kwargs)
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, _NOT_SENT)
+                delay = budget.next_wait(None) if (never_sent or idempotent) else None
+                if delay is None:
+                    raise TransportError(
+                        f"{type(exc).__name__}: {exc}",
+                        system=self.system,
+                        method=method,
+                        url=str(exc.request.url) if _has_request(exc) else url,
+                        maybe_applied=not never_sent and method not in ("GET", "HEAD"),
+                    ) from exc
+                budget.pause(delay)
+                continue
+            if response.is_success or response.is_redirect:
+                return response
+            if self.retry.retryable_status(response.status_code, idempotent=idempotent):
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                delay = budget.next_wait(retry_after)
+                if delay is not None:
+                    response.close()
+                    budget.pause(delay)
+                    continue
+                error = self.error_from(response, json)
+                if response.status_code in (429, 503) and not isinstance(error, ThrottledError):
+                    error = ThrottledError(
+                        system=error.system,
+                        status=error.status,
+                        code=error.code,
+                        message=error.message,
+                        method=error.method,
+                        url=error.url,
+                        retry_after=retry_after,
+                    )
+                raise error
+            raise self.error_from(response, json)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _has_request(exc: httpx.TransportError) -> bool:
+    try:
+        exc.request  # noqa: B018 - httpx raises RuntimeError when the exception carries no request
+    except RuntimeError:
+        return False
+    return True

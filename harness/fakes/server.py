@@ -1,0 +1,63 @@
+"""Serve a fake tenant on a loopback socket, in a background thread, for real-HTTP runs."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+__all__ = ["LoopbackServer"]
+
+_LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    # One log line per request would drown the test output; failures surface through the tests instead.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        pass
+
+
+class LoopbackServer:
+    """``with LoopbackServer(app) as server: server.url`` — threaded, port 0 picks a free port."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not host.startswith(_LOOPBACK_PREFIXES):
+            raise ValueError(f"host {host!r} is not a loopback address; the fakes listen on 127.0.0.0/8 or ::1 only")
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"fake@{self.url}", daemon=True)
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
