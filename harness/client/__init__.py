@@ -1,6 +1,7 @@
 """What every tenant client shares: the exception tree, the retry policy, the base client."""
 
-from harness.client.base import TenantClient
+from harness.client.auth import BearerToken
+from harness.client.base import TenantClient, Versioned
 from harness.client.errors import (
     AlreadyExistsError,
     ApiError,
@@ -19,6 +20,7 @@ __all__ = [
     "AlreadyExistsError",
     "ApiError",
     "AuthenticationError",
+    "BearerToken",
     "ChangedUnderYouError",
     "NotFoundError",
     "RetryPolicy",
@@ -28,5 +30,6 @@ __all__ = [
     "ThrottledError",
     "TransportError",
     "ValidationError",
+    "Versioned",
     "parse_retry_after",
 ]

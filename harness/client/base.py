@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
@@ -17,11 +18,23 @@ import httpx
 from harness.client.errors import ApiError, ThrottledError, TransportError
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
 
-__all__ = ["TenantClient"]
+__all__ = ["TenantClient", "Versioned"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Errors where the request certainly never reached the server.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A record as read or written, with the version to send back as ``If-Match`` (None when the tenant gave none)."""
+
+    record: dict[str, Any]
+    etag: str | None
+
+    @property
+    def id(self) -> str:
+        return str(self.record["id"])
 
 
 class TenantClient(ABC):

@@ -86,13 +86,22 @@ Handler = Callable[..., Response]
 
 @dataclass(frozen=True)
 class Route:
-    """``name`` is what the request counters show, e.g. ``GET companies({id})/customers``."""
+    """``name`` is what the request counters show, e.g. ``GET {entity_set}({id})``."""
 
     method: str
     pattern: re.Pattern[str]
     name: str
     handler: Handler
     public: bool = False
+
+    def label(self, params: Mapping[str, str]) -> str:
+        """The counter name: placeholders that are route parameters are filled in (``GET {entity_set}``)."""
+        return self.name.format_map(_KeepMissing(params))
+
+
+class _KeepMissing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def json_response(
@@ -214,7 +223,7 @@ class FakeTenant(ABC):
 
     def _serve(self, request: Request, environ: dict[str, Any]) -> Response:
         found = self.dispatch(request.method, request.path)
-        name = found[0].name if isinstance(found, tuple) else f"{request.method} (unrouted)"
+        name = found[0].label(found[1]) if isinstance(found, tuple) else f"{request.method} (unrouted)"
         with self._count_lock:
             self.request_counts[name] += 1
         fault = self.faults.take(request.method, request.path)

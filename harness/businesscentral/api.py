@@ -1,0 +1,491 @@
+"""The Business Central fake's HTTP layer: thin handlers translating API v2.0 requests to model calls.
+
+URL layout: ``/v2.0/{entraTenant}/{environment}/api/v2.0/...`` (the tenant segment may be omitted), the read-only
+``companies`` set, company-scoped ``customers`` and ``contacts``, JSON ``$batch``, and the environments listing at
+``/environments/v1.1``. Bearer tokens authenticate; the limits of the service apply (a page holds at most 20,000
+entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 5-minute sliding window).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+from harness.businesscentral.errors import (
+    AuthenticationFailed,
+    BadRequest,
+    BCError,
+    MethodNotAllowed,
+    ResourceNotFound,
+)
+from harness.businesscentral.model import MAX_PAGE_SIZE, BusinessCentralModel, Company, Query
+from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
+from harness.businesscentral.schema import ENTITIES
+from harness.fakes.clock import Clock, IdSource, parse_timestamp
+from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
+
+__all__ = ["MAX_BATCH_OPERATIONS", "BusinessCentralFake"]
+
+MAX_BATCH_OPERATIONS = 100
+MAX_BODY_BYTES = 350 * 1024 * 1024
+_API = r"/v2\.0/(?:(?P<tenant>[^/]+)/)?(?P<environment>[^/]+)/api/v2\.0"
+_COMPANY = _API + r"/companies\((?P<company>[^)/]*)\)"
+_ENTITY_SET = _COMPANY + r"/(?P<entity_set>customers|contacts)"
+_QUERY_OPTIONS = {"$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken", "$count", "$expand", "$format"}
+_PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\S+)")
+
+
+class BusinessCentralFake(FakeTenant):
+    """One Entra tenant with a sandbox and a production environment, each holding one company."""
+
+    system = "businesscentral"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        ids: IdSource | None = None,
+        seed: int | None = None,
+        rate_limit: tuple[int, float] | None = (6000, 300.0),
+    ) -> None:
+        super().__init__(clock=clock, ids=ids or IdSource(seed))
+        self.tenant_id = self.ids.guid()
+        self.token = self.ids.token()
+        self.tokens: set[str] = {self.token}
+        self.rate_limit = rate_limit
+        self._calls: dict[str, deque[float]] = {}
+        self._layout: list[tuple[str, str, str, str]] = [
+            ("Sandbox", "sandbox", "CRONUS NO", self.ids.guid()),
+            ("Production", "production", "CRONUS NO", self.ids.guid()),
+        ]
+        self.model = self._fresh_model()
+
+    def _fresh_model(self) -> BusinessCentralModel:
+        model = BusinessCentralModel(self.clock, self.ids, tenant_id=self.tenant_id)
+        for environment, kind, company, company_id in self._layout:
+            if environment.lower() not in model.environments:
+                model.add_environment(environment, kind)
+            model.add_company(environment, company, company_id)
+        return model
+
+    # --- identity ---------------------------------------------------------------------------------------------
+    @property
+    def environment(self) -> str:
+        return self._layout[0][0]
+
+    @property
+    def company_id(self) -> str:
+        return self._layout[0][3]
+
+    def company(self, environment: str | None = None) -> Company:
+        """The company a test works in (the sandbox's, unless another environment is named)."""
+        env = self.model.environment(environment or self.environment)
+        return next(iter(env.companies.values()))
+
+    def api_path(self, environment: str | None = None) -> str:
+        return f"/v2.0/{self.tenant_id}/{environment or self.environment}/api/v2.0"
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "api": f"{self.base_url}{self.api_path()}",
+            "token": self.token,
+            "company_id": self.company_id,
+            "tenant_id": self.tenant_id,
+            "environment": self.environment,
+            "environments_url": f"{self.base_url}/environments/v1.1",
+        }
+
+    def issue_token(self) -> str:
+        token = self.ids.token()
+        self.tokens.add(token)
+        return token
+
+    def revoke_tokens(self) -> None:
+        self.tokens.clear()
+
+    # --- FakeTenant -------------------------------------------------------------------------------------------
+    def routes(self) -> Iterable[Route]:
+        def route(method: str, pattern: str, name: str, handler: Any) -> Route:
+            return Route(method, re.compile(pattern), name, handler)
+
+        return [
+            route("GET", r"/environments/v1\.1", "GET environments", self._environments),
+            route("GET", _API + r"/companies", "GET companies", self._companies),
+            route("GET", _COMPANY, "GET companies({id})", self._company),
+            route("GET", _ENTITY_SET, "GET {entity_set}", self._list),
+            route("POST", _ENTITY_SET, "POST {entity_set}", self._create),
+            route("GET", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "GET {entity_set}({id})", self._get),
+            route("PATCH", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "PATCH {entity_set}({id})", self._update),
+            route("DELETE", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "DELETE {entity_set}({id})", self._delete),
+            route("POST", _API + r"/\$batch", "POST $batch", self._batch),
+        ]
+
+    def authenticate(self, request: Request) -> str:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or token.strip() not in self.tokens:
+            raise AuthenticationFailed()
+        return token.strip()
+
+    def before_request(self, request: Request, principal: str) -> None:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise BCError(
+                f"The request body is larger than the maximum of {MAX_BODY_BYTES} bytes.",
+                status=413,
+                code="RequestEntityTooLarge",
+            )
+        if self.rate_limit is None:
+            return
+        limit, window = self.rate_limit
+        now = self.clock.now().timestamp()
+        calls = self._calls.setdefault(principal, deque())
+        while calls and calls[0] <= now - window:
+            calls.popleft()
+        if len(calls) >= limit:
+            raise BCError(
+                f"Too many requests reached.  Actual ({len(calls) + 1}).  Maximum ({limit}).",
+                status=429,
+                code="Application_TooManyRequests",
+            )
+        calls.append(now)
+
+    def no_route(self, request: Request, allowed: list[str]) -> VendorError:
+        if allowed:
+            error = MethodNotAllowed(
+                f"'{request.method}' requests for '{request.path.rsplit('/', 1)[-1]}' are not allowed within "
+                "Dynamics 365 Business Central OData web services."
+            )
+            error.headers["Allow"] = ", ".join(allowed)
+            return error
+        return ResourceNotFound(f"No HTTP resource was found that matches the request URI '{request.url}'.")
+
+    def fault_error(self, status: int, retry_after: float | None) -> VendorError:
+        codes = {
+            408: "RequestTimeout",
+            429: "Application_TooManyRequests",
+            500: "Unknown",
+            502: "BadGateway",
+            503: "ServiceUnavailable",
+            504: "GatewayTimeout",
+        }
+        error = BCError(f"Injected fault: HTTP {status}.", status=status, code=codes.get(status, "Unknown"))
+        if retry_after is not None:
+            error.headers["Retry-After"] = f"{retry_after:g}"
+        return error
+
+    def internal_error(self) -> VendorError:
+        return BCError("An unexpected error occurred.", status=500, code="Unknown")
+
+    def reset_state(self) -> None:
+        # Ids, tenant, token and company ids survive a reset so that what `harness serve` printed stays valid.
+        self.model = self._fresh_model()
+        self._calls.clear()
+
+    def seed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """``{"environment"?: name, "customers"?: [...], "contacts"?: [...]}``.
+
+        Records go through the same rules as a POST; a record may also carry ``lastModifiedDateTime`` to backdate it.
+        """
+        unknown = sorted(set(payload) - {"environment", "customers", "contacts"})
+        if unknown:
+            raise ValueError(f"unknown seed key(s) {unknown}; allowed: contacts, customers, environment")
+        company = self.company(payload.get("environment"))
+        created: dict[str, Any] = {}
+        for entity_set in ("customers", "contacts"):
+            records = payload.get(entity_set) or []
+            if not isinstance(records, list):
+                raise ValueError(f"seed '{entity_set}' must be a list of records")
+            created[entity_set] = [self._seed_one(company, entity_set, record) for record in records]
+        return created
+
+    def _seed_one(self, company: Company, entity_set: str, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ValueError(f"each seeded {entity_set} record must be a JSON object, got {body!r}")
+        stamp = body.pop("lastModifiedDateTime", None)
+        try:
+            record = self.model.create(company, entity_set, body)
+        except BCError as exc:
+            raise ValueError(f"seeded {entity_set} record {body!r} was refused: {exc.code}: {exc.message}") from None
+        if stamp is not None:
+            record["lastModifiedDateTime"] = parse_timestamp(str(stamp))
+        return self.model.render(company, entity_set, record)
+
+    def dump(self) -> dict[str, Any]:
+        environments = []
+        for env in self.model.environments.values():
+            companies = []
+            for company in env.companies.values():
+                entry: dict[str, Any] = {"id": company.id, "name": company.name}
+                for entity_set in ENTITIES:
+                    store = company.store(entity_set)
+                    entry[entity_set] = [self.model.render(company, entity_set, r) for r in store.records.values()]
+                companies.append(entry)
+            environments.append({"name": env.name, "type": env.type, "companies": companies})
+        return {"tenant_id": self.tenant_id, "environments": environments}
+
+    # --- handlers ---------------------------------------------------------------------------------------------
+    def _scope(self, tenant: str | None, environment: str) -> None:
+        if tenant is not None and tenant.lower() != self.tenant_id.lower():
+            raise AuthenticationFailed()
+        self.model.environment(environment)
+
+    def _context(self, request: Request, suffix: str) -> str:
+        root = request.path.split("/api/v2.0", 1)[0]
+        return f"{request.host_url.rstrip('/')}{root}/api/v2.0/$metadata#{suffix}"
+
+    def _environments(self, request: Request) -> Response:
+        value = [
+            {
+                "aadTenantId": self.tenant_id,
+                "applicationFamily": "BusinessCentral",
+                "type": env.type,
+                "name": env.name,
+                "countryCode": env.country_code,
+                "status": "Active",
+                "webServiceUrl": f"{request.host_url.rstrip('/')}/v2.0/{self.tenant_id}/{env.name}/api/v2.0",
+            }
+            for env in self.model.environments.values()
+        ]
+        return json_response({"value": value})
+
+    def _companies(self, request: Request, tenant: str | None, environment: str) -> Response:
+        self._scope(tenant, environment)
+        env = self.model.environment(environment)
+        value = [self.model.render_company(c) for c in env.companies.values()]
+        return json_response({"@odata.context": self._context(request, "companies"), "value": value})
+
+    def _company(self, request: Request, tenant: str | None, environment: str, company: str) -> Response:
+        self._scope(tenant, environment)
+        body = self.model.render_company(self.model.company(environment, company))
+        return json_response({"@odata.context": self._context(request, "companies/$entity"), **body})
+
+    def _list(self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str) -> Response:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        schema = ENTITIES[entity_set]
+        args = request.args
+        for key in args:
+            if key.startswith("$") and key not in _QUERY_OPTIONS:
+                raise BadRequest(f"The query parameter '{key}' is not supported.")
+        if "$expand" in args:
+            name = args["$expand"].split(",")[0].strip()
+            raise BadRequest(f"Could not find a property named '{name}' on type '{schema.odata_type}'.")
+        select = parse_select(args["$select"], schema) if "$select" in args else None
+        page_size, applied = _page_size(request.headers.get("Prefer"))
+        query = Query(
+            filter=parse_filter(args["$filter"], schema) if "$filter" in args else None,
+            orderby=tuple(parse_orderby(args["$orderby"], schema)) if "$orderby" in args else (),
+            top=_non_negative(args, "$top"),
+            skip=_non_negative(args, "$skip") or 0,
+            after=_decode_skiptoken(args["$skiptoken"]) if "$skiptoken" in args else None,
+            page_size=page_size,
+        )
+        page = self.model.query(scope, entity_set, query)
+        value = []
+        for record in page.records:
+            rendered = self.model.render(scope, entity_set, record)
+            if select is not None:
+                rendered = {k: v for k, v in rendered.items() if k == "@odata.etag" or k in select}
+            value.append(rendered)
+        body: dict[str, Any] = {"@odata.context": self._context(request, f"companies({scope.id})/{entity_set}")}
+        if args.get("$count", "").lower() == "true":
+            body["@odata.count"] = page.count
+        body["value"] = value
+        if page.next_after is not None:
+            items = [(k, v) for k, v in args.items(multi=True) if k != "$skiptoken"]
+            items.append(("$skiptoken", _encode_skiptoken(page.next_after)))
+            query_string = urlencode(items, safe="$'(),:")
+            body["@odata.nextLink"] = f"{request.base_url}?{query_string}"
+        headers = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if applied else None
+        return json_response(body, headers=headers)
+
+    def _entity_response(
+        self, request: Request, scope: Company, entity_set: str, record: Mapping[str, Any], status: int = 200
+    ) -> Response:
+        rendered = self.model.render(scope, entity_set, record)
+        body = {"@odata.context": self._context(request, f"{entity_set}/$entity"), **rendered}
+        headers = {"ETag": rendered["@odata.etag"]}
+        if status == 201:
+            headers["Location"] = f"{request.base_url}({record['id']})"
+        return json_response(body, status=status, headers=headers)
+
+    def _get(
+        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Response:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        return self._entity_response(request, scope, entity_set, self.model.get(scope, entity_set, record_id))
+
+    def _create(
+        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str
+    ) -> Response:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        record = self.model.create(scope, entity_set, _json_object(request))
+        return self._entity_response(request, scope, entity_set, record, status=201)
+
+    def _update(
+        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Response:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        record = self.model.update(scope, entity_set, record_id, _json_object(request), request.headers.get("If-Match"))
+        return self._entity_response(request, scope, entity_set, record)
+
+    def _delete(
+        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Response:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        self.model.delete(scope, entity_set, record_id, request.headers.get("If-Match"))
+        return Response(status=204)
+
+    def _batch(self, request: Request, tenant: str | None, environment: str) -> Response:
+        self._scope(tenant, environment)
+        payload = _json_object(request)
+        operations = payload.get("requests")
+        if not isinstance(operations, list) or not operations:
+            raise BadRequest("The batch request must have a non-empty 'requests' array.")
+        if len(operations) > MAX_BATCH_OPERATIONS:
+            raise BadRequest(
+                f"The batch request contains {len(operations)} operations; the maximum is {MAX_BATCH_OPERATIONS}."
+            )
+        api_root = request.path.rsplit("/", 1)[0]
+        atomic = request.headers.get("Isolation", "").strip().lower() == "snapshot"
+        responses: list[dict[str, Any]] = []
+        if not atomic:
+            responses = [self._operation(api_root, request, op) for op in operations]
+            return json_response({"responses": responses})
+        failed: dict[str, Any] | None = None
+        try:
+            with self.model.atomic():
+                for op in operations:
+                    answer = self._operation(api_root, request, op)
+                    responses.append(answer)
+                    if answer["status"] >= 400:
+                        failed = answer
+                        raise _RollBack()
+        except _RollBack:
+            pass
+        if failed is None:
+            return json_response({"responses": responses})
+        undone = [
+            {
+                "id": op.get("id") if isinstance(op, dict) else None,
+                "status": 424,
+                "headers": {"content-type": "application/json; charset=utf-8"},
+                "body": BCError(
+                    "The operation was rolled back because another operation of the batch failed.",
+                    status=424,
+                    code="FailedDependency",
+                ).body(),
+            }
+            for op in operations
+        ]
+        position = len(responses) - 1
+        undone[position] = failed
+        return json_response({"responses": undone})
+
+    def _operation(self, api_root: str, outer: Request, op: Any) -> dict[str, Any]:
+        op_id = op.get("id") if isinstance(op, dict) else None
+        try:
+            if not isinstance(op, dict):
+                raise BadRequest("Each batch operation must be a JSON object.")
+            method = str(op.get("method", "")).upper()
+            url = op.get("url")
+            if not method or not isinstance(url, str) or not url:
+                raise BadRequest("Each batch operation needs a 'method' and a 'url'.")
+            parts = urlsplit(url)
+            path = parts.path if parts.path.startswith("/") else f"{api_root}/{parts.path}"
+            found = self.dispatch(method, path)
+            if not isinstance(found, tuple):
+                raise self.no_route(Request(EnvironBuilder(path=path, method=method).get_environ()), found)
+            route, params = found
+            if route.name == "POST $batch":
+                raise BadRequest("A batch operation cannot itself be a batch.")
+            self.count_batch_operation(route.label(params))
+            headers = {str(k): str(v) for k, v in (op.get("headers") or {}).items()}
+            builder = EnvironBuilder(
+                path=path,
+                base_url=outer.host_url,
+                method=method,
+                query_string=parts.query,
+                headers=list(headers.items()),
+                data=json.dumps(op["body"]) if op.get("body") is not None else None,
+                content_type=headers.get("Content-Type", "application/json"),
+            )
+            response = route.handler(Request(builder.get_environ()), **params)
+        except VendorError as exc:
+            response = exc.to_response()
+        body = response.get_data(as_text=True)
+        return {
+            "id": op_id,
+            "status": response.status_code,
+            "headers": {
+                k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "location", "content-type")
+            },
+            "body": json.loads(body) if body else None,
+        }
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    data = request.get_data(as_text=True)
+    try:
+        payload = json.loads(data) if data else None
+    except json.JSONDecodeError:
+        raise BadRequest("Invalid Request Body") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("Invalid Request Body")
+    return payload
+
+
+def _non_negative(args: Mapping[str, str], name: str) -> int | None:
+    if name not in args:
+        return None
+    text = args[name]
+    if not text.isdigit():
+        raise BadRequest(
+            f"Invalid value '{text}' for {name} query option found. The {name} query option requires a "
+            "non-negative integer value."
+        )
+    return int(text)
+
+
+def _page_size(prefer: str | None) -> tuple[int, bool]:
+    if not prefer:
+        return MAX_PAGE_SIZE, False
+    match = _PREFER_PAGE.search(prefer)
+    if match is None:
+        return MAX_PAGE_SIZE, False
+    text = match.group(1).rstrip(",;")
+    if not text.isdigit() or int(text) < 1:
+        raise BadRequest(f"The Prefer value odata.maxpagesize={text} must be a positive integer.")
+    # A preference, not an order: beyond the service's maximum the page holds the maximum.
+    return min(int(text), MAX_PAGE_SIZE), True
+
+
+def _encode_skiptoken(after: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(after, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_skiptoken(token: str) -> dict[str, Any]:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest(f"The $skiptoken '{token}' is not valid.") from None
+    if not isinstance(decoded, dict) or "id" not in decoded:
+        raise BadRequest(f"The $skiptoken '{token}' is not valid.")
+    return decoded

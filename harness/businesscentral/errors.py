@@ -1,0 +1,124 @@
+"""Business Central's error answers, as the fake raises and renders them.
+
+Every error body has OData v4's shape with Business Central's habit of appending the correlation id after two
+spaces: ``{"error": {"code": "<Category_Detail>", "message": "<text>  CorrelationId:  <guid>."}}``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from werkzeug.wrappers import Response
+
+from harness.fakes.tenant import VendorError, json_response
+
+__all__ = [
+    "AuthenticationFailed",
+    "BCError",
+    "BadRequest",
+    "EntityChanged",
+    "EntityExists",
+    "FieldValidation",
+    "InvalidOperation",
+    "InvalidToken",
+    "MethodNotAllowed",
+    "NotFound",
+    "ResourceNotFound",
+    "StringTooLong",
+    "UnknownOption",
+    "correlated",
+]
+
+
+def correlated(message: str) -> str:
+    return f"{message}  CorrelationId:  {uuid.uuid4()}."
+
+
+class BCError(VendorError):
+    status = 400
+    code = "BadRequest"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+        self.headers: dict[str, str] = {}
+
+    def body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": correlated(self.message)}}
+
+    def to_response(self) -> Response:
+        return json_response(self.body(), status=self.status, headers=self.headers)
+
+
+class BadRequest(BCError):
+    """The OData layer refused the request (syntax, types, unknown properties, query options)."""
+
+
+class AuthenticationFailed(BCError):
+    status = 401
+    code = "Authentication_InvalidCredentials"
+
+    def __init__(self) -> None:
+        super().__init__("The server has rejected the client credentials.")
+        self.headers["WWW-Authenticate"] = 'Bearer realm="", error="invalid_token"'
+
+
+class NotFound(BCError):
+    status = 404
+    code = "BadRequest_NotFound"
+
+
+class ResourceNotFound(BCError):
+    status = 404
+    code = "BadRequest_ResourceNotFound"
+
+
+class MethodNotAllowed(BCError):
+    status = 405
+    code = "BadRequest_MethodNotAllowed"
+
+
+class InvalidToken(BCError):
+    code = "BadRequest_InvalidToken"
+
+
+class InvalidOperation(BCError):
+    code = "BadRequest_InvalidOperation"
+
+
+class EntityChanged(BCError):
+    # 409 by a reading of the server code; clients treat 409 and 412 with this code alike.
+    status = 409
+    code = "Request_EntityChanged"
+
+    def __init__(self) -> None:
+        super().__init__("Another user has already changed the record.")
+
+
+class EntityExists(BCError):
+    code = "Internal_EntityWithSameKeyExists"
+
+
+class StringTooLong(BCError):
+    code = "Application_StringExceededLength"
+
+    def __init__(self, value: str, limit: int) -> None:
+        super().__init__(
+            f"The length of the string is {len(value)}, but it must be less than or equal to {limit} characters. "
+            f"Value: {value}"
+        )
+
+
+class FieldValidation(BCError):
+    code = "Application_FieldValidationException"
+
+
+class UnknownOption(BCError):
+    code = "Unknown"
+
+    def __init__(self, value: str, options: tuple[str, ...]) -> None:
+        super().__init__(f"'{value}' is not an option. The existing options are: {','.join(options)}")
