@@ -29,7 +29,8 @@ class LoopbackServer:
         if not host.startswith(_LOOPBACK_PREFIXES):
             raise ValueError(f"host {host!r} is not a loopback address; the fakes listen on 127.0.0.0/8 or ::1 only")
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"fake@{self.url}", daemon=True)
+        # A short poll keeps shutdown quick: tests start and stop a server per test.
+        self._thread = threading.Thread(target=self._serve, name=f"fake@{self.url}", daemon=True)
 
     @property
     def host(self) -> str:
@@ -43,6 +44,9 @@ class LoopbackServer:
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    def _serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.05)
 
     def start(self) -> LoopbackServer:
         self._thread.start()

@@ -1,0 +1,89 @@
+"""``harness serve``: both fake tenants on loopback sockets until interrupted.
+
+Prints exactly one JSON line once both listen — what a client needs to reach each tenant — and then nothing more::
+
+    {"crmoffice": {"api", "token_url", "client_id", "client_secret"},
+     "businesscentral": {"api", "token", "company_id"}}
+
+Each tenant's control plane is under ``<origin>/_harness/`` (see :mod:`harness.fakes.tenant`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from harness.fakes.clock import Clock, IdSource
+from harness.fakes.server import LoopbackServer
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the fake CRMOffice and Business Central tenants on loopback sockets",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port-crmoffice", type=_port, default=0, metavar="PORT", help="0 picks a free port")
+    parser.add_argument("--port-businesscentral", type=_port, default=0, metavar="PORT", help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=None, help="seed for ids and credentials, to replay a run")
+    parser.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, got {port}")
+    return port
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here: the vendor packages build on harness.fakes, not the other way round.
+    from harness.businesscentral import BusinessCentralFake
+    from harness.crmoffice import CRMOfficeFake
+
+    clock = Clock()
+    ids = IdSource(args.seed)
+    crmoffice = CRMOfficeFake(clock=clock, ids=ids)
+    businesscentral = BusinessCentralFake(clock=clock, ids=ids)
+    stop = threading.Event()
+
+    def interrupted(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    servers: list[LoopbackServer] = []
+    try:
+        try:
+            servers.append(LoopbackServer(crmoffice, args.host, args.port_crmoffice).start())
+            servers.append(LoopbackServer(businesscentral, args.host, args.port_businesscentral).start())
+        except (OSError, ValueError) as exc:
+            print(f"harness serve: cannot listen on {args.host}: {exc}", file=sys.stderr)
+            return 2
+        crmoffice.base_url, businesscentral.base_url = servers[0].url, servers[1].url
+        print(json.dumps(endpoints(crmoffice.info(), businesscentral.info())), flush=True)
+        stop.wait()
+        return 0
+    finally:
+        for server in servers:
+            server.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def endpoints(crmoffice: dict[str, Any], businesscentral: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "crmoffice": {key: crmoffice[key] for key in ("api", "token_url", "client_id", "client_secret")},
+        "businesscentral": {key: businesscentral[key] for key in ("api", "token", "company_id")},
+    }
