@@ -108,6 +108,7 @@ class _Undo:
     id: str
     before: dict[str, Any] | None
     version: int | None
+    next_number: int
 
 
 class BusinessCentralModel:
@@ -246,6 +247,7 @@ class BusinessCentralModel:
                     f"Identification fields and values: No.='{record['number']}'"
                 )
         else:
+            self._log(store, record["id"])  # before the series moves, so an undo can move it back
             record["number"] = self._next_number(store)
         if schema is CONTACT and record["type"] == "Company":
             record["companyNumber"] = record["number"]
@@ -302,6 +304,8 @@ class BusinessCentralModel:
             yield
         except BaseException:
             for undo in reversed(self._undo):
+                # The number series rolls back with the transaction, as in SQL: no gaps from undone creates.
+                undo.store.next_number = undo.next_number
                 if undo.before is None:
                     record = undo.store.records.pop(undo.id, None)
                     undo.store.versions.pop(undo.id, None)
@@ -421,7 +425,11 @@ class BusinessCentralModel:
     def _log(self, store: EntityStore, record_id: str) -> None:
         if self._undo is not None:
             before = store.records.get(record_id)
-            self._undo.append(_Undo(store, record_id, dict(before) if before else None, store.versions.get(record_id)))
+            self._undo.append(
+                _Undo(
+                    store, record_id, dict(before) if before else None, store.versions.get(record_id), store.next_number
+                )
+            )
 
     def _create_customer_contact(self, company: Company, customer: Mapping[str, Any]) -> None:
         contacts = company.store("contacts")
@@ -432,6 +440,7 @@ class BusinessCentralModel:
             type="Company",
             contactBusinessRelation="Customer",
         )
+        self._log(contacts, record["id"])
         record["number"] = self._next_number(contacts)
         record["companyNumber"] = record["number"]
         self._store(contacts, record, previous=None)

@@ -1,0 +1,180 @@
+"""JSON $batch: at most 100 operations, each with its own status; Isolation: snapshot makes it all-or-nothing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.client import BatchOperation, BusinessCentralClient
+from harness.client import ChangedUnderYouError, ValidationError
+from tests.businesscentral.helpers import assert_error
+
+
+def _create(index: int, bc: BusinessCentralFake) -> dict[str, object]:
+    return {
+        "id": str(index),
+        "method": "POST",
+        "url": f"companies({bc.company_id})/contacts",
+        "headers": {"Content-Type": "application/json"},
+        "body": {"displayName": f"Batch {index}", "type": "Person"},
+    }
+
+
+def test_each_operation_gets_its_own_status(raw: httpx.Client, api: str, bc: BusinessCentralFake) -> None:
+    ok = raw.post(f"{api}/companies({bc.company_id})/contacts", json={"displayName": "Finnes"}).json()
+    operations = [
+        _create(1, bc),
+        {
+            "id": "2",
+            "method": "POST",
+            "url": f"companies({bc.company_id})/contacts",
+            "body": {"displayName": "Feil", "phoneNumber": "ring meg"},
+        },
+        {
+            "id": "3",
+            "method": "PATCH",
+            "url": f"companies({bc.company_id})/contacts({ok['id']})",
+            "headers": {"If-Match": ok["@odata.etag"]},
+            "body": {"mobilePhoneNumber": "912 34 567"},
+        },
+        {"id": "4", "method": "GET", "url": f"companies({bc.company_id})/contacts({ok['id']})"},
+        {
+            "id": "5",
+            "method": "DELETE",
+            "url": f"companies({bc.company_id})/contacts(00000000-0000-0000-0000-000000000009)",
+        },
+        {
+            "id": "6",
+            "method": "PATCH",
+            "url": f"companies({bc.company_id})/contacts({ok['id']})",
+            "body": {"mobilePhoneNumber": "1"},
+        },
+    ]
+    response = raw.post(f"{api}/$batch", json={"requests": operations})
+    assert response.status_code == 200, response.text
+    answers = response.json()["responses"]
+    assert [(a["id"], a["status"]) for a in answers] == [
+        ("1", 201),
+        ("2", 400),
+        ("3", 200),
+        ("4", 200),
+        ("5", 404),
+        ("6", 400),
+    ], answers
+    assert answers[1]["body"]["error"]["code"] == "Application_FieldValidationException"
+    assert answers[5]["body"]["error"]["code"] == "BadRequest_InvalidToken"
+    assert answers[3]["body"]["mobilePhoneNumber"] == "912 34 567", "operations run in order"
+    assert answers[0]["headers"]["etag"] == answers[0]["body"]["@odata.etag"]
+    assert bc.counts()["routes"] == {"POST $batch": 1, "POST contacts": 1}, bc.counts()
+    assert bc.counts()["batch_operations"]["POST contacts"] == 2, bc.counts()
+
+
+def test_absolute_and_rooted_urls_are_accepted(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake, mounted: object
+) -> None:
+    rooted = {**_create(1, bc), "url": f"{api}/companies({bc.company_id})/contacts"}
+    absolute = {**_create(2, bc), "url": f"{bc.base_url}{api}/companies({bc.company_id})/contacts"}
+    answers = raw.post(f"{api}/$batch", json={"requests": [rooted, absolute]}).json()["responses"]
+    assert [a["status"] for a in answers] == [201, 201], answers
+
+
+def test_one_hundred_operations_are_accepted(raw: httpx.Client, api: str, bc: BusinessCentralFake) -> None:
+    response = raw.post(f"{api}/$batch", json={"requests": [_create(i, bc) for i in range(100)]})
+    assert response.status_code == 200, response.text
+    assert {a["status"] for a in response.json()["responses"]} == {201}
+    assert len(bc.company().store("contacts").records) == 100
+
+
+def test_one_hundred_and_one_operations_are_refused_whole(raw: httpx.Client, api: str, bc: BusinessCentralFake) -> None:
+    response = raw.post(f"{api}/$batch", json={"requests": [_create(i, bc) for i in range(101)]})
+    assert_error(response, 400, "BadRequest", "The batch request contains 101 operations; the maximum is 100.")
+    assert bc.company().store("contacts").records == {}, "a refused batch must not apply any operation"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"requests": []}, {"requests": "all"}, {"requests": [{"id": "1"}]}, {"requests": [42]}],
+)
+def test_a_malformed_batch_gets_the_vendor_error(raw: httpx.Client, api: str, payload: dict[str, object]) -> None:
+    response = raw.post(f"{api}/$batch", json=payload)
+    if response.status_code == 200:
+        answers = response.json()["responses"]
+        assert [a["status"] for a in answers] == [400], answers
+    else:
+        assert_error(response, 400, "BadRequest")
+
+
+def test_a_batch_inside_a_batch_and_unknown_urls_are_refused_per_operation(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    operations = [
+        {"id": "a", "method": "POST", "url": "$batch", "body": {"requests": []}},
+        {"id": "b", "method": "GET", "url": "vendors"},
+        {"id": "c", "method": "POST", "url": "companies"},
+    ]
+    answers = raw.post(f"{api}/$batch", json={"requests": operations}).json()["responses"]
+    assert [(a["id"], a["status"]) for a in answers] == [("a", 400), ("b", 404), ("c", 405)], answers
+
+
+def test_snapshot_isolation_undoes_everything_when_one_operation_fails(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    existing = raw.post(f"{api}/companies({bc.company_id})/contacts", json={"displayName": "Før"}).json()
+    operations = [
+        _create(1, bc),
+        {
+            "id": "2",
+            "method": "PATCH",
+            "url": f"companies({bc.company_id})/contacts({existing['id']})",
+            "headers": {"If-Match": "*"},
+            "body": {"phoneNumber": "12345"},
+        },
+        {"id": "3", "method": "DELETE", "url": f"companies({bc.company_id})/contacts({existing['id']})"},
+        {"id": "4", "method": "POST", "url": f"companies({bc.company_id})/contacts", "body": {"displayName": ""}},
+        _create(5, bc),
+    ]
+    response = raw.post(f"{api}/$batch", json={"requests": operations}, headers={"Isolation": "snapshot"})
+    answers = response.json()["responses"]
+    assert [a["status"] for a in answers] == [424, 424, 424, 400, 424], answers
+    after = raw.get(f"{api}/companies({bc.company_id})/contacts").json()["value"]
+    assert [(c["id"], c["phoneNumber"]) for c in after] == [(existing["id"], "")], f"expected no change, got {after}"
+    assert after[0]["@odata.etag"] == existing["@odata.etag"]
+    again = raw.post(f"{api}/companies({bc.company_id})/contacts", json={"displayName": "Neste"}).json()
+    assert again["number"] == "CT000002", "an undone create must free its number"
+
+
+def test_snapshot_isolation_applies_everything_when_all_succeed(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    response = raw.post(
+        f"{api}/$batch", json={"requests": [_create(1, bc), _create(2, bc)]}, headers={"Isolation": "snapshot"}
+    )
+    assert [a["status"] for a in response.json()["responses"]] == [201, 201]
+
+
+def test_the_client_batches_and_maps_each_result(client: BusinessCentralClient, bc: BusinessCentralFake) -> None:
+    existing = client.create("contacts", {"displayName": "Eksisterende"})
+    results = client.batch(
+        [
+            BatchOperation("POST", "contacts", body={"displayName": "Ny", "phoneNumber": "22 33 44 55"}),
+            BatchOperation("POST", "contacts", body={"displayName": "Feil", "mobilePhoneNumber": "ring"}),
+            BatchOperation("PATCH", "contacts", existing.id, {"phoneNumber": "1"}, etag=existing.etag),
+            BatchOperation("PATCH", "contacts", existing.id, {"phoneNumber": "2"}, etag=existing.etag),
+        ]
+    )
+    assert [(r.status, r.ok) for r in results] == [(201, True), (400, False), (200, True), (409, False)], results
+    assert results[0].record is not None and results[0].record["phoneNumber"] == "22 33 44 55"
+    assert results[0].etag == results[0].record["@odata.etag"]
+    assert isinstance(results[1].error, ValidationError) and results[1].error.field == "mobilePhoneNumber"
+    assert isinstance(results[3].error, ChangedUnderYouError), results[3].error
+    assert bc.counts()["routes"].get("POST $batch") == 1
+
+
+def test_the_client_refuses_more_than_100_operations_before_sending(
+    client: BusinessCentralClient, bc: BusinessCentralFake
+) -> None:
+    with pytest.raises(ValueError, match="at most 100"):
+        client.batch([BatchOperation("POST", "contacts", body={"displayName": str(i)}) for i in range(101)])
+    assert bc.counts()["total"] == 0
+    assert client.batch([]) == []
