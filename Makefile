@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+## The main job: the checklist suite on the embedded fakes, the Allure report and the sign-off (issue 5).
+qa: $(STAMP)
+	@echo "make qa: the checklist suite, Allure report and sign-off are not built yet (issue 5)." >&2
+	@exit 2
+
 ## All the tests: lint, format, types, the harness's own tests.
 test: lint types unit
 

@@ -31,10 +31,10 @@ class Clock:
         self._lock = threading.Lock()
         self._frozen_at: datetime | None = None
         self._offset = timedelta(0)
-        if start is not None:
-            self._offset = _aware(start) - self._wall()
+        moment = _aware(start) if start is not None else self._wall()
+        self._offset = moment - self._wall()
         if frozen:
-            self._frozen_at = _truncate_ms(self._wall() + self._offset)
+            self._frozen_at = _truncate_ms(moment)
 
     @staticmethod
     def _wall() -> datetime:

@@ -6,6 +6,8 @@ unchanged in either mode, the way moto's tests run in decorator mode and in serv
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal
@@ -30,11 +32,14 @@ class Mounted:
     server: LoopbackServer | None = None
     _transports: list[httpx.BaseTransport] = field(default_factory=list)
 
-    def transport(self) -> httpx.BaseTransport | None:
-        """A transport for one more client: in-process it reaches the fake directly; on the wire it is None."""
+    def transport(self) -> httpx.BaseTransport:
+        """A transport for one more client: in-process it reaches the fake directly; on the wire, a socket pool."""
+        transport: httpx.BaseTransport
         if self.mode == "wire":
-            return None
-        transport = FakeTransport(self.fake)
+            # The fakes speak plain HTTP, so one shared TLS context spares each client httpx's costly default one.
+            transport = httpx.HTTPTransport(verify=_tls_context())
+        else:
+            transport = FakeTransport(self.fake)
         self._transports.append(transport)
         return transport
 
@@ -55,6 +60,11 @@ class Mounted:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
 
 
 def mount(fake: FakeTenant, mode: Mode, *, host: str = "127.0.0.1", port: int = 0) -> Mounted:
