@@ -15,9 +15,19 @@ from harness.fakes.tenant import DroppedConnection, SimulatedTimeout, read_timeo
 __all__ = ["FakeTransport"]
 
 
+def _pep3333(app: Any) -> Any:
+    """Undo httpx's unicode ``PATH_INFO``: WSGI wants the UTF-8 bytes as latin-1 text, as a socket server gives."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "").encode("utf-8").decode("latin-1")
+        return app(environ, start_response)
+
+    return wrapped
+
+
 class FakeTransport(httpx.BaseTransport):
     def __init__(self, app: Any) -> None:
-        self._inner = httpx.WSGITransport(app=app)
+        self._inner = httpx.WSGITransport(app=_pep3333(app))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout") or {}
