@@ -15,6 +15,7 @@ Modules: ``model`` (dataclasses), ``names`` and ``sentences`` (the checklist's f
 """
 
 from harness.checklist.errors import ChecklistError
+from harness.checklist.lint import Finding, RequiredOnCreate, Severity, lint
 from harness.checklist.model import (
     Checklist,
     Clause,
@@ -37,12 +38,16 @@ __all__ = [
     "Clause",
     "DataType",
     "Endpoint",
+    "Finding",
     "Flow",
     "Mention",
     "MergeRow",
     "Note",
     "PropertyRow",
+    "RequiredOnCreate",
+    "Severity",
     "Template",
+    "lint",
     "normalise_name",
     "parse_bytes",
     "parse_file",

@@ -130,6 +130,7 @@ class _DocumentReader:
             elif isinstance(child, nodes.section):
                 heading, _ = _section_title(child)
                 if heading.strip().rstrip(".").casefold() == _INTRODUCTION:
+                    self.check_introduction(child)
                     continue
                 flows.append(self.read_flow(child))
             elif not isinstance(child, (nodes.comment, nodes.system_message)):
@@ -145,6 +146,15 @@ class _DocumentReader:
             path=self.path,
             notes=tuple(notes),
         )
+
+    def check_introduction(self, section: nodes.section) -> None:
+        # Flows nested under the Introduction (a heading underlined one level too deep) would otherwise vanish.
+        for child in section.children:
+            if isinstance(child, nodes.section):
+                raise self.error(
+                    _title_line(child),
+                    "a sub-section inside the Introduction; expected entity-flow sections one level below the title",
+                )
 
     def read_generated(self, paragraph: nodes.paragraph) -> datetime:
         text = _raw(paragraph)
@@ -221,7 +231,7 @@ class _DocumentReader:
             if draft.merge is not None:
                 raise self.error(table.line, f"a second merge table in section {draft.heading!r}; expected one")
             draft.mentions.append(self.header_mention(Clause.MERGE_TABLE_HEADER, header, table.line))
-            draft.merge = tuple(MergeRow(cells[0][0], cells[1][0], cells[0][1]) for cells in body)
+            draft.merge = tuple(MergeRow(cells[0][0], cells[1][0], _row_line(cells)) for cells in body)
         else:
             if columns != _PROPERTY_COLUMNS:
                 raise self.error(
@@ -259,7 +269,9 @@ class _DocumentReader:
             if not blocks:
                 cells.append(("", None))
             elif len(blocks) == 1 and isinstance(blocks[0], nodes.paragraph):
-                cells.append((" ".join(_raw(blocks[0]).split()), blocks[0].line))
+                # Inner spacing is kept: "having  in type" (two spaces) is how Sesam wrote an empty value.
+                text = " ".join(line.strip() for line in _raw(blocks[0]).splitlines())
+                cells.append((text.strip(), blocks[0].line))
             else:
                 raise self.error(
                     _first_line(entry), f"expected one line of plain text in a table cell, found {_snippet(entry)!r}"
@@ -346,8 +358,16 @@ def _property_row(cells: Sequence[tuple[str, int | None]]) -> PropertyRow:
         type_text=type_text,
         source_condition=source_condition,
         target_condition=target_condition,
-        line=cells[0][1],
+        line=_row_line(cells),
     )
+
+
+def _row_line(cells: Sequence[tuple[str, int | None]]) -> int | None:
+    """The line of a row's first cell; an empty cell has no line, so count back from the next one that has."""
+    for column, (_, line) in enumerate(cells):
+        if line is not None:
+            return max(line - column, 1)
+    return None
 
 
 def _split_condition(cell: str) -> tuple[str, str | None]:

@@ -110,7 +110,11 @@ def parse_rst(text: str, path: str) -> tuple[nodes.document, tuple[Note, ...]]:
     errors = [message for message in messages if message["level"] >= _ERROR]
     if errors:
         first = min(errors, key=lambda message: message.get("line") or 0)
-        raise ChecklistError(path, first.get("line"), f"malformed reStructuredText: {_message_text(first)}")
+        raise ChecklistError(
+            path,
+            first.get("line"),
+            f"malformed reStructuredText ({_message_text(first)}); expected a Sesam Talk checklist",
+        )
     warnings = tuple(
         Note(f"docutils: {_message_text(message)}", message.get("line"))
         for message in messages
