@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.fakes import serve
 
     serve.register(subparsers)
+    __import__("harness.checklist.cli", fromlist=["register"]).register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

@@ -14,6 +14,7 @@ Modules: ``model`` (dataclasses), ``names`` and ``sentences`` (the checklist's f
 ``parse``, ``lint``, ``targets``, ``diff``, ``write``, ``render`` (text), ``cli`` (``harness checklist``).
 """
 
+from harness.checklist.diff import ChecklistDiff, FieldChange, FlowChange, diff_checklists
 from harness.checklist.errors import ChecklistError
 from harness.checklist.lint import Finding, RequiredOnCreate, Severity, lint
 from harness.checklist.model import (
@@ -34,12 +35,15 @@ from harness.checklist.write import to_rst
 
 __all__ = [
     "Checklist",
+    "ChecklistDiff",
     "ChecklistError",
     "Clause",
     "DataType",
     "Endpoint",
+    "FieldChange",
     "Finding",
     "Flow",
+    "FlowChange",
     "Mention",
     "MergeRow",
     "Note",
@@ -47,6 +51,7 @@ __all__ = [
     "RequiredOnCreate",
     "Severity",
     "Template",
+    "diff_checklists",
     "lint",
     "normalise_name",
     "parse_bytes",
