@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
 from types import TracebackType
 from typing import Any
@@ -28,7 +30,14 @@ class LoopbackServer:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         if not host.startswith(_LOOPBACK_PREFIXES):
             raise ValueError(f"host {host!r} is not a loopback address; the fakes listen on 127.0.0.0/8 or ::1 only")
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        try:
+            # werkzeug prints its own advice and exits when the port is taken; a library raises instead.
+            with contextlib.redirect_stderr(io.StringIO()):
+                self._server: BaseWSGIServer = make_server(
+                    host, port, app, threaded=True, request_handler=_QuietHandler
+                )
+        except SystemExit:
+            raise OSError(f"port {port} on {host} is already in use") from None
         # A short poll keeps shutdown quick: tests start and stop a server per test.
         self._thread = threading.Thread(target=self._serve, name=f"fake@{self.url}", daemon=True)
 
