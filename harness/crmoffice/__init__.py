@@ -1,0 +1,42 @@
+"""CRMOffice: the fake tenant and the client that speaks to it (or to the real API).
+
+The fake (``api`` over ``model``, ``schema``, ``index``, ``paging``, ``inbound``, ``tokens``, ``ratelimit``, its
+``errors``) plays the harness's assumed CRMOffice contract (``/work/shared/reference/crmoffice-api.md``); the client
+(``client``, ``auth``, ``errormap``) speaks it. Each module's docstring states its rules.
+
+Assumed, not known, about the real API (correct here and in those modules once it is at hand):
+
+- Error bodies: RFC 7807 problem+json; validation errors in ASP.NET Core's ValidationProblemDetails shape, keyed by
+  field (``postAddress.postCode`` nested, ``$`` for the body as a whole).
+- Field limits: company ``name`` required, at most 100; ``orgNr`` 9 digits (check digit not verified); address parts
+  ``streetAddress`` 100, ``postCode`` 10, ``postalArea`` 50, ``country`` 50; contact names at most 50 with at least
+  one of them; phones free text at most 50; ``email`` at most 100 with exactly one inner ``@``.
+- Unknown fields and the read-only ``id``/``createdAt``/``updatedAt`` in a body are refused, not ignored.
+- Every accepted PATCH is a write (new ``updatedAt`` and ETag) even when no value changes.
+- Deleting a company detaches its contacts (``companyId`` null, a write to each) instead of refusing or cascading.
+- Ids are GUIDs, case-insensitive; a non-GUID id is a 400 on ``id``.
+- Lists: ``pageSize`` 1 to 1,000 (default 100), unknown query parameters refused; ``nextPage`` absolute with an
+  opaque keyset ``cursor``; deletes are invisible to incremental reads.
+- Tokens: the client-credentials grant also yields a refresh token when ``offline_access`` is asked for (real
+  IdentityServer only gives them to the login flow); access tokens live 3,600 s; refresh tokens rotate.
+- Rate limits: unknown, so off unless a test sets one.
+"""
+
+from harness.crmoffice.api import CRMOfficeFake
+from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth, Secret
+from harness.crmoffice.client import MAX_PAGE_SIZE, RESOURCES, CRMOfficeClient, Record, Resource, Versioned
+from harness.crmoffice.model import CRMOfficeModel
+
+__all__ = [
+    "DEFAULT_SCOPE",
+    "MAX_PAGE_SIZE",
+    "RESOURCES",
+    "CRMOfficeAuth",
+    "CRMOfficeClient",
+    "CRMOfficeFake",
+    "CRMOfficeModel",
+    "Record",
+    "Resource",
+    "Secret",
+    "Versioned",
+]
