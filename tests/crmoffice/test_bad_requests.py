@@ -126,7 +126,11 @@ def test_control_plane_refuses_bad_input_with_a_message(http: httpx.Client) -> N
     content=st.one_of(
         st.binary(max_size=200),
         st.recursive(
-            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=60),
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats(allow_nan=False, allow_infinity=False)
+            | st.text(max_size=60),
             lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
             max_leaves=12,
         ).map(lambda value: httpx.Request("POST", "/", json=value).content),
