@@ -115,6 +115,11 @@ class CRMOfficeClient(TenantClient):
     def __repr__(self) -> str:
         return f"CRMOfficeClient(base_url={str(self.http.base_url)!r})"
 
+    @property
+    def auth(self) -> CRMOfficeAuth | None:
+        """The auth :meth:`connect` built (None for a client given its auth), e.g. to read ``auth.grants``."""
+        return self._owned_auth
+
     def error_from(self, response: httpx.Response, sent_json: Any) -> ApiError:
         return error_from(response, system=self.system, sent_json=sent_json)
 
@@ -127,7 +132,10 @@ class CRMOfficeClient(TenantClient):
     def pages(
         self, resource: Resource, since: datetime | None = None, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[list[Record]]:
-        """Each page of records in ``(updatedAt, id)`` order, ``updatedAt >= since`` when given."""
+        """Each page of records in ``(updatedAt, id)`` order, ``updatedAt >= since`` when given.
+
+        The arguments are checked at the call; the pages are fetched as they are iterated.
+        """
         path = _resource(resource)
         if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}")
@@ -136,6 +144,9 @@ class CRMOfficeClient(TenantClient):
             if since.tzinfo is None:
                 raise ValueError(f"since must carry a time zone, got naive {since.isoformat()}")
             params["updatedSince"] = format_timestamp(since)
+        return self._follow(path, params)
+
+    def _follow(self, path: str, params: dict[str, str]) -> Iterator[list[Record]]:
         response = self.request("GET", path, params=params)
         seen: set[str] = set()
         while True:

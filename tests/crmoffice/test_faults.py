@@ -108,14 +108,14 @@ def test_an_injected_401_makes_the_client_renew_its_token_once(client: CRMOffice
 
 def test_a_slow_answer_past_the_read_timeout_is_a_transport_error(fake: CRMOfficeFake, mounted: Mounted) -> None:
     retry = RetryPolicy(attempts=2, sleep=lambda _: None, jitter=0)
-    with CRMOfficeClient.connect(fake.info(), transport=mounted.transport(), retry=retry, timeout=0.2) as client:
+    with CRMOfficeClient.connect(fake.info(), transport=mounted.transport(), retry=retry, timeout=0.5) as client:
         _warm(client)
-        fake.add_fault(method="GET", path="/contacts", delay=1.0, times=2)
+        fake.add_fault(method="GET", path="/contacts", delay=2.0, times=2)
         with pytest.raises(TransportError) as caught:
             list(client.records("contacts"))
         same(caught.value.maybe_applied, False, "maybe_applied of a GET that timed out")
         assert "Timeout" in str(caught.value), f"expected a timeout named in the error, got {caught.value}"
-        fake.add_fault(method="POST", path="/contacts", delay=1.0)
+        fake.add_fault(method="POST", path="/contacts", delay=2.0)
         with pytest.raises(TransportError) as caught:
             client.create("contacts", {"givenName": "Treg"})
         same(caught.value.maybe_applied, True, "maybe_applied of a POST that timed out")

@@ -151,11 +151,11 @@ def test_bad_cursors_unknown_and_repeated_parameters_are_refused(api: httpx.Clie
 def test_client_pages_refuse_bad_arguments(client: CRMOfficeClient, fake: CRMOfficeFake) -> None:
     for size in (0, 1001, True):
         with pytest.raises(ValueError, match="page_size"):
-            next(client.pages("contacts", page_size=size))
+            client.pages("contacts", page_size=size)
     with pytest.raises(ValueError, match="time zone"):
-        next(client.pages("contacts", since=START.replace(tzinfo=None)))
+        client.pages("contacts", since=START.replace(tzinfo=None))
     with pytest.raises(ValueError, match="unknown CRMOffice resource"):
-        next(client.pages("users"))  # type: ignore[arg-type]
+        client.pages("users")  # type: ignore[arg-type]
     same(fake.counts()["total"], 0, "requests sent for bad page arguments")
 
 

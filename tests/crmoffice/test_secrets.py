@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -17,35 +18,46 @@ def _leaks(text: str, secrets: dict[str, str]) -> list[str]:
     return [name for name, value in secrets.items() if value and value in text]
 
 
+class _Bearer(httpx.Auth):
+    """A fixed bearer token, so the tenant's own 401 for a dead token reaches the client's exception."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
+def _issued(fake: CRMOfficeFake) -> dict[str, str]:
+    # A peek at the fake's own books: every access and refresh token it holds right now.
+    tokens = [*fake.tokens._access, *fake.tokens._refresh]
+    return {f"token {token[:4]}...": token for token in tokens}
+
+
 def test_no_secret_in_errors_reprs_or_logs(
     fake: CRMOfficeFake, mounted: Mounted, http: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    issued = get_token(http, fake)
-    secrets = {
-        "client secret": fake.client_secret,
-        "access token": issued["access_token"],
-        "refresh token": issued["refresh_token"],
-    }
+    get_token(http, fake)
     wrong = "wrong-secret-0123456789"
-    secrets["wrong secret"] = wrong
+    secrets = {"client secret": fake.client_secret, "wrong secret": wrong}
     errors: list[TenantError] = []
     objects: list[object] = [fake, fake.tokens]
     retry = RetryPolicy(attempts=2, sleep=lambda _: None, jitter=0)
 
     with CRMOfficeClient.connect(fake.info(), transport=mounted.transport(), retry=retry) as client:
-        objects += [client, client._owned_auth]
+        auth = client.auth
+        assert auth is not None, f"expected connect() to build an auth, got {auth!r}"
+        objects += [client, auth]
         list(client.records("contacts"))
-        auth = client._owned_auth
-        assert auth is not None, "expected connect() to build an auth"
-        token = auth.access_token()
-        refresh = auth._token.refresh if auth._token else None
-        secrets["client's access token"] = token
-        secrets["client's refresh token"] = refresh.reveal() if refresh else ""
         fake.add_fault(method="GET", path="/contacts", status=401, times=2)
         with pytest.raises(AuthenticationError) as api_refusal:
             list(client.records("contacts"))
         errors.append(api_refusal.value)
+        secrets.update(_issued(fake))
+        fake.expire_tokens()
+        expired = auth.access_token()
         fake.revoke_tokens()
         fake.add_fault(method="POST", path="/connect/token", drop=True, times=2)
         auth.invalidate()
@@ -53,12 +65,25 @@ def test_no_secret_in_errors_reprs_or_logs(
             list(client.records("contacts"))
         errors.append(dropped.value)
 
-    for info in ({**fake.info(), "client_secret": wrong}, {**fake.info(), "client_id": "nobody"}):
-        with CRMOfficeClient.connect(info, transport=mounted.transport(), client_auth="basic") as client:
-            objects += [client, client._owned_auth]
+    revoked = get_token(http, fake)["access_token"]
+    secrets.update(_issued(fake))
+    fake.revoke_tokens()
+    for dead in (expired, revoked):
+        with CRMOfficeClient(fake.info()["api"], auth=_Bearer(dead), transport=mounted.transport()) as client:
             with pytest.raises(AuthenticationError) as refused:
                 list(client.records("contacts"))
             errors.append(refused.value)
+
+    for info in ({**fake.info(), "client_secret": wrong}, {**fake.info(), "client_id": "nobody"}):
+        with CRMOfficeClient.connect(info, transport=mounted.transport(), client_auth="basic") as client:
+            objects += [client, client.auth]
+            with pytest.raises(AuthenticationError) as refused:
+                list(client.records("contacts"))
+            errors.append(refused.value)
+    secrets.update(_issued(fake))
+    assert len(secrets) >= 5, (
+        f"expected the client secret, a wrong one and at least 3 tokens to look for, got {secrets}"
+    )
 
     for error in errors:
         for text in (str(error), repr(error), repr(error.args), str(error.__cause__), str(error.__context__)):
