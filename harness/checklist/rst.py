@@ -7,8 +7,8 @@ Sesam's 2023 checklists trigger with their "Introduction." heading) leave the do
 as notes for the linter. Info messages (e.g. duplicate implicit targets from two sections with the same title)
 are dropped.
 
-One docutils rule is relaxed: a ``list-table`` holding its header row only. docutils 0.23 rejects it ("no data
-remaining for table body"), but it is how Sesam writes an empty property table, and it must read as zero rows.
+The parser is docutils' own with two adaptations (``harness.checklist.docutils_states``): a ``list-table`` of
+header rows only is an empty table, and nested list state machines are reused for speed.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ import codecs
 import copy
 import io
 import optparse
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from docutils import nodes
 from docutils.frontend import get_default_settings
-from docutils.parsers.rst import Parser, directives
-from docutils.parsers.rst.directives.tables import ListTable
-from docutils.parsers.rst.languages import en
+from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 
+from harness.checklist.docutils_states import ChecklistParser
 from harness.checklist.errors import ChecklistError
 from harness.checklist.model import Note
 
@@ -35,21 +31,8 @@ __all__ = ["decode", "parse_rst"]
 
 _WARNING = 2
 _ERROR = 3
-_LIST_TABLE = "list-table"
 
 
-class _ListTableAllowingHeaderOnly(ListTable):
-    """``list-table`` that accepts a table made of its header rows only (an empty checklist table)."""
-
-    def check_table_dimensions(self, rows: list[object], header_rows: int, stub_columns: int) -> None:
-        if rows and len(rows) == header_rows:
-            return
-        super().check_table_dimensions(rows, header_rows, stub_columns)
-
-
-# docutils looks directives up in a process-wide registry; the relaxed list-table is installed only for the
-# duration of one parse, and the lock keeps two threads from restoring it under each other's feet.
-_REGISTRY_LOCK = threading.Lock()
 _settings: optparse.Values | None = None
 
 
@@ -65,19 +48,6 @@ def _base_settings() -> optparse.Values:
         settings.raw_enabled = False
         _settings = settings
     return _settings
-
-
-@contextmanager
-def _relaxed_list_table(document: nodes.document) -> Iterator[None]:
-    with _REGISTRY_LOCK:
-        # types-docutils types the language argument as the generic language module, not the rst one docutils
-        # actually expects (the one with a ``directives`` table), hence the ignore.
-        original, _ = directives.directive(_LIST_TABLE, en, document)  # type: ignore[arg-type]
-        directives.register_directive(_LIST_TABLE, _ListTableAllowingHeaderOnly)
-        try:
-            yield
-        finally:
-            directives.register_directive(_LIST_TABLE, original or ListTable)
 
 
 def decode(data: bytes, path: str) -> str:
@@ -105,8 +75,7 @@ def parse_rst(text: str, path: str) -> tuple[nodes.document, tuple[Note, ...]]:
     document = new_document(path, copy.copy(_base_settings()))
     messages: list[nodes.system_message] = []
     document.reporter.attach_observer(messages.append)
-    with _relaxed_list_table(document):
-        Parser().parse(text, document)
+    ChecklistParser().parse(text, document)
     errors = [message for message in messages if message["level"] >= _ERROR]
     if errors:
         first = min(errors, key=lambda message: message.get("line") or 0)
