@@ -116,8 +116,6 @@ class CRMOfficeFake(FakeTenant):
         return self.tokens.authenticate(request.headers.get("Authorization"))
 
     def before_request(self, request: Request, principal: str) -> None:
-        if principal == "anonymous":
-            return  # the token endpoint: rate limits are per access token
         wait = self.rate_limiter.admit(principal)
         if wait is not None:
             raise TooManyRequests(

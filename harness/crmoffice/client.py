@@ -13,14 +13,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal, get_args
 from urllib.parse import quote
 
 import httpx
 
-from harness.client.base import TenantClient
+from harness.client.base import TenantClient, Versioned
 from harness.client.errors import ApiError, ServerError
 from harness.client.retry import RetryPolicy
 from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth
@@ -34,18 +33,6 @@ RESOURCES: tuple[Resource, ...] = get_args(Resource)
 Record = dict[str, Any]
 MAX_PAGE_SIZE = 1000
 _INFO_KEYS = ("api", "token_url", "client_id", "client_secret")
-
-
-@dataclass(frozen=True)
-class Versioned:
-    """A record and the ETag it was read or written with (None when the tenant sent none)."""
-
-    record: Record
-    etag: str | None
-
-    @property
-    def id(self) -> str:
-        return str(self.record["id"])
 
 
 def _resource(resource: str) -> str:

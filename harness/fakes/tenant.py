@@ -170,7 +170,10 @@ class FakeTenant(ABC):
         """How to reach and authenticate to the tenant (the shape ``harness serve`` prints)."""
 
     def before_request(self, request: Request, principal: str) -> None:  # noqa: B027 - optional hook
-        """Vendor hook after authentication (rate limits, size limits); raise a VendorError to refuse."""
+        """Vendor hook after authentication (rate limits, size limits); raise a VendorError to refuse.
+
+        Public routes (a token endpoint) skip authentication and this hook.
+        """
 
     # --- control plane in Python ------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -237,8 +240,8 @@ class FakeTenant(ABC):
             if not isinstance(found, tuple):
                 raise self.no_route(request, found)
             route, params = found
-            principal = "anonymous" if route.public else self.authenticate(request)
-            self.before_request(request, principal)
+            if not route.public:
+                self.before_request(request, self.authenticate(request))
             with self.lock:
                 return route.handler(request, **params)
         except VendorError as exc:
@@ -302,8 +305,11 @@ class FakeTenant(ABC):
                 return json_response(self.counts())
             if key == ("GET", "info"):
                 return json_response(self.info())
-        except (ValueError, FaultRuleError, KeyError, TypeError) as exc:
+        except (ValueError, FaultRuleError, KeyError, TypeError, VendorError) as exc:
             return json_response({"error": f"{request.method} {request.path}: {exc}"}, status=400)
+        except Exception:  # noqa: BLE001 - a bug in a control action is kept for the tests, like any other
+            self.internal_errors.append(traceback.format_exc())
+            return json_response({"error": f"{request.method} {request.path}: internal error in the fake"}, status=500)
         return json_response({"error": f"no control action {request.method} {request.path}"}, status=404)
 
     @staticmethod
