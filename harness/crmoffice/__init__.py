@@ -1,7 +1,7 @@
 """CRMOffice: the fake tenant and the client that speaks to it (or to the real API).
 
 The fake (``api`` over ``model``, ``schema``, ``index``, ``paging``, ``inbound``, ``tokens``, ``ratelimit``, its
-``errors``) plays the harness's assumed CRMOffice contract (``/work/shared/reference/crmoffice-api.md``); the client
+``errors``) plays the harness's assumed CRMOffice contract (``../shared/reference/crmoffice-api.md``); the client
 (``client``, ``auth``, ``errormap``) speaks it. Each module's docstring states its rules.
 
 Assumed, not known, about the real API (correct here and in those modules once it is at hand):
