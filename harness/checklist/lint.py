@@ -4,6 +4,11 @@ Severities: ``error`` = the checklist cannot be carried out as written, or contr
 but something is missing, repeated or unreadable; ``info`` = worth knowing, harmless. Each finding names the
 section (the flow's heading, or None for the whole document) and the line.
 
+Codes: ``heading-mismatch``, ``contradictory-template``, ``no-merge-criteria`` (error for link-only, warning for
+merge-or-create), ``required-field-unmapped``, ``unknown-type``, ``empty-name``, ``empty-system`` (errors);
+``empty-properties``, ``duplicate-row``, ``target-mapped-twice``, ``duplicate-flow``, ``no-flows``,
+``unrecognised-text``, ``rst-warning`` (warnings); ``system-spelling`` (info).
+
 Knowledge about target systems is not the linter's: which fields a target requires when a record is created is
 passed in as ``required_on_create``, keyed by (system, datatype) and compared case- and space-insensitively.
 """
@@ -75,7 +80,7 @@ def _document_findings(checklist: Checklist) -> Iterator[Finding]:
     if not checklist.flows:
         yield Finding(Severity.WARNING, "no-flows", "the checklist has no entity-flow section", line=1)
     for note in checklist.notes:
-        yield Finding(Severity.WARNING, "unrecognised-text", note.message, line=note.line)
+        yield Finding(Severity.WARNING, note.code, note.message, line=note.line)
     yield from _spelling_findings(checklist)
     yield from _duplicate_flow_findings(checklist)
 
@@ -132,7 +137,7 @@ def _flow_findings(flow: Flow, required: Mapping[tuple[str, str], frozenset[str]
     yield from _required_field_findings(flow, required)
     yield from _row_findings(flow)
     for note in flow.notes:
-        yield Finding(Severity.WARNING, "unrecognised-text", note.message, flow.heading, note.line)
+        yield Finding(Severity.WARNING, note.code, note.message, flow.heading, note.line)
 
 
 def _heading_findings(flow: Flow) -> Iterator[Finding]:

@@ -201,10 +201,12 @@ class Mention:
 
 @dataclass(frozen=True)
 class Note:
-    """Something the parser read past without understanding it; the linter reports it."""
+    """Something the parser read past without understanding it; the linter reports it under ``code``."""
 
     message: str
     line: int | None = None
+    code: str = "unrecognised-text"
+    """``unrecognised-text``, or ``rst-warning`` for a docutils warning that left the file readable."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import functools
 import io
 import optparse
 
@@ -33,21 +34,16 @@ _WARNING = 2
 _ERROR = 3
 
 
-_settings: optparse.Values | None = None
-
-
+@functools.cache
 def _base_settings() -> optparse.Values:
-    global _settings
-    if _settings is None:
-        settings = get_default_settings(Parser)
-        settings.report_level = 5
-        settings.halt_level = 5
-        settings.warning_stream = io.StringIO()
-        # A checklist never includes other files or raw output; refusing them keeps reading a file side-effect free.
-        settings.file_insertion_enabled = False
-        settings.raw_enabled = False
-        _settings = settings
-    return _settings
+    settings = get_default_settings(Parser)
+    settings.report_level = 5
+    settings.halt_level = 5
+    settings.warning_stream = io.StringIO()
+    # A checklist never includes other files or raw output; refusing them keeps reading a file side-effect free.
+    settings.file_insertion_enabled = False
+    settings.raw_enabled = False
+    return settings
 
 
 def decode(data: bytes, path: str) -> str:
@@ -85,7 +81,7 @@ def parse_rst(text: str, path: str) -> tuple[nodes.document, tuple[Note, ...]]:
             f"malformed reStructuredText ({_message_text(first)}); expected a Sesam Talk checklist",
         )
     warnings = tuple(
-        Note(f"docutils: {_message_text(message)}", message.get("line"))
+        Note(f"docutils: {_message_text(message)}", message.get("line"), code="rst-warning")
         for message in messages
         if message["level"] == _WARNING
     )

@@ -211,6 +211,7 @@ def test_cli_reports_malformed_file_on_stderr_and_exits_2(
     assert status == EXIT_UNREADABLE, f"{action} {name}: expected exit status 2, found {status}"
     assert f"{path}:{line}: " in err, f"{action} {name}: expected '{path}:{line}: ' on stderr, found {err!r}"
     assert "Traceback" not in err + out, f"{action} {name}: expected no traceback, found {err!r}"
+    assert err.count("\n") == 1, f"{action} {name}: expected our one line on stderr and nothing from docutils, {err!r}"
 
 
 def test_cli_keeps_going_after_an_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
