@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.fakes import serve
 
     serve.register(subparsers)
-    __import__("harness.checklist.cli", fromlist=["register"]).register(subparsers)
+    from harness.checklist import cli as checklist_cli
+
+    checklist_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

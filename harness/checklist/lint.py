@@ -5,9 +5,10 @@ but something is missing, repeated or unreadable; ``info`` = worth knowing, harm
 section (the flow's heading, or None for the whole document) and the line.
 
 Codes: ``heading-mismatch``, ``contradictory-template``, ``no-merge-criteria`` (error for link-only, warning for
-merge-or-create), ``required-field-unmapped``, ``unknown-type``, ``empty-name``, ``empty-system`` (errors);
-``empty-properties``, ``duplicate-row``, ``target-mapped-twice``, ``duplicate-flow``, ``no-flows``,
-``unrecognised-text``, ``rst-warning`` (warnings); ``system-spelling`` (info).
+merge-or-create), ``unknown-type``, ``empty-name``, ``empty-system`` (errors);
+``required-field-unmapped`` (the sync must supply a creation default), ``empty-properties``, ``duplicate-row``,
+``target-mapped-twice``, ``duplicate-flow``, ``no-flows``, ``unrecognised-text``, ``rst-warning`` (warnings);
+``system-spelling`` (info).
 
 Knowledge about target systems is not the linter's: which fields a target requires when a record is created is
 passed in as ``required_on_create``, keyed by (system, datatype) and compared case- and space-insensitively.
@@ -203,11 +204,13 @@ def _required_field_findings(flow: Flow, required: Mapping[tuple[str, str], froz
         return
     mapped = {row.target for row in flow.properties}
     for name in sorted(fields - mapped):
+        # A warning, not an error: the flow can be carried out when the sync supplies the field as a creation
+        # default (as Sesam Talk does with displayName), but QA must see that the checklist does not say so.
         yield Finding(
-            Severity.ERROR,
+            Severity.WARNING,
             "required-field-unmapped",
             f"{flow.target.system} requires {name!r} to create a {flow.target.datatype} record, but no row maps "
-            f"it: the flow inserts records it cannot create as written",
+            f"it: the sync must supply it as a creation default",
             flow.heading,
             flow.line,
         )
