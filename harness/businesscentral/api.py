@@ -13,10 +13,12 @@ import binascii
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
@@ -42,6 +44,72 @@ _COMPANY = _API + r"/companies\((?P<company>[^)/]*)\)"
 _ENTITY_SET = _COMPANY + r"/(?P<entity_set>customers|contacts)"
 _QUERY_OPTIONS = {"$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken", "$count", "$expand", "$format"}
 _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\S+)")
+
+
+_JSON = "application/json; charset=utf-8"
+
+
+@dataclass
+class Call:
+    """One API call, from an HTTP request or from an operation inside ``$batch``; header names are lower-case."""
+
+    method: str
+    path: str
+    origin: str
+    args: MultiDict[str, str]
+    headers: Mapping[str, str]
+    json: Any = None
+    has_body: bool = False
+    raw: bytes | None = None
+
+    @classmethod
+    def from_request(cls, request: Request) -> Call:
+        return cls(
+            method=request.method,
+            path=request.path,
+            origin=request.host_url.rstrip("/"),
+            args=request.args,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            raw=request.get_data(),
+        )
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}{self.path}"
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def json_object(self) -> dict[str, Any]:
+        payload = self.json
+        if self.raw is not None:
+            try:
+                payload = json.loads(self.raw) if self.raw else None
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise BadRequest("Invalid Request Body") from None
+        if not isinstance(payload, dict):
+            raise BadRequest("Invalid Request Body")
+        return payload
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+CallHandler = Callable[..., Reply]
+
+
+def _over_http(handler: CallHandler) -> Callable[..., Response]:
+    def serve(request: Request, **params: Any) -> Response:
+        reply = handler(Call.from_request(request), **params)
+        if reply.body is None:
+            return Response(status=reply.status, headers=reply.headers)
+        return json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    return serve
 
 
 class BusinessCentralFake(FakeTenant):
@@ -114,19 +182,21 @@ class BusinessCentralFake(FakeTenant):
 
     # --- FakeTenant -------------------------------------------------------------------------------------------
     def routes(self) -> Iterable[Route]:
-        def route(method: str, pattern: str, name: str, handler: Any) -> Route:
-            return Route(method, re.compile(pattern), name, handler)
-
+        table: list[tuple[str, str, str, CallHandler]] = [
+            ("GET", r"/environments/v1\.1", "GET environments", self._environments),
+            ("GET", _API + r"/companies", "GET companies", self._companies),
+            ("GET", _COMPANY, "GET companies({id})", self._company),
+            ("GET", _ENTITY_SET, "GET {entity_set}", self._list),
+            ("POST", _ENTITY_SET, "POST {entity_set}", self._create),
+            ("GET", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "GET {entity_set}({id})", self._get),
+            ("PATCH", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "PATCH {entity_set}({id})", self._update),
+            ("DELETE", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "DELETE {entity_set}({id})", self._delete),
+            ("POST", _API + r"/\$batch", "POST $batch", self._batch),
+        ]
+        # $batch operations call the handlers directly, without an HTTP request around each one.
+        self._handlers: dict[str, CallHandler] = {name: handler for _, _, name, handler in table}
         return [
-            route("GET", r"/environments/v1\.1", "GET environments", self._environments),
-            route("GET", _API + r"/companies", "GET companies", self._companies),
-            route("GET", _COMPANY, "GET companies({id})", self._company),
-            route("GET", _ENTITY_SET, "GET {entity_set}", self._list),
-            route("POST", _ENTITY_SET, "POST {entity_set}", self._create),
-            route("GET", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "GET {entity_set}({id})", self._get),
-            route("PATCH", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "PATCH {entity_set}({id})", self._update),
-            route("DELETE", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "DELETE {entity_set}({id})", self._delete),
-            route("POST", _API + r"/\$batch", "POST $batch", self._batch),
+            Route(method, re.compile(pattern), name, _over_http(handler)) for method, pattern, name, handler in table
         ]
 
     def authenticate(self, request: Request) -> str:
@@ -238,11 +308,11 @@ class BusinessCentralFake(FakeTenant):
             raise AuthenticationFailed()
         self.model.environment(environment)
 
-    def _context(self, request: Request, suffix: str) -> str:
-        root = request.path.split("/api/v2.0", 1)[0]
-        return f"{request.host_url.rstrip('/')}{root}/api/v2.0/$metadata#{suffix}"
+    def _context(self, call: Call, suffix: str) -> str:
+        root = call.path.split("/api/v2.0", 1)[0]
+        return f"{call.origin}{root}/api/v2.0/$metadata#{suffix}"
 
-    def _environments(self, request: Request) -> Response:
+    def _environments(self, call: Call) -> Reply:
         value = [
             {
                 "aadTenantId": self.tenant_id,
@@ -251,28 +321,28 @@ class BusinessCentralFake(FakeTenant):
                 "name": env.name,
                 "countryCode": env.country_code,
                 "status": "Active",
-                "webServiceUrl": f"{request.host_url.rstrip('/')}/v2.0/{self.tenant_id}/{env.name}/api/v2.0",
+                "webServiceUrl": f"{call.origin}/v2.0/{self.tenant_id}/{env.name}/api/v2.0",
             }
             for env in self.model.environments.values()
         ]
-        return json_response({"value": value})
+        return Reply({"value": value})
 
-    def _companies(self, request: Request, tenant: str | None, environment: str) -> Response:
+    def _companies(self, call: Call, tenant: str | None, environment: str) -> Reply:
         self._scope(tenant, environment)
         env = self.model.environment(environment)
         value = [self.model.render_company(c) for c in env.companies.values()]
-        return json_response({"@odata.context": self._context(request, "companies"), "value": value})
+        return Reply({"@odata.context": self._context(call, "companies"), "value": value})
 
-    def _company(self, request: Request, tenant: str | None, environment: str, company: str) -> Response:
+    def _company(self, call: Call, tenant: str | None, environment: str, company: str) -> Reply:
         self._scope(tenant, environment)
         body = self.model.render_company(self.model.company(environment, company))
-        return json_response({"@odata.context": self._context(request, "companies/$entity"), **body})
+        return Reply({"@odata.context": self._context(call, "companies/$entity"), **body})
 
-    def _list(self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str) -> Response:
+    def _list(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
         schema = ENTITIES[entity_set]
-        args = request.args
+        args = call.args
         for key in args:
             if key.startswith("$") and key not in _QUERY_OPTIONS:
                 raise BadRequest(f"The query parameter '{key}' is not supported.")
@@ -280,7 +350,7 @@ class BusinessCentralFake(FakeTenant):
             name = args["$expand"].split(",")[0].strip()
             raise BadRequest(f"Could not find a property named '{name}' on type '{schema.odata_type}'.")
         select = parse_select(args["$select"], schema) if "$select" in args else None
-        page_size, applied = _page_size(request.headers.get("Prefer"))
+        page_size, applied = _page_size(call.header("prefer"))
         query = Query(
             filter=parse_filter(args["$filter"], schema) if "$filter" in args else None,
             orderby=tuple(parse_orderby(args["$orderby"], schema)) if "$orderby" in args else (),
@@ -296,7 +366,7 @@ class BusinessCentralFake(FakeTenant):
             if select is not None:
                 rendered = {k: v for k, v in rendered.items() if k == "@odata.etag" or k in select}
             value.append(rendered)
-        body: dict[str, Any] = {"@odata.context": self._context(request, f"companies({scope.id})/{entity_set}")}
+        body: dict[str, Any] = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}")}
         if args.get("$count", "").lower() == "true":
             body["@odata.count"] = page.count
         body["value"] = value
@@ -304,54 +374,52 @@ class BusinessCentralFake(FakeTenant):
             items = [(k, v) for k, v in args.items(multi=True) if k != "$skiptoken"]
             items.append(("$skiptoken", _encode_skiptoken(page.next_after)))
             query_string = urlencode(items, safe="$'(),:")
-            body["@odata.nextLink"] = f"{request.base_url}?{query_string}"
-        headers = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if applied else None
-        return json_response(body, headers=headers)
+            body["@odata.nextLink"] = f"{call.url}?{query_string}"
+        headers = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if applied else {}
+        return Reply(body, headers=headers)
 
-    def _entity_response(
-        self, request: Request, scope: Company, entity_set: str, record: Mapping[str, Any], status: int = 200
-    ) -> Response:
+    def _entity(
+        self, call: Call, scope: Company, entity_set: str, record: Mapping[str, Any], status: int = 200
+    ) -> Reply:
         rendered = self.model.render(scope, entity_set, record)
-        body = {"@odata.context": self._context(request, f"{entity_set}/$entity"), **rendered}
+        body = {"@odata.context": self._context(call, f"{entity_set}/$entity"), **rendered}
         headers = {"ETag": rendered["@odata.etag"]}
         if status == 201:
-            headers["Location"] = f"{request.base_url}({record['id']})"
-        return json_response(body, status=status, headers=headers)
+            headers["Location"] = f"{call.url}({record['id']})"
+        return Reply(body, status=status, headers=headers)
 
     def _get(
-        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
-    ) -> Response:
+        self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
-        return self._entity_response(request, scope, entity_set, self.model.get(scope, entity_set, record_id))
+        return self._entity(call, scope, entity_set, self.model.get(scope, entity_set, record_id))
 
-    def _create(
-        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str
-    ) -> Response:
+    def _create(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
-        record = self.model.create(scope, entity_set, _json_object(request))
-        return self._entity_response(request, scope, entity_set, record, status=201)
+        record = self.model.create(scope, entity_set, call.json_object())
+        return self._entity(call, scope, entity_set, record, status=201)
 
     def _update(
-        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
-    ) -> Response:
+        self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
-        record = self.model.update(scope, entity_set, record_id, _json_object(request), request.headers.get("If-Match"))
-        return self._entity_response(request, scope, entity_set, record)
+        record = self.model.update(scope, entity_set, record_id, call.json_object(), call.header("if-match"))
+        return self._entity(call, scope, entity_set, record)
 
     def _delete(
-        self, request: Request, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
-    ) -> Response:
+        self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
-        self.model.delete(scope, entity_set, record_id, request.headers.get("If-Match"))
-        return Response(status=204)
+        self.model.delete(scope, entity_set, record_id, call.header("if-match"))
+        return Reply(None, status=204)
 
-    def _batch(self, request: Request, tenant: str | None, environment: str) -> Response:
+    def _batch(self, call: Call, tenant: str | None, environment: str) -> Reply:
         self._scope(tenant, environment)
-        payload = _json_object(request)
+        payload = call.json_object()
         operations = payload.get("requests")
         if not isinstance(operations, list) or not operations:
             raise BadRequest("The batch request must have a non-empty 'requests' array.")
@@ -359,17 +427,17 @@ class BusinessCentralFake(FakeTenant):
             raise BadRequest(
                 f"The batch request contains {len(operations)} operations; the maximum is {MAX_BATCH_OPERATIONS}."
             )
-        api_root = request.path.rsplit("/", 1)[0]
-        atomic = request.headers.get("Isolation", "").strip().lower() == "snapshot"
+        api_root = call.path.rsplit("/", 1)[0]
+        atomic = (call.header("isolation") or "").strip().lower() == "snapshot"
         responses: list[dict[str, Any]] = []
         if not atomic:
-            responses = [self._operation(api_root, request, op) for op in operations]
-            return json_response({"responses": responses})
+            responses = [self._operation(api_root, call, op) for op in operations]
+            return Reply({"responses": responses})
         failed: dict[str, Any] | None = None
         try:
             with self.model.atomic():
                 for op in operations:
-                    answer = self._operation(api_root, request, op)
+                    answer = self._operation(api_root, call, op)
                     responses.append(answer)
                     if answer["status"] >= 400:
                         failed = answer
@@ -377,25 +445,25 @@ class BusinessCentralFake(FakeTenant):
         except _RollBack:
             pass
         if failed is None:
-            return json_response({"responses": responses})
+            return Reply({"responses": responses})
+        rolled_back = BCError(
+            "The operation was rolled back because another operation of the batch failed.",
+            status=424,
+            code="FailedDependency",
+        )
         undone = [
             {
                 "id": op.get("id") if isinstance(op, dict) else None,
                 "status": 424,
-                "headers": {"content-type": "application/json; charset=utf-8"},
-                "body": BCError(
-                    "The operation was rolled back because another operation of the batch failed.",
-                    status=424,
-                    code="FailedDependency",
-                ).body(),
+                "headers": {"content-type": _JSON},
+                "body": rolled_back.body(),
             }
             for op in operations
         ]
-        position = len(responses) - 1
-        undone[position] = failed
-        return json_response({"responses": undone})
+        undone[len(responses) - 1] = failed
+        return Reply({"responses": undone})
 
-    def _operation(self, api_root: str, outer: Request, op: Any) -> dict[str, Any]:
+    def _operation(self, api_root: str, outer: Call, op: Any) -> dict[str, Any]:
         op_id = op.get("id") if isinstance(op, dict) else None
         try:
             if not isinstance(op, dict):
@@ -413,43 +481,29 @@ class BusinessCentralFake(FakeTenant):
             if route.name == "POST $batch":
                 raise BadRequest("A batch operation cannot itself be a batch.")
             self.count_batch_operation(route.label(params))
-            headers = {str(k): str(v) for k, v in (op.get("headers") or {}).items()}
-            builder = EnvironBuilder(
-                path=path,
-                base_url=outer.host_url,
+            headers = op.get("headers") or {}
+            if not isinstance(headers, dict):
+                raise BadRequest("The 'headers' of a batch operation must be a JSON object.")
+            body = op.get("body")
+            call = Call(
                 method=method,
-                query_string=parts.query,
-                headers=list(headers.items()),
-                data=json.dumps(op["body"]) if op.get("body") is not None else None,
-                content_type=headers.get("Content-Type", "application/json"),
+                path=path,
+                origin=outer.origin,
+                args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)),
+                headers={str(k).lower(): str(v) for k, v in headers.items()},
+                json=body,
+                has_body=body is not None,
             )
-            response = route.handler(Request(builder.get_environ()), **params)
-        except VendorError as exc:
-            response = exc.to_response()
-        body = response.get_data(as_text=True)
-        return {
-            "id": op_id,
-            "status": response.status_code,
-            "headers": {
-                k.lower(): v for k, v in response.headers.items() if k.lower() in ("etag", "location", "content-type")
-            },
-            "body": json.loads(body) if body else None,
-        }
+            reply = self._handlers[route.name](call, **params)
+            status, reply_headers, reply_body = reply.status, reply.headers, reply.body
+        except BCError as exc:
+            status, reply_headers, reply_body = exc.status, exc.headers, exc.body()
+        wanted = {k.lower(): v for k, v in reply_headers.items() if k.lower() in ("etag", "location")}
+        return {"id": op_id, "status": status, "headers": {"content-type": _JSON, **wanted}, "body": reply_body}
 
 
 class _RollBack(Exception):
     pass
-
-
-def _json_object(request: Request) -> dict[str, Any]:
-    data = request.get_data(as_text=True)
-    try:
-        payload = json.loads(data) if data else None
-    except json.JSONDecodeError:
-        raise BadRequest("Invalid Request Body") from None
-    if not isinstance(payload, dict):
-        raise BadRequest("Invalid Request Body")
-    return payload
 
 
 def _non_negative(args: Mapping[str, str], name: str) -> int | None:

@@ -372,7 +372,7 @@ class BusinessCentralModel:
             raise StringTooLong(value, spec.length)
         if spec.kind == "code":
             return value.upper()
-        if spec.kind == "phone" and any(ch.isalpha() for ch in value):
+        if spec.kind == "phone" and _has_letter(value):
             raise FieldValidation(
                 f"{spec.caption} must not contain letters in {schema.table} No.='{record.get('number') or ''}'."
             )
@@ -444,6 +444,16 @@ class BusinessCentralModel:
         record["number"] = self._next_number(contacts)
         record["companyNumber"] = record["number"]
         self._store(contacts, record, previous=None)
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _has_letter(value: str) -> bool:
+    # Business Central refuses any Unicode letter; the ASCII test is the fast path for the usual phone number.
+    if value.isascii():
+        return _ASCII_LETTER.search(value) is not None
+    return any(ch.isalpha() for ch in value)
 
 
 def _conversion(value: Any, edm: str) -> str:

@@ -6,6 +6,7 @@ Fakes never call ``datetime.now()`` or ``uuid.uuid4()`` themselves: they ask a :
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -84,6 +85,7 @@ def _aware(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_timestamp(moment: datetime) -> str:
     """``2020-08-21T07:38:44.293Z``: UTC, milliseconds, ``Z`` (how Business Central and CRMOffice write times)."""
     moment = moment.astimezone(UTC)

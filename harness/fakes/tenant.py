@@ -135,6 +135,7 @@ class FakeTenant(ABC):
         self.internal_errors: list[str] = []
         self.base_url = "http://testserver"
         self._routes: list[Route] = list(self.routes())
+        self._dispatched: dict[tuple[str, str], tuple[Route, dict[str, str]] | list[str]] = {}
 
     # --- what a vendor supplies -------------------------------------------------------------------------------
     @abstractmethod
@@ -214,6 +215,18 @@ class FakeTenant(ABC):
 
     def dispatch(self, method: str, path: str) -> tuple[Route, dict[str, str]] | list[str]:
         """The route and its parameters, or the methods the path does accept (empty: no such path)."""
+        key = (method, path)
+        found = self._dispatched.get(key)
+        if found is None:
+            found = self._dispatch(method, path)
+            if len(self._dispatched) >= 4096:
+                self._dispatched.clear()  # a bounded memo: a $batch repeats the same paths a hundred times
+            self._dispatched[key] = found
+        if isinstance(found, tuple):
+            return found[0], dict(found[1])
+        return list(found)
+
+    def _dispatch(self, method: str, path: str) -> tuple[Route, dict[str, str]] | list[str]:
         allowed: list[str] = []
         for route in self._routes:
             match = route.pattern.fullmatch(path)
