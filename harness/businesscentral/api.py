@@ -349,7 +349,7 @@ class BusinessCentralFake(FakeTenant):
         if "$expand" in args:
             name = args["$expand"].split(",")[0].strip()
             raise BadRequest(f"Could not find a property named '{name}' on type '{schema.odata_type}'.")
-        select = parse_select(args["$select"], schema) if "$select" in args else None
+        select = set(parse_select(args["$select"], schema)) if "$select" in args else None
         page_size, applied = _page_size(call.header("prefer"))
         query = Query(
             filter=parse_filter(args["$filter"], schema) if "$filter" in args else None,
@@ -362,10 +362,7 @@ class BusinessCentralFake(FakeTenant):
         page = self.model.query(scope, entity_set, query)
         value = []
         for record in page.records:
-            rendered = self.model.render(scope, entity_set, record)
-            if select is not None:
-                rendered = {k: v for k, v in rendered.items() if k == "@odata.etag" or k in select}
-            value.append(rendered)
+            value.append(self.model.render(scope, entity_set, record, select))
         body: dict[str, Any] = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}")}
         if args.get("$count", "").lower() == "true":
             body["@odata.count"] = page.count

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -203,15 +203,24 @@ class BusinessCentralModel:
             next_after = {"id": last["id"], "key": [_token_value(last.get(o.field)) for o in orders]}
         return Page(records=page, next_after=next_after, count=count)
 
-    def render(self, company: Company, entity_set: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    def render(
+        self,
+        company: Company,
+        entity_set: str,
+        record: Mapping[str, Any],
+        select: Collection[str] | None = None,
+    ) -> dict[str, Any]:
+        """The API's JSON for a record; with ``select``, only those properties (and the ETag), as ``$select`` does."""
         store = company.store(entity_set)
         body: dict[str, Any] = {"@odata.etag": self.etag(store, record["id"])}
         for spec in store.schema.fields:
+            if select is not None and spec.name not in select:
+                continue
             value = record.get(spec.name)
             if spec.kind == "datetime" and isinstance(value, datetime):
                 value = format_timestamp(value)
             body[spec.name] = value
-        if store.schema is CONTACT:
+        if store.schema is CONTACT and (select is None or "companyName" in select):
             body["companyName"] = self._company_name(company, record)
         return body
 

@@ -1,0 +1,583 @@
+"""The reference sync: one run brings the two tenants to the state the checklist and Sesam Talk's rules imply.
+
+A run:
+
+1. completes the creates a previous run left in flight (the journal), so a crash never costs a duplicate;
+2. passes over every flow until a pass writes nothing (bounded): read the target's changes since its cursor (or
+   everything, when reconciling), stream the origin's changes page by page, decide each record, write, commit;
+3. on a reconciling pass also finds deletes: a vanished origin retires its link (its counterpart is left alone), a
+   vanished counterpart is created again (rule 6).
+
+Writes to Business Central go in ``$batch`` requests of up to 100 operations, creates with an id chosen (and
+journalled) beforehand, updates with the ETag last read; "changed under you" re-reads and decides again, a bounded
+number of times. CRMOffice is written one record at a time, re-read first for its ETag. A value a tenant refuses
+fails that record only (recorded, reported, retried on the next run). Transport trouble that outlasts the clients'
+retries ends the run with the exception; nothing uncommitted is lost and the next run resumes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
+from harness.businesscentral.dataflow import creation_defaults
+from harness.client.errors import AlreadyExistsError, ApiError, ChangedUnderYouError, NotFoundError
+from harness.crmoffice.client import CRMOfficeClient
+from harness.crmoffice.dataflow import display_name
+from harness.fakes.clock import parse_timestamp
+from harness.sync.merge import decide, is_empty, normalise
+from harness.sync.plan import ORIGIN_SYSTEM, TARGET_SYSTEM, FlowPlan
+from harness.sync.report import Action, Change, RecordOutcome, SyncReport
+from harness.sync.state import Failure, JournalEntry, Link, SyncState
+
+__all__ = ["SyncEngine"]
+
+BATCH = 100
+
+
+@dataclass
+class _Target:
+    values: dict[str, Any]
+    modified: datetime | None
+    etag: str | None
+
+
+@dataclass
+class _Pending:
+    """A Business Central write waiting for its ``$batch``, and what to do with the answer."""
+
+    plan: FlowPlan
+    kind: str  # "create" | "update"
+    origin_id: str
+    target_id: str
+    op: BatchOperation
+    synced: dict[str, Any]
+    origin_values: dict[str, Any]
+    origin_modified: datetime | None
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    round: int = 0
+    recreate: bool = False
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        plans: Sequence[FlowPlan],
+        crmoffice: CRMOfficeClient,
+        businesscentral: BusinessCentralClient,
+        state: SyncState,
+        *,
+        overlap: timedelta = timedelta(seconds=1),
+        max_passes: int = 4,
+        conflict_rounds: int = 3,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self.plans = list(plans)
+        self.crm = crmoffice
+        self.bc = businesscentral
+        self.state = state
+        self.overlap = overlap
+        self.max_passes = max_passes
+        self.conflict_rounds = conflict_rounds
+        self.new_id = new_id or (lambda: str(uuid.uuid4()))
+        self._links: dict[str, dict[str, Link]] = {}
+        self._dirty: dict[tuple[str, str], Link] = {}
+        self._queue: list[_Pending] = []
+        self._report = SyncReport()
+        self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
+        self._failed: set[tuple[str, str]] = set()  # (flow, origin id) refused in this run: not tried again in it
+        self._unchanged: dict[str, set[str]] = {}
+
+    # --- the run ----------------------------------------------------------------------------------------------
+    def run(self, *, reconcile: bool | None = None) -> SyncReport:
+        """One sync cycle. ``reconcile``: read everything to find deletes (default: only when never reconciled)."""
+        started = time.perf_counter()
+        sent_before = (sum(self.crm.sent.values()), sum(self.bc.sent.values()))
+        self._report = report = SyncReport(flows=[plan.key for plan in self.plans])
+        self._failed = set()
+        self._unchanged = {plan.key: set() for plan in self.plans}
+        full = reconcile if reconcile is not None else self.state.meta("reconciled_at") is None
+        self._links = {plan.key: self.state.links(plan.key) for plan in self.plans}
+        for plan in self.plans:
+            self._resume(plan)
+        self._flush(final=True)
+        for number in range(1, self.max_passes + 1):
+            writes = report.writes
+            for plan in self.plans:
+                self._pass(plan, full=full and number == 1)
+            report.passes = number
+            if full and number == 1:
+                report.reconciled = True
+                with self.state.transaction():
+                    self.state.set_meta("reconciled_at", datetime.now().astimezone().isoformat())
+            if report.writes == writes:
+                break
+        touched = {(outcome.flow, outcome.origin_id) for outcome in report.records}
+        for flow, origin_ids in self._unchanged.items():
+            report.unchanged[flow] = sum(1 for origin_id in origin_ids if (flow, origin_id) not in touched)
+        report.requests = {
+            ORIGIN_SYSTEM: sum(self.crm.sent.values()) - sent_before[0],
+            TARGET_SYSTEM: sum(self.bc.sent.values()) - sent_before[1],
+        }
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _resume(self, plan: FlowPlan) -> None:
+        """Send again every create a previous run journalled but never linked, with the same id."""
+        links = self._links[plan.key]
+        for entry in self.state.journal(plan.key):
+            if entry.origin_id in links:
+                continue
+            synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
+            self._creating.add((plan.key, entry.origin_id))
+            self._queue.append(
+                _Pending(
+                    plan,
+                    "create",
+                    entry.origin_id,
+                    entry.target_id,
+                    BatchOperation("POST", plan.target, body=entry.body),
+                    synced,
+                    {pair.origin: synced[pair.target] for pair in plan.pairs},
+                    entry.origin_modified,
+                    changes=[Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None],
+                )
+            )
+
+    # --- one pass over one flow -------------------------------------------------------------------------------
+    def _pass(self, plan: FlowPlan, *, full: bool) -> None:
+        links = self._links[plan.key]
+        by_target = {link.target_id: link for link in links.values() if link.live}
+        target_entity = f"{plan.target} ({plan.key})"
+        origin_entity = f"{plan.origin} ({plan.key})"
+        targets, newest_target = self._read_targets(plan, None if full else self._since(TARGET_SYSTEM, target_entity))
+        failures = self.state.failures(plan.key)
+        for failure in failures:
+            if failure.side == "target" and failure.record_id not in targets:
+                self._fetch_target(plan, failure.record_id, targets)
+        seen: set[str] = set()
+        newest_origin: datetime | None = None
+        for page in self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity)):
+            for record in page:
+                seen.add(record["id"])
+                modified = _when(record.get("updatedAt"))
+                if modified is not None and (newest_origin is None or modified > newest_origin):
+                    newest_origin = modified
+                self._origin_record(plan, record, targets, full=full)
+                self._flush()
+        for failure in failures:
+            if failure.side == "origin" and failure.record_id not in seen:
+                try:
+                    fetched = self.crm.get(plan.origin, failure.record_id)
+                except NotFoundError:
+                    self._clear_failure(failure)
+                    continue
+                seen.add(failure.record_id)
+                self._origin_record(plan, fetched.record, targets, full=False)
+        for target_id, target in targets.items():
+            link = by_target.get(target_id)
+            if link is None or link.origin_id in seen or not link.live:
+                continue  # a Business Central record of its own (rule 7), or already decided with its origin
+            origin_values = {pair.origin: link.synced.get(pair.target) for pair in plan.pairs}
+            self._pair(plan, link, origin_values, link.origin_modified, target)
+        if full:
+            for link in list(links.values()):
+                if link.live and link.origin_id not in seen:
+                    self._retire(plan, link)
+        self._flush(final=True)
+        with self.state.transaction():
+            self._save_dirty()
+            if newest_origin is not None:
+                self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, newest_origin)
+            if newest_target is not None:
+                self.state.set_cursor(TARGET_SYSTEM, target_entity, newest_target)
+
+    def _since(self, system: str, entity: str) -> datetime | None:
+        cursor = self.state.cursor(system, entity)
+        return cursor - self.overlap if cursor is not None else None
+
+    def _read_targets(self, plan: FlowPlan, since: datetime | None) -> tuple[dict[str, _Target], datetime | None]:
+        select = ["id", "lastModifiedDateTime", *plan.target_properties]
+        targets: dict[str, _Target] = {}
+        newest: datetime | None = None
+        for page in self.bc.pages(plan.target, since, inclusive=True, filter=plan.target_filter, select=select):
+            for record in page:
+                target = _target_of(plan, record)
+                targets[record["id"]] = target
+                if target.modified is not None and (newest is None or target.modified > newest):
+                    newest = target.modified
+        return targets, newest
+
+    def _fetch_target(self, plan: FlowPlan, target_id: str, targets: dict[str, _Target]) -> None:
+        try:
+            fetched = self.bc.get(plan.target, target_id)
+        except NotFoundError:
+            return
+        targets[target_id] = _target_of(plan, fetched.record, fetched.etag)
+
+    # --- deciding ---------------------------------------------------------------------------------------------
+    def _origin_record(
+        self, plan: FlowPlan, record: Mapping[str, Any], targets: dict[str, _Target], *, full: bool
+    ) -> None:
+        origin_id = str(record["id"])
+        if (plan.key, origin_id) in self._failed:
+            return
+        modified = _when(record.get("updatedAt"))
+        values = {pair.origin: normalise(record.get(pair.origin)) for pair in plan.pairs}
+        link = self._links[plan.key].get(origin_id)
+        if link is None:
+            if (plan.key, origin_id) in self._creating:
+                return
+            self._create(plan, origin_id, display_name(plan.origin, record), values, modified)
+            return
+        if not link.live:
+            return
+        target = targets.get(link.target_id)
+        if target is None and full:
+            self._create(plan, origin_id, display_name(plan.origin, record), values, modified, recreate=link)
+            return
+        self._pair(plan, link, values, modified, target)
+
+    def _create(
+        self,
+        plan: FlowPlan,
+        origin_id: str,
+        name: str,
+        values: Mapping[str, Any],
+        modified: datetime | None,
+        recreate: Link | None = None,
+    ) -> None:
+        target_id = self.new_id()
+        self._creating.add((plan.key, origin_id))
+        body: dict[str, Any] = {
+            "id": target_id,
+            **creation_defaults(name, plan.target_type),
+        }
+        synced: dict[str, Any] = {}
+        for pair in plan.pairs:
+            value = values.get(pair.origin)
+            synced[pair.target] = value
+            if not is_empty(value):
+                body[pair.target] = value
+        self._queue.append(
+            _Pending(
+                plan,
+                "create",
+                origin_id,
+                target_id,
+                BatchOperation("POST", plan.target, body=body),
+                synced,
+                dict(values),
+                modified,
+                changes=[Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None],
+                recreate=recreate is not None,
+            )
+        )
+
+    def _pair(
+        self,
+        plan: FlowPlan,
+        link: Link,
+        origin_values: Mapping[str, Any],
+        origin_modified: datetime | None,
+        target: _Target | None,
+        *,
+        round: int = 0,
+    ) -> None:
+        """Decide a linked pair property by property; queue the target's write, make the origin's."""
+        target_values = target.values if target else {p.target: link.synced.get(p.target) for p in plan.pairs}
+        target_modified = target.modified if target else link.target_modified
+        etag = (target.etag if target else None) or link.target_etag
+        to_target: dict[str, Any] = {}
+        to_origin: dict[str, Any] = {}
+        settled: dict[str, Any] = {}  # properties that need no write, and the value now known to be in sync
+        changes: list[Change] = []
+        conflicts: list[str] = []
+        for pair in plan.pairs:
+            decision = decide(
+                origin_values.get(pair.origin),
+                target_values.get(pair.target),
+                link.synced.get(pair.target),
+                origin_modified,
+                target_modified,
+            )
+            if decision.conflict:
+                conflicts.append(f"{pair.origin} <-> {pair.target}: {decision.conflict}")
+            if decision.write_to == "target":
+                to_target[pair.target] = decision.value
+                changes.append(Change(pair.target, "origin->target", target_values.get(pair.target), decision.value))
+            elif decision.write_to == "origin":
+                to_origin[pair.origin] = decision.value
+                changes.append(Change(pair.origin, "target->origin", origin_values.get(pair.origin), decision.value))
+            else:
+                settled[pair.target] = decision.synced
+        if target is not None and (target.etag != link.target_etag or target.modified != link.target_modified):
+            link.target_etag, link.target_modified = target.etag or link.target_etag, target.modified
+            self._touch(link)
+        if origin_modified is not None and origin_modified != link.origin_modified and not to_origin:
+            link.origin_modified = origin_modified
+            self._touch(link)
+        if not to_target and not to_origin:
+            if any(link.synced.get(key) != value for key, value in settled.items()):
+                link.synced.update(settled)
+                self._touch(link)
+            self._unchanged[plan.key].add(link.origin_id)
+            return
+        if to_origin:
+            if not self._write_origin(plan, link, to_origin, origin_values, target, round=round):
+                return
+            link.synced.update(settled)
+            if not to_target:
+                done = [change for change in changes if change.direction == "target->origin"]
+                self._report.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "updated", done, conflicts))
+                return
+        self._queue.append(
+            _Pending(
+                plan,
+                "update",
+                link.origin_id,
+                link.target_id,
+                BatchOperation("PATCH", plan.target, link.target_id, to_target, etag=etag or "*"),
+                {**link.synced, **settled, **to_target},
+                dict(origin_values),
+                origin_modified,
+                changes=changes,
+                conflicts=conflicts,
+                round=round,
+            )
+        )
+
+    def _write_origin(
+        self,
+        plan: FlowPlan,
+        link: Link,
+        changes: dict[str, Any],
+        origin_values: Mapping[str, Any],
+        target: _Target | None,
+        *,
+        round: int,
+    ) -> bool:
+        """Write target->origin values to CRMOffice, conditionally on the version just re-read. False: not written."""
+        try:
+            fresh = self.crm.get(plan.origin, link.origin_id)
+        except NotFoundError:
+            self._retire(plan, link)
+            return False
+        fresh_values = {pair.origin: normalise(fresh.record.get(pair.origin)) for pair in plan.pairs}
+        if fresh_values != {k: normalise(v) for k, v in origin_values.items()}:
+            # Edited since it was read: decide again on what it holds now.
+            if round >= self.conflict_rounds:
+                self._fail(
+                    plan,
+                    link.origin_id,
+                    link.target_id,
+                    "target",
+                    "ChangedUnderYou",
+                    "the CRMOffice record kept changing while the sync wrote to it",
+                )
+                return False
+            self._pair(plan, link, fresh_values, _when(fresh.record.get("updatedAt")), target, round=round + 1)
+            return False
+        try:
+            written = self.crm.update(plan.origin, link.origin_id, changes, fresh.etag)
+        except ChangedUnderYouError:
+            if round >= self.conflict_rounds:
+                self._fail(
+                    plan,
+                    link.origin_id,
+                    link.target_id,
+                    "target",
+                    "ChangedUnderYou",
+                    "the CRMOffice record kept changing while the sync wrote to it",
+                )
+                return False
+            self._pair(plan, link, origin_values, None, target, round=round + 1)
+            return False
+        except NotFoundError:
+            self._retire(plan, link)
+            return False
+        except ApiError as exc:
+            if exc.status >= 500 or exc.status == 429:
+                raise
+            self._fail(plan, link.origin_id, link.target_id, "target", exc.code, exc.message)
+            return False
+        by_origin = {pair.origin: pair.target for pair in plan.pairs}
+        for origin_property, value in changes.items():
+            link.synced[by_origin[origin_property]] = value
+        link.origin_modified = _when(written.record.get("updatedAt"))
+        self._touch(link)
+        self._clear(plan, "target", link.target_id)
+        return True
+
+    def _retire(self, plan: FlowPlan, link: Link) -> None:
+        link.status = "retired"
+        self._touch(link)
+        self._report.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "retired"))
+
+    # --- writing to Business Central --------------------------------------------------------------------------
+    def _flush(self, *, final: bool = False) -> None:
+        while len(self._queue) >= BATCH or (final and self._queue):
+            chunk, self._queue = self._queue[:BATCH], self._queue[BATCH:]
+            creates = [p for p in chunk if p.kind == "create"]
+            if creates:
+                with self.state.transaction():
+                    self.state.journal_creates(
+                        JournalEntry(p.plan.key, p.origin_id, p.target_id, dict(p.op.body or {}), p.origin_modified)
+                        for p in creates
+                    )
+            results = self.bc.batch([p.op for p in chunk])
+            self._creating.difference_update((p.plan.key, p.origin_id) for p in creates)
+            again: list[_Pending] = []
+            existing: list[_Pending] = []
+            with self.state.transaction():
+                for pending, result in zip(chunk, results, strict=True):
+                    self._settle(pending, result, again, existing)
+                for plan_key, origin_ids in _group((p.plan.key, p.origin_id) for p in creates):
+                    self.state.forget_creates(plan_key, origin_ids)
+                self._save_dirty()
+            if existing:
+                self._adopt(existing)
+            if again:
+                self._redecide(again)
+
+    def _settle(self, pending: _Pending, result: BatchResult, again: list[_Pending], existing: list[_Pending]) -> None:
+        plan = pending.plan
+        if result.ok:
+            record = result.record or {}
+            links = self._links[plan.key]
+            link = links.get(pending.origin_id)
+            if pending.kind == "create":
+                link = Link(plan.key, pending.origin_id, pending.target_id, "live", dict(pending.synced))
+                links[pending.origin_id] = link
+            assert link is not None
+            link.synced = dict(pending.synced)
+            link.target_etag = result.etag
+            link.target_modified = _when(record.get("lastModifiedDateTime"))
+            if pending.origin_modified is not None:
+                link.origin_modified = pending.origin_modified
+            self._touch(link)
+            self._clear(plan, "origin", pending.origin_id)
+            action: Action = "recreated" if pending.recreate else "created" if pending.kind == "create" else "updated"
+            self._report.add(
+                RecordOutcome(
+                    plan.key, pending.origin_id, pending.target_id, action, pending.changes, pending.conflicts
+                )
+            )
+            return
+        error = result.error
+        assert error is not None
+        if pending.kind == "create" and isinstance(error, AlreadyExistsError):
+            existing.append(pending)  # the create landed before (a crash, a lost answer): link what is there
+        elif pending.kind == "update" and isinstance(error, ChangedUnderYouError):
+            again.append(pending)
+        elif pending.kind == "update" and isinstance(error, NotFoundError):
+            link = self._links[plan.key][pending.origin_id]
+            name = self._display_name_of(plan, pending)
+            self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link)
+        else:
+            self._fail(plan, pending.origin_id, pending.target_id, "origin", error.code, error.message)
+
+    def _display_name_of(self, plan: FlowPlan, pending: _Pending) -> str:
+        try:
+            return display_name(plan.origin, self.crm.get(plan.origin, pending.origin_id).record)
+        except NotFoundError:
+            return ""
+
+    def _adopt(self, pendings: list[_Pending]) -> None:
+        """Creates that had already landed: read what is there and link it."""
+        reads = [BatchOperation("GET", p.plan.target, p.target_id) for p in pendings]
+        results = self.bc.batch(reads)
+        with self.state.transaction():
+            for pending, result in zip(pendings, results, strict=True):
+                if result.ok:
+                    self._settle(pending, result, [], [])
+                else:
+                    assert result.error is not None
+                    self._fail(
+                        pending.plan,
+                        pending.origin_id,
+                        pending.target_id,
+                        "origin",
+                        result.error.code,
+                        result.error.message,
+                    )
+            for plan_key, origin_ids in _group((p.plan.key, p.origin_id) for p in pendings):
+                self.state.forget_creates(plan_key, origin_ids)
+            self._save_dirty()
+
+    def _redecide(self, pendings: list[_Pending]) -> None:
+        """Updates refused as stale: read the records again and decide on what they hold now."""
+        results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])
+        for pending, result in zip(pendings, results, strict=True):
+            plan = pending.plan
+            link = self._links[plan.key][pending.origin_id]
+            if pending.round >= self.conflict_rounds:
+                self._fail(
+                    plan,
+                    pending.origin_id,
+                    pending.target_id,
+                    "origin",
+                    "Request_EntityChanged",
+                    "the Business Central record kept changing while the sync wrote to it",
+                )
+                continue
+            if not result.ok:
+                if isinstance(result.error, NotFoundError):
+                    name = self._display_name_of(plan, pending)
+                    self._create(
+                        plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link
+                    )
+                continue
+            fresh = _target_of(plan, result.record or {}, result.etag)
+            self._pair(plan, link, pending.origin_values, pending.origin_modified, fresh, round=pending.round + 1)
+        self._flush(final=True)
+
+    # --- bookkeeping ------------------------------------------------------------------------------------------
+    def _fail(self, plan: FlowPlan, origin_id: str, target_id: str | None, side: str, code: str, message: str) -> None:
+        record_id = origin_id if side == "origin" else target_id or origin_id
+        self._failed.add((plan.key, origin_id))
+        self.state.record_failure(Failure(plan.key, side, record_id, code, message))
+        self._report.add(
+            RecordOutcome(
+                plan.key, origin_id, target_id, "failed", error={"code": code, "message": message, "side": side}
+            )
+        )
+
+    def _clear(self, plan: FlowPlan, side: str, record_id: str) -> None:
+        self.state.clear_failure(plan.key, side, record_id)
+
+    def _clear_failure(self, failure: Failure) -> None:
+        self.state.clear_failure(failure.flow, failure.side, failure.record_id)
+
+    def _touch(self, link: Link) -> None:
+        self._dirty[(link.flow, link.origin_id)] = link
+
+    def _save_dirty(self) -> None:
+        if self._dirty:
+            self.state.save_links(self._dirty.values())
+            self._dirty.clear()
+
+
+def _target_of(plan: FlowPlan, record: Mapping[str, Any], etag: str | None = None) -> _Target:
+    return _Target(
+        values={name: normalise(record.get(name)) for name in plan.target_properties},
+        modified=_when(record.get("lastModifiedDateTime")),
+        etag=etag or record.get("@odata.etag"),
+    )
+
+
+def _when(text: Any) -> datetime | None:
+    return parse_timestamp(text) if isinstance(text, str) and text else None
+
+
+def _group(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return list(grouped.items())

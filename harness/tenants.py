@@ -1,0 +1,85 @@
+"""A pair of tenants and their clients, for a mode: in-process fakes, fakes on loopback, or given endpoints.
+
+``fake_pair("mock")`` and ``fake_pair("wire")`` build a fresh CRMOffice and Business Central fake on one clock and
+one id source; ``pair_from_endpoints(json)`` connects to tenants described the way ``harness serve`` prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.client import BusinessCentralClient
+from harness.client import BearerToken, RetryPolicy
+from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.client import CRMOfficeClient
+from harness.fakes import Clock, IdSource, Mode, Mounted, mount
+
+__all__ = ["TenantPair", "fake_pair", "pair_from_endpoints"]
+
+
+@dataclass
+class TenantPair:
+    crmoffice: CRMOfficeClient
+    businesscentral: BusinessCentralClient
+    crmoffice_fake: CRMOfficeFake | None = None
+    businesscentral_fake: BusinessCentralFake | None = None
+    _mounts: list[Mounted] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.crmoffice.close()
+        self.businesscentral.close()
+        for mounted in self._mounts:
+            mounted.close()
+
+    def __enter__(self) -> TenantPair:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def fake_pair(
+    mode: Mode = "mock",
+    *,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    bc_rate_limit: tuple[int, float] | None = (6000, 300.0),
+) -> TenantPair:
+    clock = clock or Clock()
+    ids = IdSource(seed)
+    crm_fake = CRMOfficeFake(clock=clock, ids=ids)
+    bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
+    crm_mount, bc_mount = mount(crm_fake, mode), mount(bc_fake, mode)
+    crm = CRMOfficeClient.connect(crm_fake.info(), transport=crm_mount.transport(), retry=retry)
+    bc_info = bc_fake.info()
+    bc = BusinessCentralClient(
+        bc_info["api"],
+        bc_info["company_id"],
+        auth=BearerToken(bc_info["token"]),
+        transport=bc_mount.transport(),
+        retry=retry,
+        environments_url=bc_info["environments_url"],
+    )
+    return TenantPair(crm, bc, crm_fake, bc_fake, [crm_mount, bc_mount])
+
+
+def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | None = None) -> TenantPair:
+    """Clients for the tenants in ``harness serve``'s JSON line (or the same shape from elsewhere)."""
+    try:
+        crm_info, bc_info = endpoints["crmoffice"], endpoints["businesscentral"]
+        api, token, company_id = bc_info["api"], bc_info["token"], bc_info["company_id"]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(
+            f"tenant endpoints lack {exc}; expected {{'crmoffice': {{api, token_url, client_id, client_secret}}, "
+            "'businesscentral': {api, token, company_id}}"
+        ) from None
+    crm = CRMOfficeClient.connect(crm_info, retry=retry)
+    bc = BusinessCentralClient(api, company_id, auth=BearerToken(token), retry=retry)
+    return TenantPair(crm, bc)
