@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.checklist import cli as checklist_cli
 
     checklist_cli.register(subparsers)
+    from harness.sync import cli as sync_cli
+
+    sync_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

@@ -22,9 +22,10 @@ Rules honoured (see ``../shared/reference/business-central-api.md``):
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,7 +43,7 @@ from harness.businesscentral.errors import (
     StringTooLong,
     UnknownOption,
 )
-from harness.businesscentral.odata import OrderBy, Predicate
+from harness.businesscentral.odata import Filter, OrderBy
 from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySchema, Field
 from harness.fakes.clock import Clock, IdSource, format_timestamp
 
@@ -64,6 +65,14 @@ class EntityStore:
     versions: dict[str, int] = field(default_factory=dict)
     by_number: dict[str, str] = field(default_factory=dict)
     next_number: int = 1
+    # (lastModifiedDateTime, id) sorted, rebuilt lazily after writes: incremental reads skip older records.
+    by_modified: list[tuple[datetime, str]] | None = None
+
+    def modified_since(self, moment: datetime) -> list[dict[str, Any]]:
+        if self.by_modified is None:
+            self.by_modified = sorted((r["lastModifiedDateTime"], i) for i, r in self.records.items())
+        start = bisect.bisect_left(self.by_modified, (moment, ""))
+        return [self.records[record_id] for _, record_id in self.by_modified[start:]]
 
 
 @dataclass
@@ -87,7 +96,7 @@ class Environment:
 
 @dataclass(frozen=True)
 class Query:
-    filter: Predicate | None = None
+    filter: Filter | None = None
     orderby: tuple[OrderBy, ...] = ()
     top: int | None = None
     skip: int = 0
@@ -183,7 +192,11 @@ class BusinessCentralModel:
     def query(self, company: Company, entity_set: str, query: Query) -> Page:
         store = company.store(entity_set)
         predicate = query.filter
-        matches = [r for r in store.records.values() if predicate is None or predicate(r)]
+        if predicate is not None and predicate.modified_from is not None:
+            candidates: Iterable[dict[str, Any]] = store.modified_since(predicate.modified_from)
+        else:
+            candidates = store.records.values()
+        matches = [r for r in candidates if predicate is None or predicate(r)]
         count = len(matches)
         orders = query.orderby or (OrderBy("number", False),)
         # Stable sorts from the least significant key: the id breaks ties, so paging is deterministic.
@@ -296,6 +309,7 @@ class BusinessCentralModel:
         if if_match is not None:
             self._check_etag(store, current["id"], if_match)
         self._log(store, current["id"])
+        store.by_modified = None
         del store.records[current["id"]]
         del store.versions[current["id"]]
         store.by_number.pop(current["number"], None)
@@ -315,6 +329,7 @@ class BusinessCentralModel:
             for undo in reversed(self._undo):
                 # The number series rolls back with the transaction, as in SQL: no gaps from undone creates.
                 undo.store.next_number = undo.next_number
+                undo.store.by_modified = None
                 if undo.before is None:
                     record = undo.store.records.pop(undo.id, None)
                     undo.store.versions.pop(undo.id, None)
@@ -423,6 +438,7 @@ class BusinessCentralModel:
 
     def _store(self, store: EntityStore, record: dict[str, Any], previous: Mapping[str, Any] | None) -> None:
         self._log(store, record["id"])
+        store.by_modified = None
         self._row_version += 1
         record["lastModifiedDateTime"] = self.clock.now()
         if previous is not None:

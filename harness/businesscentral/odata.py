@@ -19,7 +19,7 @@ from typing import Any
 from harness.businesscentral.errors import BadRequest
 from harness.businesscentral.schema import EntitySchema, Field
 
-__all__ = ["OrderBy", "Predicate", "parse_filter", "parse_orderby", "parse_select"]
+__all__ = ["Filter", "OrderBy", "Predicate", "parse_filter", "parse_orderby", "parse_select"]
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
@@ -78,6 +78,19 @@ class _Operand:
 class _Node:
     predicate: Predicate
     fields: frozenset[str]
+    # A lower bound on lastModifiedDateTime that every match obeys, so the store can skip older records.
+    modified_from: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A parsed ``$filter``: the predicate, and the earliest ``lastModifiedDateTime`` a match can have (if known)."""
+
+    predicate: Predicate
+    modified_from: datetime | None = None
+
+    def __call__(self, record: Mapping[str, Any]) -> bool:
+        return self.predicate(record)
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -183,7 +196,10 @@ class _Parser:
         node = self.not_expr()
         while self.keyword("and"):
             right = self.not_expr()
-            node = _Node(_both(node.predicate, right.predicate), node.fields | right.fields)
+            bounds = [b for b in (node.modified_from, right.modified_from) if b is not None]
+            node = _Node(
+                _both(node.predicate, right.predicate), node.fields | right.fields, max(bounds) if bounds else None
+            )
         return node
 
     def not_expr(self) -> _Node:
@@ -259,7 +275,16 @@ class _Parser:
         def predicate(record: Mapping[str, Any]) -> bool:
             return compare(left.evaluate(record), right.evaluate(record))
 
-        return _Node(predicate, fields)
+        bound = None
+        if (
+            left.field == "lastModifiedDateTime"
+            and left.transform is None
+            and right.field is None
+            and operator in ("gt", "ge", "eq")
+            and isinstance(right.value, datetime)
+        ):
+            bound = right.value
+        return _Node(predicate, fields, bound)
 
     def bool_function(self) -> _Node:
         name = self.next("a function").text
@@ -322,11 +347,12 @@ def _compare_function(operator: str) -> Callable[[Any, Any], bool]:
     }[operator]
 
 
-def parse_filter(text: str, schema: EntitySchema) -> Predicate:
-    """A predicate over records stored with native values (datetimes as aware datetimes, GUIDs lower-case)."""
+def parse_filter(text: str, schema: EntitySchema) -> Filter:
+    """A filter over records stored with native values (datetimes as aware datetimes, GUIDs lower-case)."""
     if not text.strip():
         raise BadRequest("The $filter expression must not be empty.")
-    return _Parser(text, schema).parse().predicate
+    node = _Parser(text, schema).parse()
+    return Filter(node.predicate, node.modified_from)
 
 
 def parse_select(text: str, schema: EntitySchema) -> list[str]:

@@ -106,11 +106,13 @@ def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", se
         with crm.lock:
             for index in chosen[:edits]:
                 crm.model.update("contacts", crm_ids[index], {"directPhone": f"+47 {rng.randrange(10**7, 10**8)}"})
-        links = engine._links[plans[1].key]
+        contacts_flow = next(plan.key for plan in plans if plan.origin == "contacts")
+        edited = [crm_ids[index] for index in chosen[edits:]]
+        links = {link.origin_id: link for link in state.links_for(contacts_flow, "origin_id", edited)}
         company = bc.company()
         with bc.lock:
-            for index in chosen[edits:]:
-                target_id = links[crm_ids[index]].target_id
+            for origin_id in edited:
+                target_id = links[origin_id].target_id
                 bc.model.update(company, "contacts", target_id, {"mobilePhoneNumber": f"4{rng.randrange(10**7)}"}, "*")
         incremental = step(
             4 + math.ceil(edits / BATCH) + edits  # pages on each side, $batch of the CRMOffice edits, one write each

@@ -17,9 +17,11 @@ retries ends the run with the exception; nothing uncommitted is lost and the nex
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,23 +89,31 @@ class SyncEngine:
         self.conflict_rounds = conflict_rounds
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
         self._links: dict[str, dict[str, Link]] = {}
+        self._complete: set[str] = set()  # flows whose links are all in memory
         self._dirty: dict[tuple[str, str], Link] = {}
         self._queue: list[_Pending] = []
         self._report = SyncReport()
         self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
+        self._failing: set[tuple[str, str, str]] = set()  # (flow, side, record id) with a failure on record
         self._failed: set[tuple[str, str]] = set()  # (flow, origin id) refused in this run: not tried again in it
         self._unchanged: dict[str, set[str]] = {}
 
     # --- the run ----------------------------------------------------------------------------------------------
     def run(self, *, reconcile: bool | None = None) -> SyncReport:
         """One sync cycle. ``reconcile``: read everything to find deletes (default: only when never reconciled)."""
+        with _fewer_collections():
+            return self._run(reconcile)
+
+    def _run(self, reconcile: bool | None) -> SyncReport:
         started = time.perf_counter()
         sent_before = (sum(self.crm.sent.values()), sum(self.bc.sent.values()))
         self._report = report = SyncReport(flows=[plan.key for plan in self.plans])
         self._failed = set()
         self._unchanged = {plan.key: set() for plan in self.plans}
         full = reconcile if reconcile is not None else self.state.meta("reconciled_at") is None
-        self._links = {plan.key: self.state.links(plan.key) for plan in self.plans}
+        # Links are read from the state as records come by (a page at a time), all of them only to reconcile.
+        self._links = {plan.key: {} for plan in self.plans}
+        self._complete = set()
         for plan in self.plans:
             self._resume(plan)
         self._flush(final=True)
@@ -130,8 +140,10 @@ class SyncEngine:
 
     def _resume(self, plan: FlowPlan) -> None:
         """Send again every create a previous run journalled but never linked, with the same id."""
+        entries = self.state.journal(plan.key)
+        self._load(plan, "origin_id", [entry.origin_id for entry in entries])
         links = self._links[plan.key]
-        for entry in self.state.journal(plan.key):
+        for entry in entries:
             if entry.origin_id in links:
                 continue
             synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
@@ -152,18 +164,23 @@ class SyncEngine:
 
     # --- one pass over one flow -------------------------------------------------------------------------------
     def _pass(self, plan: FlowPlan, *, full: bool) -> None:
+        if full and plan.key not in self._complete:
+            self._links[plan.key].update(self.state.links(plan.key))
+            self._complete.add(plan.key)
         links = self._links[plan.key]
-        by_target = {link.target_id: link for link in links.values() if link.live}
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
         targets, newest_target = self._read_targets(plan, None if full else self._since(TARGET_SYSTEM, target_entity))
+        by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
         failures = self.state.failures(plan.key)
+        self._failing.update((f.flow, f.side, f.record_id) for f in failures)
         for failure in failures:
             if failure.side == "target" and failure.record_id not in targets:
                 self._fetch_target(plan, failure.record_id, targets)
         seen: set[str] = set()
         newest_origin: datetime | None = None
         for page in self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity)):
+            self._load(plan, "origin_id", [record["id"] for record in page])
             for record in page:
                 seen.add(record["id"])
                 modified = _when(record.get("updatedAt"))
@@ -179,6 +196,7 @@ class SyncEngine:
                     self._clear_failure(failure)
                     continue
                 seen.add(failure.record_id)
+                self._load(plan, "origin_id", [failure.record_id])
                 self._origin_record(plan, fetched.record, targets, full=False)
         for target_id, target in targets.items():
             link = by_target.get(target_id)
@@ -197,6 +215,23 @@ class SyncEngine:
                 self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, newest_origin)
             if newest_target is not None:
                 self.state.set_cursor(TARGET_SYSTEM, target_entity, newest_target)
+
+    def _load(self, plan: FlowPlan, column: str, ids: Iterable[str]) -> list[Link]:
+        """The links for these origin (or target) ids, read from the state once and then kept in memory."""
+        cache = self._links[plan.key]
+        if column == "origin_id":
+            if plan.key in self._complete:
+                return [cache[i] for i in ids if i in cache]
+            wanted = [i for i in ids if i not in cache]
+            for link in self.state.links_for(plan.key, column, wanted):
+                cache[link.origin_id] = link
+            return [cache[i] for i in ids if i in cache]
+        if plan.key in self._complete:
+            wanted_targets = set(ids)
+            return [link for link in cache.values() if link.target_id in wanted_targets]
+        found = self.state.links_for(plan.key, column, ids)
+        # A link already in memory may be newer than its row (not yet committed): memory wins.
+        return [cache.setdefault(link.origin_id, link) for link in found]
 
     def _since(self, system: str, entity: str) -> datetime | None:
         cursor = self.state.cursor(system, entity)
@@ -542,6 +577,7 @@ class SyncEngine:
     def _fail(self, plan: FlowPlan, origin_id: str, target_id: str | None, side: str, code: str, message: str) -> None:
         record_id = origin_id if side == "origin" else target_id or origin_id
         self._failed.add((plan.key, origin_id))
+        self._failing.add((plan.key, side, record_id))
         self.state.record_failure(Failure(plan.key, side, record_id, code, message))
         self._report.add(
             RecordOutcome(
@@ -550,7 +586,9 @@ class SyncEngine:
         )
 
     def _clear(self, plan: FlowPlan, side: str, record_id: str) -> None:
-        self.state.clear_failure(plan.key, side, record_id)
+        if (plan.key, side, record_id) in self._failing:
+            self._failing.discard((plan.key, side, record_id))
+            self.state.clear_failure(plan.key, side, record_id)
 
     def _clear_failure(self, failure: Failure) -> None:
         self.state.clear_failure(failure.flow, failure.side, failure.record_id)
@@ -562,6 +600,18 @@ class SyncEngine:
         if self._dirty:
             self.state.save_links(self._dirty.values())
             self._dirty.clear()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A run allocates hundreds of thousands of small, mostly long-lived objects (records, links, decisions); with
+    the default thresholds the cyclic collector rescans them over and over. Collect less often while a run lasts."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), before[1], max(before[2], 50))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _target_of(plan: FlowPlan, record: Mapping[str, Any], etag: str | None = None) -> _Target:

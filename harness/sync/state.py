@@ -178,6 +178,25 @@ class SyncState:
             for origin_id, target_id, status, synced, etag, om, tm in rows
         }
 
+    def links_for(self, flow: str, column: str, ids: Iterable[str]) -> list[Link]:
+        """The links of ``flow`` whose ``origin_id`` (or ``target_id``) is one of ``ids``."""
+        if column not in ("origin_id", "target_id"):
+            raise ValueError(f"links are looked up by origin_id or target_id, not {column!r}")
+        wanted = list(dict.fromkeys(ids))
+        found: list[Link] = []
+        for start in range(0, len(wanted), 500):  # SQLite bounds the number of parameters in one statement
+            chunk = wanted[start : start + 500]
+            rows = self._db.execute(
+                "SELECT origin_id, target_id, status, synced, target_etag, origin_modified, target_modified "
+                f"FROM links WHERE flow = ? AND {column} IN ({', '.join('?' * len(chunk))})",
+                (flow, *chunk),
+            )
+            found.extend(
+                Link(flow, origin_id, target_id, status, json.loads(synced), etag, _moment(om), _moment(tm))
+                for origin_id, target_id, status, synced, etag, om, tm in rows
+            )
+        return found
+
     def save_links(self, links: Iterable[Link]) -> None:
         self._db.executemany(
             "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
