@@ -1,0 +1,78 @@
+"""Rule 10: a sync killed between any two requests and started again converges, with no duplicate and no lost update."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sync.crash import Crash, CrashPlan, crashing_pair
+from tests.sync.world import CONTACTS, World
+
+
+def seed(world: World) -> list[str]:
+    contacts = [world.crm_contact(f"Person{i}", "Test", directPhone=f"22 00 00 0{i}") for i in range(3)]
+    world.crm_company()
+    return contacts
+
+
+def requests_of_a_clean_run(tmp_path_factory: pytest.TempPathFactory) -> int:
+    world = World(tmp_path_factory.mktemp("count") / "state.sqlite")
+    seed(world)
+    plan = CrashPlan(at=10**6, after=False)
+    engine = world.engine(crashing_pair(world, plan))
+    engine.run()
+    return plan.seen
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["request-lost", "answer-lost"])
+def test_a_crash_at_every_request_of_the_first_sync_converges_without_duplicates(
+    world: World, tmp_path_factory: pytest.TempPathFactory, after: bool
+) -> None:
+    total = requests_of_a_clean_run(tmp_path_factory)
+    assert total >= 8, f"expected a first sync of several requests, counted {total}"
+    for at in range(1, total + 1):
+        fresh = World(tmp_path_factory.mktemp(f"crash{at}") / "state.sqlite")
+        contacts = seed(fresh)
+        engine = fresh.engine(crashing_pair(fresh, CrashPlan(at=at, after=after)))
+        with pytest.raises(Crash):
+            engine.run()
+        engine.state.close()
+        fresh.sync()
+        fresh.sync()
+        people = [c for c in fresh.bc_records("contacts") if c["type"] == "Person"]
+        assert sorted(p["displayName"] for p in people) == ["Person0 Test", "Person1 Test", "Person2 Test"], (
+            f"crash at request {at} ({'answer lost' if after else 'request lost'}): expected one contact each, "
+            f"found {[p['displayName'] for p in people]}"
+        )
+        assert len(fresh.bc_records("customers")) == 1, f"crash at request {at}: expected one customer"
+        for index, contact in enumerate(contacts):
+            target = fresh.bc_record("contacts", fresh.counterpart(CONTACTS, contact))
+            assert target["phoneNumber"] == f"22 00 00 0{index}", f"crash at {at}: contact {index} lost its phone"
+        fresh.clear_counts()
+        assert fresh.sync().writes == 0, f"crash at {at}: the state after the restart still wanted writes"
+        fresh.pair.close()
+
+
+def test_a_crash_after_an_update_landed_loses_nothing_and_echoes_nothing(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    contact = world.crm_contact(directPhone="11 11 11 11")
+    world.sync()
+    target = world.counterpart(CONTACTS, contact)
+    world.tick()
+    world.crm_edit("contacts", contact, directPhone="22 22 22 22")
+    world.bc_edit("contacts", target, mobilePhoneNumber="933 33 333")
+    for at in range(1, 20):
+        plan = CrashPlan(at=at, after=True)
+        engine = world.engine(crashing_pair(world, plan))
+        try:
+            engine.run()
+        except Crash:
+            engine.state.close()
+            continue
+        engine.state.close()
+        break
+    world.sync()
+    assert world.bc_record("contacts", target)["phoneNumber"] == "22 22 22 22"
+    assert world.crm_record("contacts", contact)["mobilePhone"] == "933 33 333"
+    world.clear_counts()
+    assert world.sync().writes == 0
