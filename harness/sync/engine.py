@@ -143,9 +143,13 @@ class SyncEngine:
         entries = self.state.journal(plan.key)
         self._load(plan, "origin_id", [entry.origin_id for entry in entries])
         links = self._links[plan.key]
+        settled = []
         for entry in entries:
-            if entry.origin_id in links:
+            link = links.get(entry.origin_id)
+            if link is not None and link.target_id == entry.target_id:
+                settled.append(entry.origin_id)  # linked after all: the journal row outlived its commit
                 continue
+            # No link, or a link to a counterpart that vanished: the journalled create (a re-create) is in flight.
             synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
             self._creating.add((plan.key, entry.origin_id))
             self._queue.append(
@@ -159,8 +163,12 @@ class SyncEngine:
                     {pair.origin: synced[pair.target] for pair in plan.pairs},
                     entry.origin_modified,
                     changes=[Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None],
+                    recreate=link is not None,
                 )
             )
+        if settled:
+            with self.state.transaction():
+                self.state.forget_creates(plan.key, settled)
 
     # --- one pass over one flow -------------------------------------------------------------------------------
     def _pass(self, plan: FlowPlan, *, full: bool) -> None:
