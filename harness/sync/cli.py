@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sync.add_argument("--state", required=True, type=Path, metavar="PATH", help="the sync state file (SQLite)")
     sync.add_argument("--checklist", type=Path, default=DEFAULT_CHECKLIST, help=f"default {DEFAULT_CHECKLIST}")
     sync.add_argument("--reconcile", action="store_true", help="read everything to find deleted records")
+    sync.add_argument(
+        "--overlap-ms",
+        type=_count,
+        default=200,
+        help="re-read this many milliseconds before each cursor, for records committed late (default 200)",
+    )
     sync.add_argument("--json", action="store_true", help="print the whole report as JSON")
     sync.set_defaults(func=run_sync)
 
@@ -83,9 +90,10 @@ def run_sync(args: argparse.Namespace) -> int:
         return 2
     try:
         with pair_from_endpoints(endpoints) as pair:
-            report = SyncEngine(plans, pair.crmoffice, pair.businesscentral, state).run(
-                reconcile=True if args.reconcile else None
+            engine = SyncEngine(
+                plans, pair.crmoffice, pair.businesscentral, state, overlap=timedelta(milliseconds=args.overlap_ms)
             )
+            report = engine.run(reconcile=True if args.reconcile else None)
     except (TenantError, ValueError) as exc:
         print(f"harness sync: {exc}", file=sys.stderr)
         return 1

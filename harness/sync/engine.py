@@ -75,7 +75,7 @@ class SyncEngine:
         businesscentral: BusinessCentralClient,
         state: SyncState,
         *,
-        overlap: timedelta = timedelta(seconds=1),
+        overlap: timedelta = timedelta(milliseconds=200),
         max_passes: int = 4,
         conflict_rounds: int = 3,
         new_id: Callable[[], str] | None = None,
