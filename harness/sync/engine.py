@@ -407,56 +407,48 @@ class SyncEngine:
         round: int,
     ) -> bool:
         """Write target->origin values to CRMOffice, conditionally on the version just re-read. False: not written."""
-        try:
-            fresh = self.crm.get(plan.origin, link.origin_id)
-        except NotFoundError:
-            self._retire(plan, link)
-            return False
-        fresh_values = {pair.origin: normalise(fresh.record.get(pair.origin)) for pair in plan.pairs}
-        if fresh_values != {k: normalise(v) for k, v in origin_values.items()}:
-            # Edited since it was read: decide again on what it holds now.
-            if round >= self.conflict_rounds:
-                self._fail(
-                    plan,
-                    link.origin_id,
-                    link.target_id,
-                    "target",
-                    "ChangedUnderYou",
-                    "the CRMOffice record kept changing while the sync wrote to it",
-                )
+        expected = {key: normalise(value) for key, value in origin_values.items()}
+        for attempt in range(round, self.conflict_rounds + 1):
+            try:
+                fresh = self.crm.get(plan.origin, link.origin_id)
+            except NotFoundError:
+                self._retire(plan, link)
                 return False
-            self._pair(plan, link, fresh_values, _when(fresh.record.get("updatedAt")), target, round=round + 1)
-            return False
-        try:
-            written = self.crm.update(plan.origin, link.origin_id, changes, fresh.etag)
-        except ChangedUnderYouError:
-            if round >= self.conflict_rounds:
-                self._fail(
-                    plan,
-                    link.origin_id,
-                    link.target_id,
-                    "target",
-                    "ChangedUnderYou",
-                    "the CRMOffice record kept changing while the sync wrote to it",
-                )
+            fresh_values = {pair.origin: normalise(fresh.record.get(pair.origin)) for pair in plan.pairs}
+            if fresh_values != expected:
+                if attempt >= self.conflict_rounds:
+                    break
+                # Edited since it was read: decide again on what it holds now.
+                self._pair(plan, link, fresh_values, _when(fresh.record.get("updatedAt")), target, round=attempt + 1)
                 return False
-            self._pair(plan, link, origin_values, None, target, round=round + 1)
-            return False
-        except NotFoundError:
-            self._retire(plan, link)
-            return False
-        except ApiError as exc:
-            if exc.status >= 500 or exc.status == 429:
-                raise
-            self._fail(plan, link.origin_id, link.target_id, "target", exc.code, exc.message)
-            return False
-        by_origin = {pair.origin: pair.target for pair in plan.pairs}
-        for origin_property, value in changes.items():
-            link.synced[by_origin[origin_property]] = value
-        link.origin_modified = _when(written.record.get("updatedAt"))
-        self._touch(link)
-        self._clear(plan, "target", link.target_id)
-        return True
+            try:
+                written = self.crm.update(plan.origin, link.origin_id, changes, fresh.etag)
+            except ChangedUnderYouError:
+                continue  # changed between this read and this write: read it again
+            except NotFoundError:
+                self._retire(plan, link)
+                return False
+            except ApiError as exc:
+                if exc.status >= 500 or exc.status == 429:
+                    raise
+                self._fail(plan, link.origin_id, link.target_id, "target", exc.code, exc.message)
+                return False
+            by_origin = {pair.origin: pair.target for pair in plan.pairs}
+            for origin_property, value in changes.items():
+                link.synced[by_origin[origin_property]] = value
+            link.origin_modified = _when(written.record.get("updatedAt"))
+            self._touch(link)
+            self._clear(plan, "target", link.target_id)
+            return True
+        self._fail(
+            plan,
+            link.origin_id,
+            link.target_id,
+            "target",
+            "ChangedUnderYou",
+            "the CRMOffice record kept changing while the sync wrote to it",
+        )
+        return False
 
     def _retire(self, plan: FlowPlan, link: Link) -> None:
         link.status = "retired"

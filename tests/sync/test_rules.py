@@ -255,3 +255,24 @@ def test_rule_10_a_stale_etag_is_read_again_and_decided_again(world: World) -> N
     assert (record["phoneNumber"], record["mobilePhoneNumber"]) == ("22 22 22 22", "955 55 555"), record
     assert world.crm_record("contacts", contact)["mobilePhone"] == "955 55 555", "the concurrent edit syncs back"
     assert report.failures == [], report.to_dict()
+
+
+def test_rule_10_a_crmoffice_record_edited_between_read_and_write_is_decided_again(world: World) -> None:
+    contact = world.crm_contact(directPhone="11 11 11 11", mobilePhone="900 00 000")
+    world.sync()
+    target = world.counterpart(CONTACTS, contact)
+    world.tick()
+    world.bc_edit("contacts", target, phoneNumber="22 22 22 22")
+    original = world.pair.crmoffice.update
+
+    def edit_then_update(*args, **kwargs):  # type: ignore[no-untyped-def]
+        world.crm_edit("contacts", contact, mobilePhone="977 77 777")  # makes the ETag the sync holds stale
+        world.pair.crmoffice.update = original  # type: ignore[method-assign]
+        return original(*args, **kwargs)
+
+    world.pair.crmoffice.update = edit_then_update  # type: ignore[method-assign]
+    report = world.sync()
+    assert report.failures == [], report.to_dict()
+    record = world.crm_record("contacts", contact)
+    assert (record["directPhone"], record["mobilePhone"]) == ("22 22 22 22", "977 77 777"), record
+    assert world.bc_record("contacts", target)["mobilePhoneNumber"] == "977 77 777"
