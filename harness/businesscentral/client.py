@@ -20,12 +20,9 @@ from harness.client.base import TenantClient, Versioned
 from harness.client.errors import (
     AlreadyExistsError,
     ApiError,
-    AuthenticationError,
     ChangedUnderYouError,
-    NotFoundError,
     ServerError,
-    ThrottledError,
-    ValidationError,
+    error_for_status,
 )
 from harness.client.retry import RetryPolicy, parse_retry_after
 from harness.fakes.clock import format_timestamp
@@ -258,21 +255,16 @@ class BusinessCentralClient(TenantClient):
             "method": method,
             "url": url,
         }
-        if status in (401, 403):
-            return AuthenticationError(**common)
-        if code == "Request_EntityChanged" or status in (409, 412):
+        # Business Central's own codes say more than its statuses (a stale ETag may come as 409 or 412).
+        if code == "Request_EntityChanged":
             return ChangedUnderYouError(**common)
-        if status == 404:
-            return NotFoundError(**common)
         if code == "Internal_EntityWithSameKeyExists":
             return AlreadyExistsError(**common)
-        if status in (429, 503):
-            return ThrottledError(**common, retry_after=parse_retry_after(headers.get("retry-after")))
-        if status in (400, 422):
-            return ValidationError(**common, field=_rejected_field(message, sent))
-        if status >= 500:
-            return ServerError(**common)
-        return ApiError(**common)
+        return error_for_status(
+            **common,
+            field=_rejected_field(message, sent) if status in (400, 422) else None,
+            retry_after=parse_retry_after(headers.get("retry-after")),
+        )
 
 
 def _versioned(response: httpx.Response) -> Versioned:

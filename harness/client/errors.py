@@ -17,6 +17,8 @@ so the sync engine can decide on a class, never on a vendor's code::
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AlreadyExistsError",
     "ApiError",
@@ -28,6 +30,7 @@ __all__ = [
     "ThrottledError",
     "TransportError",
     "ValidationError",
+    "error_for_status",
 ]
 
 
@@ -105,3 +108,38 @@ class ThrottledError(ApiError):
 
 class ServerError(ApiError):
     pass
+
+
+def error_for_status(
+    *,
+    system: str,
+    status: int,
+    code: str,
+    message: str,
+    method: str,
+    url: str,
+    field: str | None = None,
+    retry_after: float | None = None,
+) -> ApiError:
+    """The exception an error status means, for every vendor; a vendor client checks its own codes first."""
+    common: dict[str, Any] = {
+        "system": system,
+        "status": status,
+        "code": code,
+        "message": message,
+        "method": method,
+        "url": url,
+    }
+    if status in (401, 403):
+        return AuthenticationError(**common)
+    if status == 404:
+        return NotFoundError(**common)
+    if status in (409, 412):
+        return ChangedUnderYouError(**common)
+    if status in (429, 503):
+        return ThrottledError(**common, retry_after=retry_after)
+    if status in (400, 422):
+        return ValidationError(**common, field=field)
+    if status >= 500:
+        return ServerError(**common)
+    return ApiError(**common)

@@ -54,21 +54,7 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 class CRMOfficeClient(TenantClient):
     system: ClassVar[str] = "crmoffice"
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        auth: httpx.Auth | None = None,
-        transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-        timeout: float | httpx.Timeout = 30.0,
-        event_hooks: dict[str, list[Any]] | None = None,
-    ) -> None:
-        super().__init__(
-            base_url, auth=auth, transport=transport, retry=retry, timeout=timeout, event_hooks=event_hooks
-        )
-        self._owned_auth: CRMOfficeAuth | None = None
+    _owned_auth: CRMOfficeAuth | None = None  # set by connect(), which builds the auth itself
 
     @classmethod
     def connect(

@@ -26,15 +26,7 @@ from typing import Any
 
 import httpx
 
-from harness.client.errors import (
-    ApiError,
-    AuthenticationError,
-    ChangedUnderYouError,
-    NotFoundError,
-    ServerError,
-    ThrottledError,
-    ValidationError,
-)
+from harness.client.errors import ApiError, error_for_status
 from harness.client.retry import parse_retry_after
 
 __all__ = ["ErrorBody", "error_from", "read_error_body"]
@@ -118,24 +110,13 @@ def error_from(response: httpx.Response, *, system: str, sent_json: Any = None, 
     CRMOffice names the rejected field itself."""
     body = read_error_body(response)
     status = response.status_code
-    common: dict[str, Any] = {
-        "system": system,
-        "status": status,
-        "code": _redacted(body.code, redact),
-        "message": _redacted(body.message, redact),
-        "method": response.request.method,
-        "url": str(response.request.url),
-    }
-    if status in (400, 422):
-        return ValidationError(**common, field=body.field)
-    if status in (401, 403):
-        return AuthenticationError(**common)
-    if status == 404:
-        return NotFoundError(**common)
-    if status in (409, 412):
-        return ChangedUnderYouError(**common)
-    if status == 429:
-        return ThrottledError(**common, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    if status >= 500:
-        return ServerError(**common)
-    return ApiError(**common)
+    return error_for_status(
+        system=system,
+        status=status,
+        code=_redacted(body.code, redact),
+        message=_redacted(body.message, redact),
+        method=response.request.method,
+        url=str(response.request.url),
+        field=body.field,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )

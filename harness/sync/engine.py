@@ -201,7 +201,7 @@ class SyncEngine:
                 try:
                     fetched = self.crm.get(plan.origin, failure.record_id)
                 except NotFoundError:
-                    self._clear_failure(failure)
+                    self.state.clear_failure(failure.flow, failure.side, failure.record_id)
                     continue
                 seen.add(failure.record_id)
                 self._load(plan, "origin_id", [failure.record_id])
@@ -512,17 +512,19 @@ class SyncEngine:
         elif pending.kind == "update" and isinstance(error, ChangedUnderYouError):
             again.append(pending)
         elif pending.kind == "update" and isinstance(error, NotFoundError):
-            link = self._links[plan.key][pending.origin_id]
-            name = self._display_name_of(plan, pending)
-            self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link)
+            self._recreate(pending)
         else:
             self._fail(plan, pending.origin_id, pending.target_id, "origin", error.code, error.message)
 
-    def _display_name_of(self, plan: FlowPlan, pending: _Pending) -> str:
+    def _recreate(self, pending: _Pending) -> None:
+        """The counterpart an update was meant for is gone (rule 6): create it again from the origin's values."""
+        plan = pending.plan
         try:
-            return display_name(plan.origin, self.crm.get(plan.origin, pending.origin_id).record)
+            name = display_name(plan.origin, self.crm.get(plan.origin, pending.origin_id).record)
         except NotFoundError:
-            return ""
+            name = ""
+        link = self._links[plan.key][pending.origin_id]
+        self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link)
 
     def _adopt(self, pendings: list[_Pending]) -> None:
         """Creates that had already landed: read what is there and link it."""
@@ -548,27 +550,29 @@ class SyncEngine:
 
     def _redecide(self, pendings: list[_Pending]) -> None:
         """Updates refused as stale: read the records again and decide on what they hold now."""
+        exhausted = [p for p in pendings if p.round >= self.conflict_rounds]
+        for pending in exhausted:
+            self._fail(
+                pending.plan,
+                pending.origin_id,
+                pending.target_id,
+                "origin",
+                "Request_EntityChanged",
+                "the Business Central record kept changing while the sync wrote to it",
+            )
+        pendings = [p for p in pendings if p.round < self.conflict_rounds]
         results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])
         for pending, result in zip(pendings, results, strict=True):
             plan = pending.plan
-            link = self._links[plan.key][pending.origin_id]
-            if pending.round >= self.conflict_rounds:
+            if isinstance(result.error, NotFoundError):
+                self._recreate(pending)
+                continue
+            if result.error is not None:
                 self._fail(
-                    plan,
-                    pending.origin_id,
-                    pending.target_id,
-                    "origin",
-                    "Request_EntityChanged",
-                    "the Business Central record kept changing while the sync wrote to it",
+                    plan, pending.origin_id, pending.target_id, "origin", result.error.code, result.error.message
                 )
                 continue
-            if not result.ok:
-                if isinstance(result.error, NotFoundError):
-                    name = self._display_name_of(plan, pending)
-                    self._create(
-                        plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link
-                    )
-                continue
+            link = self._links[plan.key][pending.origin_id]
             fresh = _target_of(plan, result.record or {}, result.etag)
             self._pair(plan, link, pending.origin_values, pending.origin_modified, fresh, round=pending.round + 1)
         self._flush(final=True)
@@ -589,9 +593,6 @@ class SyncEngine:
         if (plan.key, side, record_id) in self._failing:
             self._failing.discard((plan.key, side, record_id))
             self.state.clear_failure(plan.key, side, record_id)
-
-    def _clear_failure(self, failure: Failure) -> None:
-        self.state.clear_failure(failure.flow, failure.side, failure.record_id)
 
     def _touch(self, link: Link) -> None:
         self._dirty[(link.flow, link.origin_id)] = link

@@ -45,7 +45,7 @@ PROBLEM = "application/problem+json"
         (429, ThrottledError),
         (500, ServerError),
         (502, ServerError),
-        (503, ServerError),
+        (503, ThrottledError),  # unavailable = refused before doing anything, as the retry policy treats it
         (504, ServerError),
         (418, ApiError),
     ],
