@@ -59,7 +59,6 @@ class Call:
     args: MultiDict[str, str]
     headers: Mapping[str, str]
     json: Any = None
-    has_body: bool = False
     raw: bytes | None = None
 
     @classmethod
@@ -490,7 +489,6 @@ class BusinessCentralFake(FakeTenant):
                 args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)),
                 headers={str(k).lower(): str(v) for k, v in headers.items()},
                 json=body,
-                has_body=body is not None,
             )
             reply = self._handlers[route.name](call, **params)
             status, reply_headers, reply_body = reply.status, reply.headers, reply.body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import io
 import threading
 from types import TracebackType
@@ -12,7 +13,14 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 __all__ = ["LoopbackServer"]
 
-_LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost could resolve anywhere
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -28,7 +36,7 @@ class LoopbackServer:
     """``with LoopbackServer(app) as server: server.url`` — threaded, port 0 picks a free port."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        if not host.startswith(_LOOPBACK_PREFIXES):
+        if not _is_loopback(host):
             raise ValueError(f"host {host!r} is not a loopback address; the fakes listen on 127.0.0.0/8 or ::1 only")
         try:
             # werkzeug prints its own advice and exits when the port is taken; a library raises instead.

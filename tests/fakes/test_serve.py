@@ -145,3 +145,11 @@ def test_a_port_in_use_is_reported() -> None:
             out, err = process.communicate(timeout=20)
     assert process.returncode == 2, (out, err)
     assert "cannot listen" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("host", ["127.example.com", "10.0.0.1", "::2"])
+def test_the_fakes_refuse_to_listen_beyond_loopback(host: str) -> None:
+    from harness.fakes import LoopbackServer
+
+    with pytest.raises(ValueError, match="not a loopback address"):
+        LoopbackServer(lambda environ, start_response: [], host=host)
