@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import io
+import ipaddress
 import threading
 from types import TracebackType
 from typing import Any
