@@ -6,10 +6,12 @@ one id source; ``pair_from_endpoints(json)`` connects to tenants described the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+
+import httpx
 
 from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
@@ -51,20 +53,28 @@ def fake_pair(
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
     bc_rate_limit: tuple[int, float] | None = (6000, 300.0),
+    timeout: float = 30.0,
+    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
 ) -> TenantPair:
+    """``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires);
+    ``system`` is ``"crmoffice"`` or ``"businesscentral"``."""
     clock = clock or Clock()
     ids = IdSource(seed)
     crm_fake = CRMOfficeFake(clock=clock, ids=ids)
     bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
     crm_mount, bc_mount = mount(crm_fake, mode), mount(bc_fake, mode)
-    crm = CRMOfficeClient.connect(crm_fake.info(), transport=crm_mount.transport(), retry=retry)
+    crm_transport, bc_transport = crm_mount.transport(), bc_mount.transport()
+    if wrap is not None:
+        crm_transport, bc_transport = wrap("crmoffice", crm_transport), wrap("businesscentral", bc_transport)
+    crm = CRMOfficeClient.connect(crm_fake.info(), transport=crm_transport, retry=retry, timeout=timeout)
     bc_info = bc_fake.info()
     bc = BusinessCentralClient(
         bc_info["api"],
         bc_info["company_id"],
         auth=BearerToken(bc_info["token"]),
-        transport=bc_mount.transport(),
+        transport=bc_transport,
         retry=retry,
+        timeout=timeout,
         environments_url=bc_info["environments_url"],
     )
     return TenantPair(crm, bc, crm_fake, bc_fake, [crm_mount, bc_mount])

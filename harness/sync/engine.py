@@ -28,7 +28,13 @@ from typing import Any
 
 from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
 from harness.businesscentral.dataflow import creation_defaults
-from harness.client.errors import AlreadyExistsError, ApiError, ChangedUnderYouError, NotFoundError
+from harness.client.errors import (
+    AlreadyExistsError,
+    ApiError,
+    ChangedUnderYouError,
+    NotFoundError,
+    ValidationError,
+)
 from harness.crmoffice.client import CRMOfficeClient
 from harness.crmoffice.dataflow import display_name
 from harness.fakes.clock import parse_timestamp
@@ -431,7 +437,7 @@ class SyncEngine:
             except ApiError as exc:
                 if exc.status >= 500 or exc.status == 429:
                     raise
-                self._fail(plan, link.origin_id, link.target_id, "target", exc.code, exc.message)
+                self._fail_with(plan, link.origin_id, link.target_id, "target", exc)
                 return False
             by_origin = {pair.origin: pair.target for pair in plan.pairs}
             for origin_property, value in changes.items():
@@ -514,7 +520,7 @@ class SyncEngine:
         elif pending.kind == "update" and isinstance(error, NotFoundError):
             self._recreate(pending)
         else:
-            self._fail(plan, pending.origin_id, pending.target_id, "origin", error.code, error.message)
+            self._fail_with(plan, pending.origin_id, pending.target_id, "origin", error)
 
     def _recreate(self, pending: _Pending) -> None:
         """The counterpart an update was meant for is gone (rule 6): create it again from the origin's values."""
@@ -536,14 +542,7 @@ class SyncEngine:
                     self._settle(pending, result, [], [])
                 else:
                     assert result.error is not None
-                    self._fail(
-                        pending.plan,
-                        pending.origin_id,
-                        pending.target_id,
-                        "origin",
-                        result.error.code,
-                        result.error.message,
-                    )
+                    self._fail_with(pending.plan, pending.origin_id, pending.target_id, "origin", result.error)
             for plan_key, origin_ids in _group((p.plan.key, p.origin_id) for p in pendings):
                 self.state.forget_creates(plan_key, origin_ids)
             self._save_dirty()
@@ -568,9 +567,7 @@ class SyncEngine:
                 self._recreate(pending)
                 continue
             if result.error is not None:
-                self._fail(
-                    plan, pending.origin_id, pending.target_id, "origin", result.error.code, result.error.message
-                )
+                self._fail_with(plan, pending.origin_id, pending.target_id, "origin", result.error)
                 continue
             link = self._links[plan.key][pending.origin_id]
             fresh = _target_of(plan, result.record or {}, result.etag)
@@ -578,14 +575,34 @@ class SyncEngine:
         self._flush(final=True)
 
     # --- bookkeeping ------------------------------------------------------------------------------------------
-    def _fail(self, plan: FlowPlan, origin_id: str, target_id: str | None, side: str, code: str, message: str) -> None:
+    def _fail_with(self, plan: FlowPlan, origin_id: str, target_id: str | None, side: str, error: ApiError) -> None:
+        """A refusal the tenant explained: its system and, when known, the property it refused go in the report."""
+        field = error.field if isinstance(error, ValidationError) else None
+        self._fail(plan, origin_id, target_id, side, error.code, error.message, system=error.system, field=field)
+
+    def _fail(
+        self,
+        plan: FlowPlan,
+        origin_id: str,
+        target_id: str | None,
+        side: str,
+        code: str,
+        message: str,
+        *,
+        system: str | None = None,
+        field: str | None = None,
+    ) -> None:
         record_id = origin_id if side == "origin" else target_id or origin_id
         self._failed.add((plan.key, origin_id))
         self._failing.add((plan.key, side, record_id))
         self.state.record_failure(Failure(plan.key, side, record_id, code, message))
         self._report.add(
             RecordOutcome(
-                plan.key, origin_id, target_id, "failed", error={"code": code, "message": message, "side": side}
+                plan.key,
+                origin_id,
+                target_id,
+                "failed",
+                error={"system": system, "code": code, "field": field, "message": message, "side": side},
             )
         )
 

@@ -1,0 +1,213 @@
+"""The checklist suite's options, its per-scenario fixtures, and the tags → Allure labels mapping.
+
+Run the suite with ``pytest steps`` (``make qa`` adds the Allure results, the report and the sign-off). Options:
+``--tenants mock|wire|sandbox``, ``--sync reference|external``, ``--checklist PATH``, ``--faker-seed N`` (printed
+in the header, the report's environment and each scenario's parameters, so any run can be replayed).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import allure
+import pytest
+
+from harness.checklist import Checklist, ChecklistError, parse_file
+from harness.report.attach import attach_json, attach_text, redactor
+from harness.report.exchanges import ExchangeLog
+from harness.suite.build import SuiteError, SuiteMode, build_dataflow
+from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
+from harness.suite.coverage import FeatureError, check_coverage, read_features, row_trace, rule_trace, section_trace
+from harness.suite.dataflow import Dataflow
+from harness.sync import plan_dataflow
+from harness.sync.plan import FlowPlan
+
+pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience"]
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
+OUTCOME = pytest.StashKey[pytest.TestReport]()
+SEED = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("checklist suite")
+    group.addoption("--tenants", choices=("mock", "wire", "sandbox"), default="mock", help="tenants (default: mock)")
+    group.addoption("--sync", choices=("reference", "external"), default="reference", help="sync under test")
+    group.addoption("--checklist", default=str(DEFAULT_CHECKLIST), help="the checklist under test (.rst)")
+    group.addoption("--faker-seed", type=int, default=None, help="seed of the scenarios' data (default: random)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in ("checklist", "rule", "severity", "dataflow"):
+        config.addinivalue_line("markers", f"{marker}(value): a checklist suite tag @{marker}:<value>")
+    for direction, arrow in DIRECTIONS.items():
+        config.addinivalue_line("markers", f"{direction}: Examples proving checklist rows {arrow}")
+    config.addinivalue_line("markers", "fakes_only: needs the fake tenants' controls (clock, faults)")
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        config.stash[SEED] = int(worker["faker_seed"])
+    else:
+        seed = config.getoption("--faker-seed")
+        if seed is None and os.environ.get("HARNESS_FAKER_SEED"):
+            seed = int(os.environ["HARNESS_FAKER_SEED"])
+        config.stash[SEED] = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+
+
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker draws its scenarios' data from the controller's seed."""
+    node.workerinput["faker_seed"] = node.config.stash[SEED]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (
+        f"checklist suite: --tenants {config.getoption('--tenants')} --sync {config.getoption('--sync')} "
+        f"--faker-seed {config.stash[SEED]} --checklist {config.getoption('--checklist')}"
+    )
+
+
+def _runs_the_suite(config: pytest.Config) -> bool:
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        path = path if path.is_absolute() else Path(config.invocation_params.dir, path)
+        if path.resolve().is_relative_to(ROOT / "steps") or path.resolve().is_relative_to(ROOT / "features"):
+            return True
+    return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The traceability gate: a changed checklist must not pass silently (see harness.suite.coverage)."""
+    config = session.config
+    if hasattr(config, "workerinput") or not _runs_the_suite(config):
+        return
+    path = config.getoption("--checklist")
+    try:
+        checklist = parse_file(path)
+        found, problems = read_features(ROOT / "features", root=ROOT)
+    except (ChecklistError, FeatureError) as exc:
+        raise pytest.UsageError(f"the checklist suite cannot start: {exc}") from None
+    coverage = check_coverage(checklist, found, problems)
+    if not coverage.ok:
+        listed = "\n".join(f"  - {problem}" for problem in coverage.problems)
+        raise pytest.UsageError(
+            f"the features do not cover the checklist {path} ({len(coverage.problems)} problem(s)):\n{listed}"
+        )
+
+
+# --- tags -------------------------------------------------------------------------------------------------------
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """``@rule:4`` → ``pytest.mark.rule(4)`` (a marker with a value, selectable with ``-m``); plain tags as usual."""
+    try:
+        parsed = parse_tag(tag)
+    except TagError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if parsed.kind in ("plain", "direction"):
+        return None
+    value: Any = parsed.rule if parsed.kind == "rule" else parsed.value
+    getattr(pytest.mark, parsed.kind)(value)(function)
+    return True
+
+
+@pytest.fixture(scope="session")
+def checklist(pytestconfig: pytest.Config) -> Checklist:
+    return parse_file(pytestconfig.getoption("--checklist"))
+
+
+@pytest.fixture(scope="session")
+def plans(checklist: Checklist) -> list[FlowPlan]:
+    return plan_dataflow(checklist)
+
+
+def _labels(item: pytest.Item, checklist: Checklist) -> list[tuple[str, str]]:
+    """Allure labels from the scenario's tags: epic = the dataflow, feature = the checklist section, story = the
+    contract rule, severity; and ``trace`` labels the sign-off reads (section, row and direction, rule)."""
+    headings = {section_slug(flow): flow.heading or flow.label() for flow in checklist.flows}
+    labels: list[tuple[str, str]] = []
+    sections = [str(m.args[0]) for m in item.iter_markers("checklist")]
+    rules = sorted({int(m.args[0]) for m in item.iter_markers("rule")})
+    if any(item.iter_markers("dataflow")):
+        labels.append(("epic", checklist.title))
+    for slug in sections:
+        labels.append(("feature", headings.get(slug, slug)))
+        if 1 in rules:
+            labels.append(("trace", section_trace(slug)))
+    for rule in rules:
+        labels.append(("story", f"Rule {rule}: {RULES[rule]}"))
+        labels.append(("trace", rule_trace(rule)))
+    for mark in item.iter_markers("severity"):
+        labels.append(("severity", str(mark.args[0])))
+        break
+    example = getattr(item, "callspec", None)
+    params = example.params.get("_pytest_bdd_example", {}) if example is not None else {}
+    directions = [d for d in DIRECTIONS if any(item.iter_markers(d))]
+    if ORIGIN_COLUMN in params and TARGET_COLUMN in params and len(sections) == 1 and len(directions) == 1:
+        labels.append(("trace", row_trace(sections[0], params[ORIGIN_COLUMN], params[TARGET_COLUMN], directions[0])))
+    return labels
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    scenario_items = [item for item in items if getattr(getattr(item, "obj", None), "__scenario__", None)]
+    if not scenario_items:
+        return
+    checklist = parse_file(config.getoption("--checklist"))
+    for item in scenario_items:
+        for name, value in _labels(item, checklist):
+            item.add_marker(pytest.mark.allure_label(value, label_type=name))
+
+
+# --- per scenario -----------------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call" or report.failed:
+        item.stash[OUTCOME] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def suite_mode(pytestconfig: pytest.Config) -> SuiteMode:
+    mode = SuiteMode(tenants=pytestconfig.getoption("--tenants"), sync=pytestconfig.getoption("--sync"))
+    try:
+        mode.check()
+    except SuiteError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return mode
+
+
+@pytest.fixture
+def scenario_seed(request: pytest.FixtureRequest) -> int:
+    """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it."""
+    seed = zlib.crc32(f"{request.config.stash[SEED]}:{request.node.nodeid}".encode()) & 0x7FFFFFFF
+    allure.dynamic.parameter("faker seed", f"{request.config.stash[SEED]} (scenario {seed})", excluded=True)
+    return seed
+
+
+@pytest.fixture
+def dataflow(
+    request: pytest.FixtureRequest, suite_mode: SuiteMode, plans: list[FlowPlan], scenario_seed: int, tmp_path: Path
+) -> Iterator[Dataflow]:
+    exchanges = ExchangeLog(redactor=redactor)
+    flow = build_dataflow(
+        suite_mode,
+        plans,
+        seed=scenario_seed,
+        state_path=tmp_path / "sync-state.sqlite",
+        exchanges=exchanges,
+        redactor=redactor,
+    )
+    try:
+        yield flow
+    finally:
+        outcome = request.node.stash.get(OUTCOME, None)
+        if outcome is not None and outcome.failed:
+            attach_text("HTTP exchanges of the scenario", exchanges.render())
+            try:
+                attach_json("records when the scenario failed", flow.snapshot())
+            except Exception as exc:  # noqa: BLE001 - the failure itself matters more than this attachment
+                attach_text("records when the scenario failed", f"could not be read: {exc!r}")
+        flow.close()

@@ -1,0 +1,80 @@
+@dataflow:crmoffice-to-business-central @checklist:contacts-to-contacts
+Feature: The dataflow survives refused values, throttling, faults and interruptions
+  Real tenants refuse values, throttle, time out and drop connections, and a sync can be stopped at any moment.
+  None of this may cost a record, a value or a duplicate: a refused value fails its own record only and is
+  reported with the tenant's error, and everything else is retried within bounds until both sides agree.
+
+  Rule: a value Business Central refuses fails that contact only
+
+    @rule:9 @severity:critical
+    Scenario Outline: a <crmoffice property> that Business Central refuses fails that contact only
+      Given 3 CRMOffice contacts with phone numbers
+      And a CRMOffice contact whose <crmoffice property> is "<refused value>"
+      When the sync runs
+      Then the sync reports that contact as failed with Business Central's error about <businesscentral property>
+      And each of the other contacts has exactly one person contact in Business Central
+      And the refused contact's <crmoffice property> is still "<refused value>" in CRMOffice
+
+      @to_businesscentral
+      Examples: checklist rows with values Business Central refuses
+        | crmoffice property | businesscentral property | refused value                      |
+        | directPhone        | phoneNumber              | 22 33 44 55 ask for Kari           |
+        | mobilePhone        | mobilePhoneNumber        | +47 912 34 567 / +47 913 45 678    |
+
+    @rule:9 @severity:critical
+    Scenario: a refused contact syncs once its value is fixed
+      Given a CRMOffice contact whose directPhone is "sentralbord 22 33 44 55"
+      And the sync has run
+      When a CRMOffice user changes the contact's directPhone
+      And the sync runs
+      Then Business Central holds exactly one person contact for it
+      And its Business Central contact's phoneNumber is that directPhone
+      And the sync reports no failure
+
+  Rule: throttling, faults and interruptions are retried until both sides agree
+
+    @rule:10 @severity:critical @fakes_only
+    Scenario Outline: Business Central <trouble> while new contacts arrive
+      Given 12 CRMOffice contacts with phone numbers
+      And Business Central <trouble>
+      When the sync runs
+      Then each of them has exactly one person contact in Business Central
+      And each Business Central contact has its CRMOffice contact's phone numbers
+
+      Examples:
+        | trouble                                                      |
+        | throttles the next 3 requests, asking to retry after 2 seconds |
+        | throttles the next 3 requests without saying when to retry     |
+        | is unavailable for the next 2 requests                         |
+        | drops the connection on the next 2 requests                    |
+        | answers the next 2 requests too slowly                         |
+
+    @rule:10 @severity:critical @fakes_only
+    Scenario Outline: CRMOffice <trouble> while a contact's phone changes
+      Given a contact linked to a Business Central contact
+      And a Business Central user changes the contact's phoneNumber
+      And CRMOffice <trouble>
+      When the sync runs
+      Then the CRMOffice contact's directPhone is the new phoneNumber
+
+      Examples:
+        | trouble                                                      |
+        | throttles the next 3 requests, asking to retry after 2 seconds |
+        | is unavailable for the next 2 requests                         |
+        | drops the connection on the next 2 requests                    |
+
+    @rule:10 @rule:4 @severity:critical @fakes_only
+    Scenario: a CRMOffice user edits the contact while the sync is writing to it
+      Given a contact linked to a Business Central contact
+      And a Business Central user changes the contact's phoneNumber
+      And a CRMOffice user will change the contact's directPhone just before the sync writes it
+      When the sync runs
+      Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
+
+    @rule:10 @rule:1 @severity:blocker @fakes_only
+    Scenario: a sync stopped midway and started again leaves no duplicate and no lost value
+      Given 150 CRMOffice contacts with phone numbers
+      And the sync is stopped after its first write to Business Central
+      When the sync runs again
+      Then each of them has exactly one person contact in Business Central
+      And each Business Central contact has its CRMOffice contact's phone numbers

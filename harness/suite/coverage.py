@@ -1,0 +1,259 @@
+"""Which scenarios prove which checklist section, row and contract rule, and what no scenario proves.
+
+The features cite what they prove with tags (see :mod:`harness.suite.contract`); this module reads them with the
+official Gherkin parser, without running anything, and holds them against the checklist under test. A checklist row
+that no Examples row proves in both directions, a section without a linking scenario, a contract rule without a
+scenario, or a scenario citing a section or row the checklist no longer has: each is a :class:`Problem`, and the
+suite refuses to start while there is one, so a changed checklist never passes silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from gherkin.errors import CompositeParserException, ParserError
+from gherkin.parser import Parser
+from gherkin.token_scanner import TokenScanner
+
+from harness.checklist import Checklist
+from harness.suite.contract import (
+    DIRECTIONS,
+    ORIGIN_COLUMN,
+    RULES,
+    TARGET_COLUMN,
+    TagError,
+    parse_tag,
+    row_id,
+    section_slug,
+)
+
+__all__ = ["Coverage", "FeatureError", "Problem", "ScenarioRef", "TraceItem", "check_coverage", "read_features"]
+
+
+class FeatureError(ValueError):
+    """A feature file that cannot be read or parsed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class ExampleRow:
+    section: str
+    origin: str
+    target: str
+    direction: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ScenarioRef:
+    path: str
+    line: int
+    name: str
+    tags: tuple[str, ...]
+    sections: tuple[str, ...]
+    rules: tuple[int, ...]
+    rows: tuple[ExampleRow, ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class TraceItem:
+    """A checklist section, a row in one direction, or a contract rule, and the scenarios that cite it."""
+
+    trace: str
+    kind: str  # "section" | "row" | "rule"
+    title: str
+    scenarios: list[ScenarioRef] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    items: list[TraceItem]
+    scenarios: list[ScenarioRef]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def item(self, trace: str) -> TraceItem:
+        for item in self.items:
+            if item.trace == trace:
+                return item
+        raise KeyError(trace)
+
+
+def section_trace(slug: str) -> str:
+    return f"section:{slug}"
+
+
+def rule_trace(rule: int) -> str:
+    return f"rule:{rule}"
+
+
+def row_trace(section: str, origin: str, target: str, direction: str) -> str:
+    return f"row:{section}:{origin}:{target}:{direction}"
+
+
+def read_features(features_dir: Path, root: Path | None = None) -> tuple[list[ScenarioRef], list[Problem]]:
+    """Every scenario of every ``*.feature`` under ``features_dir``, with the tags it inherits."""
+    if not features_dir.is_dir():
+        raise FeatureError(f"{features_dir}: no such directory of feature files")
+    scenarios: list[ScenarioRef] = []
+    problems: list[Problem] = []
+    for path in sorted(features_dir.rglob("*.feature")):
+        shown = str(path.relative_to(root)) if root is not None and path.is_relative_to(root) else str(path)
+        try:
+            document = Parser().parse(TokenScanner(path.read_text(encoding="utf-8")))
+        except (CompositeParserException, ParserError) as exc:
+            raise FeatureError(f"{shown}: not valid Gherkin: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FeatureError(f"{shown}: cannot be read: {exc}") from None
+        # An empty file parses to a document without a feature, whatever the parser's type hints say.
+        feature = cast("Mapping[str, Any] | None", document.get("feature"))
+        if not feature:
+            continue
+        _walk(shown, feature["children"], _tag_names(feature), scenarios, problems)
+    return scenarios, problems
+
+
+def _tag_names(node: Mapping[str, Any]) -> list[str]:
+    return [str(tag["name"]).lstrip("@") for tag in node.get("tags", ())]
+
+
+def _walk(
+    path: str,
+    children: Iterable[Mapping[str, Any]],
+    inherited: list[str],
+    out: list[ScenarioRef],
+    problems: list[Problem],
+) -> None:
+    for child in children:
+        if "rule" in child:
+            rule = child["rule"]
+            _walk(path, rule["children"], inherited + _tag_names(rule), out, problems)
+        elif "scenario" in child:
+            out.append(_scenario(path, child["scenario"], inherited, problems))
+
+
+def _scenario(path: str, node: Mapping[str, Any], inherited: list[str], problems: list[Problem]) -> ScenarioRef:
+    line = int(node["location"]["line"])
+    tags = inherited + _tag_names(node)
+    sections: list[str] = []
+    rules: list[int] = []
+    for name in tags:
+        try:
+            tag = parse_tag(name)
+        except TagError as exc:
+            problems.append(Problem(f"{path}:{line}", str(exc)))
+            continue
+        if tag.kind == "checklist" and tag.value not in sections:
+            sections.append(tag.value)
+        elif tag.kind == "rule" and tag.rule not in rules:
+            rules.append(tag.rule)
+    rows: list[ExampleRow] = []
+    for examples in node.get("examples", ()):
+        header = [cell["value"].strip().casefold() for cell in (examples.get("tableHeader") or {}).get("cells", ())]
+        if ORIGIN_COLUMN not in header or TARGET_COLUMN not in header:
+            continue
+        where = f"{path}:{examples['location']['line']}"
+        directions = [t for t in _tag_names(examples) if t in DIRECTIONS]
+        if len(directions) != 1:
+            problems.append(
+                Problem(where, f"Examples with checklist rows need exactly one of @{' or @'.join(DIRECTIONS)}")
+            )
+            continue
+        if len(sections) != 1:
+            problems.append(Problem(where, "Examples with checklist rows need exactly one @checklist:<section> tag"))
+            continue
+        o, t = header.index(ORIGIN_COLUMN), header.index(TARGET_COLUMN)
+        for body in examples.get("tableBody", ()):
+            cells = [cell["value"].strip() for cell in body["cells"]]
+            rows.append(ExampleRow(sections[0], cells[o], cells[t], directions[0], int(body["location"]["line"])))
+    if not rules:
+        problems.append(Problem(f"{path}:{line}", f"scenario {node['name']!r} cites no contract rule (@rule:<n>)"))
+    return ScenarioRef(path, line, str(node["name"]), tuple(tags), tuple(sections), tuple(rules), tuple(rows))
+
+
+def check_coverage(
+    checklist: Checklist, scenarios: Sequence[ScenarioRef], problems: Sequence[Problem] = ()
+) -> Coverage:
+    """Trace every section, row (both directions) and rule to its scenarios; list what is uncovered or stale."""
+    found = list(problems)
+    items: dict[str, TraceItem] = {}
+    rows_by_section: dict[str, set[tuple[str, str]]] = {}
+    headings: dict[str, str] = {}
+    for flow in checklist.flows:
+        slug = section_slug(flow)
+        heading = flow.heading or flow.label()
+        headings[slug] = heading
+        items[section_trace(slug)] = TraceItem(section_trace(slug), "section", heading)
+        rows_by_section[slug] = set()
+        for row in flow.properties:
+            rows_by_section[slug].add((row.source, row.target))
+            for direction, arrow in DIRECTIONS.items():
+                trace = row_trace(slug, row.source, row.target, direction)
+                items[trace] = TraceItem(trace, "row", f"{row_id(slug, row.source, row.target)} ({arrow})")
+    for rule, title in RULES.items():
+        items[rule_trace(rule)] = TraceItem(rule_trace(rule), "rule", f"Rule {rule}: {title}")
+
+    for scenario in scenarios:
+        for slug in scenario.sections:
+            if slug not in headings:
+                known = ", ".join(f"@checklist:{s}" for s in headings) or "none"
+                found.append(
+                    Problem(
+                        scenario.where,
+                        f"scenario {scenario.name!r} cites @checklist:{slug}, a section the checklist does not have "
+                        f"(its sections: {known})",
+                    )
+                )
+            elif 1 in scenario.rules:
+                items[section_trace(slug)].scenarios.append(scenario)
+        for rule in scenario.rules:
+            items[rule_trace(rule)].scenarios.append(scenario)
+        for example in scenario.rows:
+            if example.section not in headings:
+                continue  # already reported as an unknown section
+            if (example.origin, example.target) not in rows_by_section[example.section]:
+                have = ", ".join(f"{o} ↔ {t}" for o, t in sorted(rows_by_section[example.section])) or "no rows"
+                found.append(
+                    Problem(
+                        f"{scenario.path}:{example.line}",
+                        f"Examples row {example.origin} ↔ {example.target} is not a row of the checklist section "
+                        f"{headings[example.section]!r} (its rows: {have})",
+                    )
+                )
+                continue
+            item = items[row_trace(example.section, example.origin, example.target, example.direction)]
+            if scenario not in item.scenarios:
+                item.scenarios.append(scenario)
+
+    for item in items.values():
+        if item.scenarios:
+            continue
+        if item.kind == "section":
+            slug = item.trace.split(":", 1)[1]
+            message = (
+                f"checklist section {item.title!r} has no scenario tagged @checklist:{slug} @rule:1 proving its linking"
+            )
+        elif item.kind == "row":
+            message = f"checklist row {item.title} is proved by no Examples row of a scenario outline"
+        else:
+            message = f"contract {item.title!r} has no scenario tagged @{item.trace}"
+        found.append(Problem(checklist.path or "checklist", message))
+    return Coverage(list(items.values()), list(scenarios), found)

@@ -1,0 +1,222 @@
+"""The dataflow under test as the steps see it: two tenants edited like users edit them, and the sync between them.
+
+Everything goes through the tenants' APIs (the clients), as a user's edit in either product would, so the same steps
+run against the embedded fakes and against real sandboxes. What only a fake can do (move its clock, inject faults)
+is behind :meth:`Dataflow.fakes`, which says so clearly when the tenants are real.
+
+A scenario's records are tracked (created by a step, or found as a counterpart), so :meth:`Dataflow.snapshot` can
+show both sides' records before and after a sync in the report without listing whole tenants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.dataflow import TargetKind
+from harness.client.errors import NotFoundError
+from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.dataflow import OriginKind, display_name
+from harness.fakes import Clock
+from harness.suite.data import NorwegianData
+from harness.suite.sync import SyncRun, SyncUnderTest
+from harness.suite.tripwire import Tripwire
+from harness.sync.plan import FlowPlan
+from harness.tenants import TenantPair
+
+__all__ = ["Dataflow", "FakesOnly", "Side"]
+
+Side = Literal["crmoffice", "businesscentral"]
+
+
+class FakesOnly(RuntimeError):
+    """A step needs a fake tenant's control (clock, faults) and the tenants are real."""
+
+
+@dataclass
+class Fakes:
+    crmoffice: CRMOfficeFake
+    businesscentral: BusinessCentralFake
+    clock: Clock
+
+    def tenant(self, side: Side) -> CRMOfficeFake | BusinessCentralFake:
+        return self.crmoffice if side == "crmoffice" else self.businesscentral
+
+
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+def _odata_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass
+class Dataflow:
+    """One scenario's tenants, sync, data and tracked records."""
+
+    pair: TenantPair
+    plans: list[FlowPlan]
+    sync: SyncUnderTest
+    data: NorwegianData
+    clock: Clock | None = None
+    edit_gap: float = 1.0
+    read_timeout: float = 30.0
+    """The clients' read timeout, so a "too slow" fault can outlast it."""
+    tripwires: dict[str, Tripwire] = field(default_factory=dict)
+    """The transport in front of each tenant (``crmoffice``, ``businesscentral``) that steps can arm."""
+    waits: list[float] = field(default_factory=list)
+    """Seconds the clients were told to wait before retrying (recorded, not slept, on the fakes)."""
+    tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
+    runs: list[SyncRun] = field(default_factory=list)
+    _same_moment: bool = False
+
+    # --- plans ------------------------------------------------------------------------------------------------
+    def plan(self, origin: OriginKind) -> FlowPlan:
+        for plan in self.plans:
+            if plan.origin == origin:
+                return plan
+        raise LookupError(f"the checklist under test has no section for CRMOffice {origin}")
+
+    def fakes(self) -> Fakes:
+        crm, bc = self.pair.crmoffice_fake, self.pair.businesscentral_fake
+        if crm is None or bc is None or self.clock is None:
+            raise FakesOnly("this step controls a fake tenant (its clock or faults); the tenants here are real")
+        return Fakes(crm, bc, self.clock)
+
+    # --- time as users experience it --------------------------------------------------------------------------
+    def _user_pause(self) -> None:
+        # Users' edits happen one after another; on the fakes' frozen clock each edit is a second after the last
+        # unless a scenario says they happen at the same moment.
+        if self.clock is not None and not self._same_moment:
+            self.clock.advance(self.edit_gap)
+
+    @contextlib.contextmanager
+    def same_moment(self) -> Iterator[None]:
+        self._user_pause()
+        self._same_moment = True
+        try:
+            yield
+        finally:
+            self._same_moment = False
+
+    def wait(self, seconds: float) -> None:
+        if self.clock is not None:
+            self.clock.advance(seconds)
+
+    # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
+    def crm_create(self, kind: OriginKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+        self._user_pause()
+        record = dict(self.pair.crmoffice.create(kind, fields).record)
+        self._track("crmoffice", kind, str(record["id"]))
+        return record
+
+    def crm_get(self, kind: OriginKind, record_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.pair.crmoffice.get(kind, record_id).record)
+        except NotFoundError:
+            return None
+
+    def crm_update(self, kind: OriginKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        self._user_pause()
+        return dict(self.pair.crmoffice.update(kind, record_id, changes).record)
+
+    def crm_delete(self, kind: OriginKind, record_id: str) -> None:
+        self._user_pause()
+        self.pair.crmoffice.delete(kind, record_id)
+
+    def crm_find(self, kind: OriginKind, name: str) -> list[dict[str, Any]]:
+        """CRMOffice records of ``kind`` whose display name is ``name`` (CRMOffice has no filter: read them all)."""
+        return [dict(r) for r in self.pair.crmoffice.records(kind) if display_name(kind, r) == name]
+
+    # --- Business Central, as its users edit it ---------------------------------------------------------------
+    def bc_create(self, entity: TargetKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+        self._user_pause()
+        record = dict(self.pair.businesscentral.create(entity, fields).record)
+        self._track("businesscentral", entity, str(record["id"]))
+        return record
+
+    def bc_get(self, entity: TargetKind, record_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.pair.businesscentral.get(entity, record_id).record)
+        except NotFoundError:
+            return None
+
+    def bc_update(self, entity: TargetKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        self._user_pause()
+        current = self.pair.businesscentral.get(entity, record_id)
+        etag = current.etag or "*"
+        return dict(self.pair.businesscentral.update(entity, record_id, changes, etag).record)
+
+    def bc_delete(self, entity: TargetKind, record_id: str) -> None:
+        self._user_pause()
+        self.pair.businesscentral.delete(entity, record_id)
+
+    def bc_find(self, entity: TargetKind, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
+        clauses = [f"displayName eq {_odata_string(name)}"]
+        if record_type:
+            clauses.append(f"type eq {_odata_string(record_type)}")
+        found = [r for page in self.pair.businesscentral.pages(entity, filter=" and ".join(clauses)) for r in page]
+        return [dict(r) for r in found]
+
+    # --- the dataflow's own guarantees ------------------------------------------------------------------------
+    def counterparts(self, origin: OriginKind, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The Business Central records the sync made for a CRMOffice record, found by the name it must give them
+        (rule 2: ``displayName`` from the record, ``type`` from the section's classification)."""
+        plan = self.plan(origin)
+        found = self.bc_find(plan.target, display_name(origin, record), plan.target_type)
+        for item in found:
+            self._track("businesscentral", plan.target, str(item["id"]))
+        return found
+
+    def run_sync(self, *, full: bool = False) -> SyncRun:
+        before = self.fake_writes()
+        run = self.sync.run(full=full)
+        after = self.fake_writes()
+        if before is not None and after is not None:
+            run.writes = {side: after[side] - before[side] for side in after}
+        self.runs.append(run)
+        return run
+
+    def fake_writes(self) -> dict[str, int] | None:
+        """Writes (creates, updates, deletes; ``$batch`` operations one by one) each fake has received so far."""
+        try:
+            fakes = self.fakes()
+        except FakesOnly:
+            return None
+        result = {}
+        for side in ("crmoffice", "businesscentral"):
+            counts = fakes.tenant(side).counts()
+            routes = {**counts["routes"], **counts["batch_operations"]}
+            result[side] = sum(
+                n
+                for route, n in routes.items()
+                if route.split()[0] in _WRITES and "$batch" not in route and "token" not in route
+            )
+        return result
+
+    # --- what the report shows --------------------------------------------------------------------------------
+    def _track(self, side: Side, kind: str, record_id: str) -> None:
+        ids = self.tracked.setdefault((side, kind), [])
+        if record_id not in ids:
+            ids.append(record_id)
+
+    def snapshot(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """The scenario's records as both tenants hold them now; a deleted one shows as ``{"id", "deleted": true}``."""
+        shot: dict[str, dict[str, list[dict[str, Any]]]] = {"crmoffice": {}, "businesscentral": {}}
+        for (side, kind), ids in sorted(self.tracked.items()):
+            rows = []
+            for record_id in ids:
+                if side == "crmoffice":
+                    record = self.crm_get(kind, record_id)  # type: ignore[arg-type]
+                else:
+                    record = self.bc_get(kind, record_id)  # type: ignore[arg-type]
+                rows.append(record if record is not None else {"id": record_id, "deleted": True})
+            shot[side][kind] = rows
+        return shot
+
+    def close(self) -> None:
+        self.sync.close()
+        self.pair.close()

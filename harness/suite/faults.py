@@ -1,0 +1,51 @@
+"""Trouble a scenario can describe in words, turned into a fake tenant's fault rules.
+
+The sentences are the ones QA writes in Examples tables ("throttles the next 3 requests, asking to retry after
+2 seconds"); each becomes one :class:`~harness.fakes.faults.Fault` on the named fake. Anything else is refused with
+the list of sentences understood, so a typo in a feature never silently injects nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from harness.suite.dataflow import Dataflow
+
+__all__ = ["SENTENCES", "TroubleError", "inject"]
+
+SENTENCES = {
+    r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
+    r"throttles the next (?P<n>\d+) requests? without saying when to retry": "throttle",
+    r"is unavailable for the next (?P<n>\d+) requests?": "unavailable",
+    r"drops the connection on the next (?P<n>\d+) requests?": "drop",
+    r"answers the next (?P<n>\d+) requests? too slowly": "slow",
+}
+
+
+class TroubleError(ValueError):
+    """A trouble sentence the harness does not understand; the message lists those it does."""
+
+
+def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], trouble: str) -> None:
+    """Add the fault rule ``trouble`` describes to the fake behind ``side`` (FakesOnly when the tenant is real)."""
+    tenant = flow.fakes().tenant(side)
+    for pattern, kind in SENTENCES.items():
+        match = re.fullmatch(pattern, trouble.strip())
+        if match is None:
+            continue
+        times = int(match["n"])
+        if kind == "throttle-after":
+            tenant.add_fault(status=429, retry_after=float(match["s"]), times=times)
+        elif kind == "throttle":
+            tenant.add_fault(status=429, times=times)
+        elif kind == "unavailable":
+            tenant.add_fault(status=503, times=times)
+        elif kind == "drop":
+            tenant.add_fault(drop=True, times=times)
+        else:
+            # Longer than the clients' read timeout, so each of these requests times out and is tried again.
+            tenant.add_fault(delay=flow.read_timeout + 0.5, times=times)
+        return
+    understood = "; ".join(SENTENCES)
+    raise TroubleError(f"no fault matches {trouble!r}; the sentences understood are: {understood}")

@@ -1,0 +1,141 @@
+"""The moves the steps make, in business terms: create a record, link it, edit it on either side, look it up.
+
+Each move goes through :class:`~harness.suite.dataflow.Dataflow` (so through the tenants' APIs) and keeps the
+scenario's :class:`~harness.suite.subject.Subject` up to date, so the Then-steps can say "the new directPhone" and
+"nothing else changed" without knowing how the record was made.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from harness.crmoffice.dataflow import display_name
+from harness.suite.dataflow import Dataflow
+from harness.suite.subject import Noun, Subject
+
+__all__ = [
+    "baseline",
+    "bc_record",
+    "change",
+    "clear",
+    "counterpart",
+    "create_bc_only",
+    "create_company",
+    "create_contact",
+    "crm_record",
+    "link",
+    "new_value",
+]
+
+Side = Literal["crmoffice", "businesscentral"]
+
+
+def create_contact(flow: Dataflow, kind: Noun, *, phones: bool = True, **fields: Any) -> Subject:
+    person = flow.data.person()
+    body: dict[str, Any] = {**person, "email": flow.data.email(person)}
+    if phones:
+        plan = flow.plan(kind.origin)
+        for pair in plan.pairs:
+            body[pair.origin] = flow.data.phone_for(pair.origin)
+    body.update(fields)
+    record = flow.crm_create(kind.origin, body)
+    return Subject(kind, str(record["id"]), display_name(kind.origin, record), created=dict(body))
+
+
+def create_company(flow: Dataflow, kind: Noun) -> Subject:
+    body = flow.data.company()
+    record = flow.crm_create(kind.origin, body)
+    return Subject(kind, str(record["id"]), display_name(kind.origin, record), created=dict(body))
+
+
+def create_bc_only(flow: Dataflow, kind: Noun) -> Subject:
+    """A record a Business Central user makes by hand, of the type the section's flow works on."""
+    plan = flow.plan(kind.origin)
+    if kind.origin == "contacts":
+        person = flow.data.person()
+        name = f"{person['givenName']} {person['familyName']}"
+        body: dict[str, Any] = {"displayName": name, "type": plan.target_type, "email": flow.data.email(person)}
+        for pair in plan.pairs:
+            body[pair.target] = flow.data.phone_for(pair.target)
+    else:
+        name = str(flow.data.company()["name"])
+        body = {"displayName": name, "type": plan.target_type, "phoneNumber": flow.data.landline()}
+    record = flow.bc_create(kind.target, body)
+    subject = Subject(kind, "", name, bc_id=str(record["id"]), created=dict(body))
+    subject.baseline["businesscentral"] = record
+    return subject
+
+
+def counterpart(flow: Dataflow, subject: Subject) -> dict[str, Any]:
+    """The one Business Central record the sync made for the subject; fails naming what was found otherwise."""
+    found = flow.counterparts(subject.kind.origin, {**_name_fields(subject)})
+    plan = flow.plan(subject.kind.origin)
+    ids = [str(item["id"]) for item in found]
+    assert len(found) == 1, (
+        f"expected exactly one Business Central {subject.kind.businesscentral} of type {plan.target_type} named "
+        f"{subject.name!r}, found {len(found)} {ids} — {subject.describe()}"
+    )
+    subject.bc_id = ids[0]
+    return found[0]
+
+
+def _name_fields(subject: Subject) -> dict[str, Any]:
+    # The counterpart carries the name the CRMOffice record had when it was created, whatever it is called now.
+    if subject.kind.origin == "companies":
+        return {"name": subject.name}
+    given, _, family = subject.name.partition(" ")
+    return {"givenName": given, "familyName": family}
+
+
+def crm_record(flow: Dataflow, subject: Subject) -> dict[str, Any] | None:
+    return flow.crm_get(subject.kind.origin, subject.crm_id) if subject.crm_id else None
+
+
+def bc_record(flow: Dataflow, subject: Subject) -> dict[str, Any] | None:
+    return flow.bc_get(subject.kind.target, subject.bc_id) if subject.bc_id else None
+
+
+def baseline(flow: Dataflow, subject: Subject) -> None:
+    """Remember both records as they are now: what "unchanged" and "still has its …" are judged against."""
+    crm, bc = crm_record(flow, subject), bc_record(flow, subject)
+    if crm is not None:
+        subject.baseline["crmoffice"] = crm
+    if bc is not None:
+        subject.baseline["businesscentral"] = bc
+
+
+def link(flow: Dataflow, subject: Subject) -> None:
+    """Let the sync link the subject to its counterpart, and take the baseline of both records."""
+    flow.run_sync()
+    counterpart(flow, subject)
+    baseline(flow, subject)
+
+
+def new_value(flow: Dataflow, prop: str) -> str:
+    """A fresh, realistic value for a property: an e-mail address, a name, or a phone number of the right kind."""
+    if prop == "email":
+        return flow.data.email(flow.data.person())
+    if prop in ("name", "displayName"):
+        return str(flow.data.company()["name"])
+    return flow.data.phone_for(prop)
+
+
+def change(flow: Dataflow, subject: Subject, side: Side, prop: str, value: Any | None = None) -> Any:
+    value = new_value(flow, prop) if value is None else value
+    if side == "crmoffice":
+        flow.crm_update(subject.kind.origin, subject.crm_id, {prop: value})
+    else:
+        assert subject.bc_id, f"{subject.describe()} has no Business Central counterpart to edit"
+        flow.bc_update(subject.kind.target, subject.bc_id, {prop: value})
+    subject.new[prop] = value
+    return value
+
+
+def clear(flow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
+    # Each product's own way of emptying a field: CRMOffice's merge patch takes null, Business Central an empty string.
+    if side == "crmoffice":
+        flow.crm_update(subject.kind.origin, subject.crm_id, {prop: None})
+    else:
+        assert subject.bc_id, f"{subject.describe()} has no Business Central counterpart to edit"
+        flow.bc_update(subject.kind.target, subject.bc_id, {prop: ""})
+    subject.new[prop] = None

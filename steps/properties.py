@@ -1,0 +1,163 @@
+"""Steps about the checklist's property rows: edits, clears and conflicting edits on either side, and the values
+each side shows afterwards. Property names are the checklist's own (``directPhone``, ``phoneNumber``)."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from harness.suite import moves
+from harness.suite.dataflow import Dataflow
+from harness.suite.expect import is_empty, same, unchanged
+from harness.suite.subject import Subject, noun
+
+SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
+
+
+def _counterpart_property(dataflow: Dataflow, subject: Subject, prop: str) -> str:
+    """The checklist row's other property; fails if the checklist under test has no row with ``prop``."""
+    plan = dataflow.plan(subject.kind.origin)
+    for pair in plan.pairs:
+        if prop == pair.origin:
+            return pair.target
+        if prop == pair.target:
+            return pair.origin
+    rows = ", ".join(f"{p.origin} ↔ {p.target}" for p in plan.pairs) or "none"
+    raise AssertionError(f"the checklist section {plan.heading!r} has no row with {prop!r} (its rows: {rows})")
+
+
+@given(parsers.parse("a CRMOffice contact with a {prop:w}"), target_fixture="subject")
+def contact_with(dataflow: Dataflow, prop: str) -> Subject:
+    kind = noun("contact")
+    _counterpart_property(dataflow, Subject(kind, "", ""), prop)
+    value = moves.new_value(dataflow, prop)
+    subject = moves.create_contact(dataflow, kind, phones=False, **{prop: value})
+    subject.new[prop] = value
+    return subject
+
+
+@given(parsers.parse('a CRMOffice contact whose {prop:w} is "{value}"'), target_fixture="subject")
+def contact_whose(dataflow: Dataflow, prop: str, value: str) -> Subject:
+    subject = moves.create_contact(dataflow, noun("contact"), **{prop: value})
+    subject.new[prop] = value
+    return subject
+
+
+@given(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the (?P<word>\w+)'s (?P<prop>\w+)"))
+@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the (?P<word>\w+)'s (?P<prop>\w+)"))
+def user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+
+
+@when(parsers.re(r"a minute later an? (?P<side>CRMOffice|Business Central) user changes the \w+'s (?P<prop>\w+)"))
+def later_user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    dataflow.wait(60)
+    moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+
+
+@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user clears the \w+'s (?P<prop>\w+)"))
+def user_clears(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    moves.clear(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+
+
+@when("users of both systems change the contact's direct phone at the same moment")
+def same_moment(dataflow: Dataflow, subject: Subject) -> None:
+    other = _counterpart_property(dataflow, subject, "directPhone")
+    with dataflow.same_moment():
+        moves.change(dataflow, subject, "crmoffice", "directPhone")
+        moves.change(dataflow, subject, "businesscentral", other)
+
+
+# --- values afterwards ------------------------------------------------------------------------------------------
+def _value(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> object:
+    record = moves.crm_record(dataflow, subject) if side == "crmoffice" else moves.bc_record(dataflow, subject)
+    assert record is not None, f"the {side} record is gone — {subject.describe()}"
+    return record.get(prop)
+
+
+@then(parsers.re(r"its Business Central contact's (?P<target>\w+) is that (?P<origin>\w+)"))
+def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str) -> None:
+    same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
+    moves.counterpart(dataflow, subject)
+    same(
+        _value(dataflow, subject, "businesscentral", target), subject.new[origin], f"Business Central {target}", subject
+    )
+
+
+@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+'s (?P<prop>\w+) is the new (?P<source>\w+)"))
+def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source: str) -> None:
+    same(_counterpart_property(dataflow, subject, source), prop, f"the checklist's counterpart of {source}", subject)
+    same(_value(dataflow, subject, SIDES[side], prop), subject.new[source], f"{side} {prop}", subject)
+
+
+@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has the new (?P<prop>\w+)"))
+def still_new(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    same(
+        _value(dataflow, subject, SIDES[side], prop), subject.new[prop], f"{side} {prop}, the user's own edit", subject
+    )
+
+
+@then(parsers.re(r"nothing else has changed on the (?P<side>CRMOffice|Business Central) \w+"))
+def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    key = SIDES[side]
+    record = moves.crm_record(dataflow, subject) if key == "crmoffice" else moves.bc_record(dataflow, subject)
+    # Only the counterparts of the edited properties may have moved.
+    allowed = [_counterpart_property(dataflow, subject, prop) for prop in subject.new]
+    unchanged(subject.baseline.get(key), record, f"the {side} record", subject, allowed=allowed)
+
+
+@then(
+    parsers.re(
+        r"both sides show (?P<side>CRMOffice|Business Central)'s new value for (?P<origin>\w+) ↔ (?P<target>\w+)"
+    )
+)
+def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, target: str) -> None:
+    same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
+    winner = subject.new[origin] if side == "CRMOffice" else subject.new[target]
+    same(_value(dataflow, subject, "crmoffice", origin), winner, f"CRMOffice {origin} ({side} edited last)", subject)
+    same(
+        _value(dataflow, subject, "businesscentral", target),
+        winner,
+        f"Business Central {target} ({side} edited last)",
+        subject,
+    )
+
+
+@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has its (?P<prop>\w+)"))
+def still_has_its(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    key = SIDES[side]
+    before = subject.baseline[key].get(prop)
+    assert not is_empty(before), f"the baseline {side} {prop} was already empty — {subject.describe()}"
+    same(_value(dataflow, subject, key, prop), before, f"{side} {prop} after the other side was cleared", subject)
+
+
+@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+'s (?P<prop>\w+) stays empty"))
+def stays_empty(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    value = _value(dataflow, subject, SIDES[side], prop)
+    assert is_empty(value), (
+        f"{side} {prop}: expected it to stay empty as its user left it, found {value!r} — {subject.describe()}"
+    )
+
+
+def _has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
+    record = moves.counterpart(dataflow, subject)
+    crm = moves.crm_record(dataflow, subject)
+    assert crm is not None, f"the CRMOffice record is gone — {subject.describe()}"
+    for pair in dataflow.plan(subject.kind.origin).pairs:
+        what = f"Business Central {pair.target} against CRMOffice {pair.origin}"
+        same(record.get(pair.target), crm.get(pair.origin), what, subject)
+
+
+@then("that contact has the CRMOffice contact's phone numbers")
+def has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
+    _has_phone_numbers(dataflow, subject)
+
+
+@then("each Business Central contact has its CRMOffice contact's phone numbers")
+def each_has_phone_numbers(dataflow: Dataflow, group: list[Subject]) -> None:
+    for subject in group:
+        _has_phone_numbers(dataflow, subject)
+
+
+@then(parsers.re(r"the refused contact's (?P<prop>\w+) is still \"(?P<value>[^\"]*)\" in CRMOffice"))
+def refused_kept(dataflow: Dataflow, subject: Subject, prop: str, value: str) -> None:
+    same(_value(dataflow, subject, "crmoffice", prop), value, f"CRMOffice {prop}, refused by Business Central", subject)

@@ -1,0 +1,48 @@
+"""Steps about trouble: a tenant throttling, failing, dropping or stalling, a sync stopped midway, a user editing
+a record while the sync writes it. These need the fakes' controls (and the stopped sync, the reference sync)."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, parsers
+
+from harness.suite import moves
+from harness.suite.dataflow import Dataflow, FakesOnly
+from harness.suite.faults import TroubleError, inject
+from harness.suite.subject import Subject
+from harness.suite.tripwire import Interrupted
+
+SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
+
+
+@given(parsers.re(r"(?P<side>CRMOffice|Business Central) (?P<trouble>(?:throttles|is unavailable|drops|answers) .+)"))
+def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
+    try:
+        inject(dataflow, SIDES[side], trouble)  # type: ignore[arg-type]
+    except FakesOnly as exc:
+        pytest.skip(f"{exc}: real tenants cannot be made to misbehave on cue")
+    except TroubleError as exc:
+        raise AssertionError(str(exc)) from None
+
+
+@given("the sync is stopped after its first write to Business Central")
+def stopped_midway(dataflow: Dataflow) -> None:
+    if dataflow.sync.kind != "reference":
+        pytest.skip("only the harness's own sync can be stopped midway; an external sync is not ours to stop")
+    dataflow.tripwires["businesscentral"].stop_after_writes(1)
+    with pytest.raises(Interrupted):
+        dataflow.run_sync()
+    dataflow.tripwires["businesscentral"].disarm()
+
+
+@given("a CRMOffice user will change the contact's directPhone just before the sync writes it")
+def edit_during_write(dataflow: Dataflow, subject: Subject) -> None:
+    if dataflow.sync.kind != "reference":
+        pytest.skip("the moment an external sync writes cannot be caught from outside it")
+    wire = dataflow.tripwires["crmoffice"]
+
+    def user_edit() -> None:
+        wire.disarm()
+        moves.change(dataflow, subject, "crmoffice", "directPhone")
+
+    wire.before_next_write(user_edit)

@@ -1,0 +1,70 @@
+"""Steps about the sync itself: running it (or waiting for an external one), and what it reports and writes."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, parsers, then, when
+
+from harness.report.attach import attach_run
+from harness.suite.dataflow import Dataflow
+from harness.suite.expect import same
+from harness.suite.subject import Subject
+
+
+def _run(dataflow: Dataflow, *, full: bool = False, label: str = "") -> None:
+    before = dataflow.snapshot()
+    run = dataflow.run_sync(full=full)
+    attach_run(run, before, dataflow.snapshot(), label=label or f"sync {len(dataflow.runs)}")
+
+
+@given("the sync has run")
+@when("the sync runs")
+@when("the sync runs again")
+def sync_runs(dataflow: Dataflow) -> None:
+    _run(dataflow)
+
+
+@when(parsers.parse("the sync has run {times:d} times"))
+def sync_runs_times(dataflow: Dataflow, times: int) -> None:
+    for number in range(1, times + 1):
+        _run(dataflow, label=f"sync {number} of {times}")
+
+
+@when("the full sync runs")
+def full_sync_runs(dataflow: Dataflow) -> None:
+    _run(dataflow, full=True, label="full sync")
+
+
+@then("the sync wrote nothing to either system")
+def wrote_nothing(dataflow: Dataflow) -> None:
+    run = dataflow.runs[-1]
+    if run.report is not None:
+        written = [(r.flow, r.origin_id, r.action) for r in run.report.records if r.action != "failed"]
+        assert not written, f"expected the sync to write nothing, it reported {written}"
+    if run.writes is not None:
+        assert run.writes == {"crmoffice": 0, "businesscentral": 0}, (
+            f"expected no write to reach either tenant, they received {run.writes}"
+        )
+    assert run.report is not None or run.writes is not None, "neither a sync report nor tenant counters to judge by"
+
+
+@then("the sync reports no failure")
+def no_failure(dataflow: Dataflow) -> None:
+    run = dataflow.runs[-1]
+    if run.report is not None:
+        failed = [(r.origin_id, r.error) for r in run.report.failures]
+        assert not failed, f"expected no failed record, the sync reported {failed}"
+
+
+@then(parsers.re(r"the sync reports that contact as failed with Business Central's error about (?P<prop>\w+)"))
+def reported_failed(dataflow: Dataflow, subject: Subject, prop: str) -> None:
+    run = dataflow.runs[-1]
+    assert run.report is not None, "only the reference sync reports per record; an external sync reports elsewhere"
+    outcomes = run.report.for_record(subject.crm_id)
+    failed = [o for o in outcomes if o.action == "failed"]
+    assert failed, f"expected {subject.describe()} reported as failed, the sync reported {[o.action for o in outcomes]}"
+    error = failed[0].error or {}
+    same(error.get("system"), "businesscentral", "the system that refused the value", subject)
+    same(error.get("field"), prop, "the property Business Central refused", subject)
+    assert error.get("message"), f"expected Business Central's own message in the report, found {error}"
+    others = [o for o in run.report.failures if o.origin_id != subject.crm_id]
+    assert not others, f"expected only {subject.describe()} to fail, also failed: {[o.origin_id for o in others]}"
