@@ -19,6 +19,7 @@ import pytest
 
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.report.attach import attach_json, attach_text, redactor
+from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow
 from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
@@ -99,6 +100,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Beside the Allure results: what ran with what (environment.properties) and how to sort failures."""
+    config = session.config
+    alluredir = config.getoption("allure_report_dir", None)
+    if hasattr(config, "workerinput") or not alluredir or not _runs_the_suite(config):
+        return
+    try:
+        generated = parse_file(config.getoption("--checklist")).generated.isoformat(sep=" ")
+    except ChecklistError as exc:
+        generated = f"unreadable: {exc}"
+    env = environment(
+        tenants=config.getoption("--tenants"),
+        sync=config.getoption("--sync"),
+        seed=config.stash[SEED],
+        checklist_path=str(config.getoption("--checklist")),
+        checklist_generated=generated,
+        workers=str(getattr(config.option, "numprocesses", None) or 1),
+    )
+    write_properties(Path(alluredir), env)
+    write_categories(Path(alluredir))
+
+
 # --- tags -------------------------------------------------------------------------------------------------------
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     """``@rule:4`` → ``pytest.mark.rule(4)`` (a marker with a value, selectable with ``-m``); plain tags as usual."""
@@ -151,7 +174,7 @@ def _labels(item: pytest.Item, checklist: Checklist) -> list[tuple[str, str]]:
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    scenario_items = [item for item in items if getattr(getattr(item, "obj", None), "__scenario__", None)]
+    scenario_items = [item for item in items if "_pytest_bdd_example" in getattr(item, "fixturenames", ())]
     if not scenario_items:
         return
     checklist = parse_file(config.getoption("--checklist"))
@@ -181,9 +204,10 @@ def suite_mode(pytestconfig: pytest.Config) -> SuiteMode:
 
 @pytest.fixture
 def scenario_seed(request: pytest.FixtureRequest) -> int:
-    """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it."""
+    """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it. The run's
+    seed is in the report's environment; the scenario's is shown as its "faker seed" parameter."""
     seed = zlib.crc32(f"{request.config.stash[SEED]}:{request.node.nodeid}".encode()) & 0x7FFFFFFF
-    allure.dynamic.parameter("faker seed", f"{request.config.stash[SEED]} (scenario {seed})", excluded=True)
+    allure.dynamic.parameter("faker seed", seed, excluded=True)
     return seed
 
 

@@ -79,7 +79,7 @@ Feature: CRMOffice companies are kept as Business Central customers
   Rule: the sync's own writes never come back as edits
 
     @rule:8 @severity:critical
-    Scenario: a second sync with no edits in between writes nothing
+    Scenario: a second sync with no edits in between writes nothing to companies or customers
       Given 5 CRMOffice companies
       And the sync has run
       When the sync runs again

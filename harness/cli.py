@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.sync import cli as sync_cli
 
     sync_cli.register(subparsers)
+    from harness.report import cli as report_cli
+
+    report_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

@@ -1,0 +1,99 @@
+"""``harness signoff``: write ``reports/signoff.md`` from a finished run, and attach it to the Allure results.
+
+Exit status: 0 when every checklist section, row and contract rule is proven, 1 when not, 2 when an input is
+missing or unreadable (one line on stderr naming it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from harness.checklist import ChecklistError, parse_file
+from harness.checklist.lint import lint
+from harness.checklist.targets import REQUIRED_ON_CREATE
+from harness.report.environment import read_properties
+from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
+from harness.suite.coverage import FeatureError, check_coverage, read_features
+
+__all__ = ["register", "write_signoff_result"]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("signoff", help="write the sign-off summary of a finished checklist-suite run")
+    parser.add_argument("--checklist", default="features/crmoffice-businesscentral.rst", help="the checklist (.rst)")
+    parser.add_argument("--features", default="features", help="the folder of .feature files")
+    parser.add_argument("--results", default="reports/allure-results", help="the run's Allure results folder")
+    parser.add_argument("--out", default="reports/signoff.md", help="where to write the summary (Markdown)")
+    parser.add_argument(
+        "--no-attach", action="store_true", help="do not add the summary to the Allure results as its own entry"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    results_dir = Path(args.results)
+    try:
+        if not results_dir.is_dir():
+            raise ValueError(f"{results_dir}: no such results folder; run the suite with --alluredir first")
+        checklist = parse_file(args.checklist)
+        features = Path(args.features)
+        scenarios, problems = read_features(features, root=features.resolve().parent)
+        results = read_results(results_dir)
+    except (ChecklistError, FeatureError, ValueError, OSError) as exc:
+        print(f"harness signoff: {exc}", file=sys.stderr)
+        return 2
+    coverage = check_coverage(checklist, scenarios, problems)
+    environment = read_properties(results_dir / "environment.properties")
+    signoff = build_signoff(
+        checklist, coverage, results, lint(checklist, required_on_create=REQUIRED_ON_CREATE), environment
+    )
+    text = render_markdown(signoff)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    if not args.no_attach:
+        write_signoff_result(results_dir, signoff, text)
+    proven = sum(1 for item in signoff.items if item.verdict == "proven")
+    verdict = "ready for sign-off" if signoff.ready else "NOT ready for sign-off"
+    print(f"{out}: {verdict}: {proven} of {len(signoff.items)} items proven, {len(signoff.results)} scenarios")
+    return 0 if signoff.ready else 1
+
+
+def write_signoff_result(results_dir: Path, signoff: SignOff, markdown: str) -> Path:
+    """The summary as an entry of its own in the Allure report (epic "Sign-off"), with the table attached."""
+    for old in results_dir.glob("signoff-*"):
+        old.unlink()
+    attachment = f"signoff-{uuid.uuid4()}-attachment.md"
+    (results_dir / attachment).write_text(markdown, encoding="utf-8")
+    now = int(time.time() * 1000)
+    unproven = [item.title for item in signoff.items if item.verdict != "proven"]
+    result = {
+        "uuid": str(uuid.uuid4()),
+        "historyId": "signoff",
+        "testCaseId": "signoff",
+        "fullName": "signoff:every checklist row and contract rule proven",
+        "name": "Sign-off: every checklist row and contract rule is proven",
+        "status": "passed" if signoff.ready else "failed",
+        "statusDetails": {"message": "not proven: " + "; ".join(unproven)} if unproven else {},
+        "stage": "finished",
+        "start": now,
+        "stop": now,
+        "labels": [
+            {"name": "signoff", "value": "true"},
+            {"name": "epic", "value": "Sign-off"},
+            {"name": "feature", "value": signoff.title},
+            {"name": "severity", "value": "blocker"},
+        ],
+        "attachments": [{"name": "sign-off summary", "source": attachment, "type": "text/markdown"}],
+        "steps": [],
+        "parameters": [],
+    }
+    path = results_dir / f"signoff-{result['uuid']}-result.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path

@@ -1,0 +1,182 @@
+"""The sign-off summary: every checklist section, row (each direction) and contract rule, the scenarios that proved
+it, their results, the checklist's lint findings and the environment, with one verdict.
+
+It is built from what the run left behind (the Allure result files, whose ``trace`` labels the suite sets from the
+scenarios' tags) and from the checklist and features themselves, so it can be rebuilt after the fact and cannot
+disagree with the report. An item is *proven* when at least one scenario citing it ran and every one of them
+passed; *failed* when any failed or broke; *not proven* when none ran (or all were skipped). The run is ready for
+sign-off only when every item is proven.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.checklist import Checklist
+from harness.checklist.lint import Finding
+from harness.suite.coverage import Coverage
+
+__all__ = ["ItemResult", "ScenarioResult", "SignOff", "build_signoff", "read_results", "render_markdown"]
+
+PASSED, FAILED, BROKEN, SKIPPED = "passed", "failed", "broken", "skipped"
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    name: str
+    status: str
+    traces: tuple[str, ...]
+    parameters: tuple[tuple[str, str], ...] = ()
+    message: str = ""
+
+    @property
+    def title(self) -> str:
+        shown = [f"{k}={v}" for k, v in self.parameters if k not in ("faker seed",)]
+        return f"{self.name} [{', '.join(shown)}]" if shown else self.name
+
+
+@dataclass
+class ItemResult:
+    trace: str
+    kind: str
+    title: str
+    scenarios: list[ScenarioResult] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        statuses = {s.status for s in self.scenarios}
+        if statuses & {FAILED, BROKEN}:
+            return "FAILED"
+        if PASSED in statuses and statuses <= {PASSED, SKIPPED}:
+            return "proven"
+        return "NOT PROVEN"
+
+
+@dataclass
+class SignOff:
+    title: str
+    generated: str
+    items: list[ItemResult]
+    results: list[ScenarioResult]
+    findings: Sequence[Finding]
+    environment: Mapping[str, str]
+    problems: Sequence[str] = ()
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(result.status for result in self.results)
+
+    @property
+    def ready(self) -> bool:
+        return (
+            not self.problems
+            and bool(self.results)
+            and all(item.verdict == "proven" for item in self.items)
+            and not (self.counts[FAILED] or self.counts[BROKEN])
+        )
+
+
+def read_results(directory: Path) -> list[ScenarioResult]:
+    """Every ``*-result.json`` Allure wrote (the sign-off's own result is left out)."""
+    results = []
+    for path in sorted(directory.glob("*-result.json")):
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable Allure result: {exc}") from None
+        labels = data.get("labels") or []
+        if any(label.get("name") == "signoff" for label in labels):
+            continue
+        traces = tuple(str(label["value"]) for label in labels if label.get("name") == "trace")
+        parameters = tuple((str(p.get("name")), str(p.get("value"))) for p in data.get("parameters") or ())
+        details = data.get("statusDetails") or {}
+        results.append(
+            ScenarioResult(
+                str(data.get("name", path.stem)),
+                str(data.get("status", "unknown")),
+                traces,
+                parameters,
+                str(details.get("message") or "").strip(),
+            )
+        )
+    return results
+
+
+def build_signoff(
+    checklist: Checklist,
+    coverage: Coverage,
+    results: Sequence[ScenarioResult],
+    findings: Sequence[Finding],
+    environment: Mapping[str, str],
+) -> SignOff:
+    items = [ItemResult(item.trace, item.kind, item.title) for item in coverage.items]
+    by_trace = {item.trace: item for item in items}
+    for result in results:
+        for trace in result.traces:
+            if trace in by_trace:
+                by_trace[trace].scenarios.append(result)
+    for item in items:
+        item.scenarios.sort(key=lambda s: s.title)
+    return SignOff(
+        checklist.title,
+        checklist.generated.isoformat(sep=" "),
+        items,
+        list(results),
+        findings,
+        environment,
+        [str(problem) for problem in coverage.problems],
+    )
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _status_line(scenarios: Sequence[ScenarioResult]) -> str:
+    counts = Counter(s.status for s in scenarios)
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none ran"
+
+
+def render_markdown(signoff: SignOff) -> str:
+    counts = signoff.counts
+    verdict = "READY FOR SIGN-OFF" if signoff.ready else "NOT READY FOR SIGN-OFF"
+    lines = [
+        f"# Sign-off: {signoff.title}",
+        "",
+        f"**{verdict}** — {len(signoff.results)} scenarios: "
+        + ", ".join(f"{counts[s]} {s}" for s in (PASSED, FAILED, BROKEN, SKIPPED) if counts[s]),
+        f"Checklist generated {signoff.generated}.",
+        "",
+    ]
+    if signoff.problems:
+        lines += ["## Coverage problems", "", *[f"- {p}" for p in signoff.problems], ""]
+    for kind, heading in (("section", "Checklist sections"), ("row", "Checklist rows"), ("rule", "Sync contract")):
+        lines += [f"## {heading}", "", "| Item | Verdict | Results | Scenarios |", "| --- | --- | --- | --- |"]
+        for item in (i for i in signoff.items if i.kind == kind):
+            names = "<br>".join(
+                _cell(f"{'✔' if s.status == PASSED else '✘' if s.status in (FAILED, BROKEN) else '○'} {s.title}")
+                for s in item.scenarios
+            )
+            lines.append(f"| {_cell(item.title)} | {item.verdict} | {_status_line(item.scenarios)} | {names or '—'} |")
+        lines.append("")
+    failing = [r for r in signoff.results if r.status in (FAILED, BROKEN)]
+    if failing:
+        lines += ["## Failed scenarios", ""]
+        lines += [f"- **{_cell(r.title)}** ({r.status}): {_cell(r.message[:300])}" for r in failing]
+        lines.append("")
+    lines += ["## Checklist lint findings", ""]
+    if signoff.findings:
+        lines += [
+            f"- {f.severity.value}: {f.code}: {f.message}" + (f" (section {f.section!r})" if f.section else "")
+            for f in signoff.findings
+        ]
+    else:
+        lines.append("- none")
+    lines += ["", "## Environment", "", "| Setting | Value |", "| --- | --- |"]
+    lines += [f"| {_cell(k)} | {_cell(v)} |" for k, v in signoff.environment.items()]
+    return "\n".join(lines) + "\n"
