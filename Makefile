@@ -7,6 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+NODE_STAMP := node_modules/.installed
+RESULTS := reports/allure-results
+REPORT := reports/allure-report
+# Extra pytest options for the suite, e.g. QA_ARGS='--tenants wire --faker-seed 123'.
+QA_ARGS ?=
+
 .PHONY: test lint types unit qa lock clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -14,13 +20,24 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-## The main job: the checklist suite on the embedded fakes, the Allure report and the sign-off (issue 5).
-qa: $(STAMP)
-	@echo "make qa: the checklist suite, Allure report and sign-off are not built yet (issue 5)." >&2
-	@exit 2
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-## All the tests: lint, format, types, the harness's own tests.
-test: lint types unit
+## The main job: the checklist suite on the embedded fakes, then the Allure report and the sign-off.
+## The report and the sign-off are written whatever the outcome; the exit status is the suite's, or 1 when the
+## sign-off finds a checklist row or contract rule unproven.
+qa: $(STAMP) $(NODE_STAMP)
+	rm -rf $(RESULTS) $(REPORT) reports/signoff.md
+	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 steps --alluredir $(RESULTS) $(QA_ARGS) || suite=$$?; \
+	signoff=0; $(BIN)/harness signoff --results $(RESULTS) --out reports/signoff.md || signoff=$$?; \
+	report=0; if [ -d $(RESULTS) ]; then npx --no-install allure generate $(RESULTS) -o $(REPORT) >/dev/null \
+	  && $(BIN)/python -m harness.report.offline $(REPORT)/index.html || report=2; \
+	  echo "report: $(REPORT)/index.html"; fi; \
+	if [ $$suite -ne 0 ]; then exit $$suite; fi; if [ $$signoff -ne 0 ]; then exit $$signoff; fi; exit $$report
+
+## All the tests: lint, format, types, the harness's own tests, and the main job.
+test: lint types unit qa
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,4 +58,4 @@ lock:
 	  /tmp/harness-lock/bin/pip freeze --exclude-editable | grep -v '^crmoffice-businesscentral-qa'; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) reports/allure-results reports/allure-report .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(RESULTS) $(REPORT) reports/signoff.md .mypy_cache .ruff_cache

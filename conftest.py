@@ -166,7 +166,9 @@ def _labels(item: pytest.Item, checklist: Checklist) -> list[tuple[str, str]]:
         labels.append(("severity", str(mark.args[0])))
         break
     example = getattr(item, "callspec", None)
-    params = example.params.get("_pytest_bdd_example", {}) if example is not None else {}
+    raw = example.params.get("_pytest_bdd_example", {}) if example is not None else {}
+    # Column names compare as the coverage gate compares them: trimmed, case-insensitively.
+    params = {str(key).strip().casefold(): value for key, value in raw.items()}
     directions = [d for d in DIRECTIONS if any(item.iter_markers(d))]
     if ORIGIN_COLUMN in params and TARGET_COLUMN in params and len(sections) == 1 and len(directions) == 1:
         labels.append(("trace", row_trace(sections[0], params[ORIGIN_COLUMN], params[TARGET_COLUMN], directions[0])))

@@ -14,34 +14,56 @@ import platform
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CATEGORIES", "PACKAGES", "environment", "read_properties", "write_categories", "write_properties"]
+__all__ = [
+    "CATEGORIES",
+    "PACKAGES",
+    "allure3_categories",
+    "environment",
+    "read_properties",
+    "write_categories",
+    "write_properties",
+]
 
 PACKAGES = ("crmoffice-businesscentral-qa", "pytest", "pytest-bdd", "allure-pytest-bdd", "httpx", "faker", "docutils")
 
 INFRASTRUCTURE = (
-    r"(?s).*(ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|TransportError|"
-    r"ThrottledError|ServerError|ConvergenceTimeout|Connection refused|Name or service not known).*"
+    "ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|TransportError|"
+    "ThrottledError|ServerError|ConvergenceTimeout|Connection refused|Name or service not known"
 )
+"""Failure messages that say a tenant or the network let the run down rather than the dataflow."""
 
-CATEGORIES = [
-    {
-        "name": "Infrastructure failures",
-        "description": "A tenant could not be reached, timed out, or kept failing past every retry.",
-        "matchedStatuses": ["broken", "failed"],
-        "messageRegex": INFRASTRUCTURE,
-    },
-    {
-        "name": "Product defects",
-        "description": "The dataflow did not do what the checklist or the sync contract says.",
-        "matchedStatuses": ["failed"],
-    },
-    {
-        "name": "Harness errors",
-        "description": "The harness itself broke (a bug, a missing step, a bad setting): fix it and run again.",
-        "matchedStatuses": ["broken"],
-    },
+_CATEGORY_RULES: list[tuple[str, str, list[str], str | None]] = [
+    (
+        "Infrastructure failures",
+        "A tenant could not be reached, timed out, or kept failing past every retry.",
+        ["broken", "failed"],
+        INFRASTRUCTURE,
+    ),
+    ("Product defects", "The dataflow did not do what the checklist or the sync contract says.", ["failed"], None),
+    (
+        "Harness errors",
+        "The harness itself broke (a bug, a missing step, a bad setting): fix it and run again.",
+        ["broken"],
+        None,
+    ),
 ]
+
+CATEGORIES: list[dict[str, Any]] = [
+    # Allure 2's categories.json: a message regex must match the whole message.
+    {"name": name, "description": text, "matchedStatuses": statuses}
+    | ({"messageRegex": f"(?s).*({regex}).*"} if regex else {})
+    for name, text, statuses, regex in _CATEGORY_RULES
+]
+
+
+def allure3_categories() -> list[dict[str, Any]]:
+    """The same rules in Allure 3's form (``allurerc.json``: JavaScript regexes that match anywhere), in order."""
+    return [
+        {"name": name, "matchers": {"statuses": statuses} | ({"message": regex} if regex else {})}
+        for name, _, statuses, regex in _CATEGORY_RULES
+    ]
 
 
 def _version(package: str) -> str:
@@ -69,13 +91,15 @@ def environment(
 
 
 def _escape(text: str) -> str:
-    # java.util.Properties: a value needs only backslashes and line breaks escaped.
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
+    # java.util.Properties: backslashes, and every character a line-oriented reader could take as a line end.
+    out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in out)
 
 
 def _escape_key(text: str) -> str:
-    # A key also ends at the first unescaped '=', ':' or space.
-    return _escape(text).replace("=", "\\=").replace(":", "\\:").replace(" ", "\\ ")
+    # A key also ends at the first unescaped '=', ':' or space, and one starting with '#' or '!' is a comment.
+    out = _escape(text).replace("=", "\\=").replace(":", "\\:").replace(" ", "\\ ")
+    return "\\" + out if out.startswith(("#", "!")) else out
 
 
 def write_properties(directory: Path, env: Mapping[str, str]) -> Path:
@@ -95,7 +119,11 @@ def _unescape(text: str) -> tuple[str, str]:
         ch = text[i]
         if ch == "\\" and i + 1 < len(text):
             nxt = text[i + 1]
-            out.append("\n" if nxt == "n" else nxt)
+            if nxt == "u" and i + 5 < len(text):
+                out.append(chr(int(text[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+            out.append({"n": "\n", "r": "\r"}.get(nxt, nxt))
             i += 2
             continue
         if out is key and ch in "=: ":
@@ -111,7 +139,7 @@ def read_properties(path: Path) -> dict[str, str]:
     result: dict[str, str] = {}
     if not path.is_file():
         return result
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").split("\n"):
         if line and not line.startswith(("#", "!")):
             key, value = _unescape(line)
             result[key] = value

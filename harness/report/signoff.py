@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness.checklist import Checklist
 from harness.checklist.lint import Finding
@@ -86,13 +85,15 @@ def read_results(directory: Path) -> list[ScenarioResult]:
     results = []
     for path in sorted(directory.glob("*-result.json")):
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}: not a readable Allure result: {exc}") from None
-        labels = data.get("labels") or []
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: not an Allure result: expected a JSON object, found {type(data).__name__}")
+        labels = [label for label in data.get("labels") or [] if isinstance(label, dict)]
         if any(label.get("name") == "signoff" for label in labels):
             continue
-        traces = tuple(str(label["value"]) for label in labels if label.get("name") == "trace")
+        traces = tuple(str(label.get("value")) for label in labels if label.get("name") == "trace")
         parameters = tuple((str(p.get("name")), str(p.get("value"))) for p in data.get("parameters") or ())
         details = data.get("statusDetails") or {}
         results.append(

@@ -108,7 +108,7 @@ class ExternalSync:
             if now - started >= self.timeout:
                 raise ConvergenceTimeout(
                     f"the external sync did not settle: the tenants still changed after {now - started:.1f} s "
-                    f"(bound {self.timeout:.0f} s, settle period {self.settle:.1f} s, {polls} polls)"
+                    f"(bound {self.timeout:g} s, settle period {self.settle:.1f} s, {polls} polls)"
                 )
             self.sleep(self.interval)
             current = self.observe()

@@ -1,0 +1,258 @@
+"""``harness signoff`` from a hand-made Allure results folder, and the files written beside the results."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+import harness.cli
+from harness.checklist import parse_file
+from harness.report.environment import (
+    CATEGORIES,
+    allure3_categories,
+    read_properties,
+    write_categories,
+    write_properties,
+)
+from harness.suite.coverage import check_coverage, read_features
+
+ROOT = Path(__file__).resolve().parents[2]
+FEATURES = ROOT / "features"
+CHECKLIST = FEATURES / "crmoffice-businesscentral.rst"
+ROW = "row:contacts-to-contacts:directPhone:phoneNumber:to_businesscentral"
+ENV = {"Tenants": "mock", "Sync": "reference", "Faker seed": "42"}
+
+
+def _all_traces() -> list[str]:
+    scenarios, problems = read_features(FEATURES, root=ROOT)
+    return [item.trace for item in check_coverage(parse_file(CHECKLIST), scenarios, problems).items]
+
+
+def _result(results: Path, name: str, status: str, *traces: str) -> None:
+    data = {
+        "uuid": str(uuid.uuid4()),
+        "name": name,
+        "status": status,
+        "stage": "finished",
+        "labels": [{"name": "trace", "value": trace} for trace in traces] + [{"name": "epic", "value": "x"}],
+        "parameters": [{"name": "faker seed", "value": "7"}],
+        "statusDetails": {"message": f"{name} went wrong"} if status == "failed" else {},
+    }
+    (results / f"{data['uuid']}-result.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def _results_dir(tmp_path: Path) -> Path:
+    results = tmp_path / "allure-results"
+    write_properties(results, ENV)
+    return results
+
+
+def _signoff(results: Path, out: Path) -> int:
+    argv = ["signoff", "--results", str(results), "--out", str(out)]
+    return harness.cli.main([*argv, "--checklist", str(CHECKLIST), "--features", str(FEATURES)])
+
+
+def _row_line(markdown: str, title_part: str) -> str:
+    lines = [line for line in markdown.splitlines() if line.startswith("| ") and title_part in line]
+    assert len(lines) == 1, f"expected one table line with {title_part!r}, found {lines}"
+    return lines[0]
+
+
+def test_a_partial_run_is_not_ready_and_lists_what_is_unproven(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    _result(results, "latest wins", "passed", "rule:4", "section:contacts-to-contacts", ROW)
+    status = _signoff(results, out)
+    markdown = out.read_text(encoding="utf-8")
+    assert status == 1, f"expected exit 1 for a partial run, found {status}"
+    assert "**NOT READY FOR SIGN-OFF**" in markdown, f"expected NOT READY, found {markdown[:300]}"
+    assert "| proven |" in _row_line(markdown, "Rule 4: Latest version wins"), "expected rule 4 proven"
+    for unproven in ("Rule 5: Empty never overwrites", "directPhone ↔ phoneNumber (Business Central → CRMOffice)"):
+        assert "| NOT PROVEN | none ran |" in _row_line(markdown, unproven), f"expected {unproven!r} NOT PROVEN"
+    not_proven = markdown.count("| NOT PROVEN |")
+    assert not_proven == 13, f"expected 13 of 16 items NOT PROVEN, found {not_proven}"
+
+
+def test_a_full_passing_run_is_ready_and_adds_the_signoff_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "reports" / "signoff.md"
+    traces = _all_traces()
+    for number, trace in enumerate(traces):
+        _result(results, f"scenario {number}", "passed", trace)
+    status = _signoff(results, out)
+    printed = capsys.readouterr().out
+    markdown = out.read_text(encoding="utf-8")
+    assert status == 0, f"expected exit 0, found {status}; stdout {printed!r}"
+    assert "**READY FOR SIGN-OFF** — 16 scenarios: 16 passed" in markdown, f"expected READY, found {markdown[:300]}"
+    assert "NOT PROVEN" not in markdown and "FAILED" not in markdown, "expected every item proven"
+    assert "16 of 16 items proven" in printed, f"expected the count on stdout, found {printed!r}"
+    assert "| Faker seed | 42 |" in markdown, "expected the environment.properties in the summary"
+    signoffs = list(results.glob("signoff-*-result.json"))
+    assert len(signoffs) == 1, f"expected one sign-off result, found {signoffs}"
+    entry = json.loads(signoffs[0].read_text(encoding="utf-8"))
+    assert entry["status"] == "passed", f"expected the sign-off result passed, found {entry['status']}"
+    (attachment,) = entry["attachments"]
+    assert attachment["type"] == "text/markdown", f"expected a Markdown attachment, found {attachment}"
+    attached = (results / attachment["source"]).read_text(encoding="utf-8")
+    assert attached == markdown, "expected the attachment to be the summary written to --out"
+
+
+def test_signing_off_twice_keeps_one_signoff_result_and_ignores_it_as_a_scenario(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for trace in _all_traces():
+        _result(results, trace, "passed", trace)
+    statuses = [_signoff(results, out), _signoff(results, out)]
+    assert statuses == [0, 0], f"expected exit 0 twice, found {statuses}"
+    assert len(list(results.glob("signoff-*"))) == 2, "expected one result and one attachment after two sign-offs"
+    assert "— 16 scenarios:" in out.read_text(encoding="utf-8"), "expected the sign-off's own result not counted"
+
+
+def test_a_failed_result_fails_its_items(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for trace in _all_traces():
+        _result(results, f"passing {trace}", "passed", trace)
+    _result(results, "latest wins, conflicting", "failed", "rule:4", ROW)
+    status = _signoff(results, out)
+    markdown = out.read_text(encoding="utf-8")
+    assert status == 1, f"expected exit 1 with a failed scenario, found {status}"
+    assert "**NOT READY FOR SIGN-OFF**" in markdown, "expected NOT READY"
+    assert "| FAILED |" in _row_line(markdown, "Rule 4: Latest version wins"), "expected rule 4 FAILED"
+    assert "| FAILED |" in _row_line(markdown, "directPhone ↔ phoneNumber (CRMOffice → Business Central)"), (
+        "expected the directPhone row FAILED"
+    )
+    assert "| proven |" in _row_line(markdown, "Rule 5: Empty never overwrites"), "expected rule 5 still proven"
+    assert "latest wins, conflicting went wrong" in markdown, "expected the failure message under Failed scenarios"
+    (signoff,) = results.glob("signoff-*-result.json")
+    entry = json.loads(signoff.read_text(encoding="utf-8"))
+    assert entry["status"] == "failed", f"expected the sign-off result failed, found {entry['status']}"
+
+
+def test_an_item_with_skipped_results_only_is_not_proven(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for trace in _all_traces():
+        if trace != "rule:10":
+            _result(results, f"passing {trace}", "passed", trace)
+    _result(results, "fault on a real tenant", "skipped", "rule:10")
+    status = _signoff(results, out)
+    markdown = out.read_text(encoding="utf-8")
+    assert status == 1, f"expected exit 1 with an item only skipped, found {status}"
+    line = _row_line(markdown, "Rule 10: Throttling")
+    assert "| NOT PROVEN | 1 skipped |" in line, f"expected rule 10 NOT PROVEN with 1 skipped, found {line}"
+    assert markdown.count("| NOT PROVEN |") == 1, "expected only rule 10 NOT PROVEN"
+
+
+def test_skipped_and_passed_together_prove_an_item(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for trace in _all_traces():
+        _result(results, f"passing {trace}", "passed", trace)
+    _result(results, "fault on a real tenant", "skipped", "rule:10")
+    assert _signoff(results, out) == 0, "expected a skipped result beside a passed one not to block sign-off"
+    assert "| proven | 1 passed, 1 skipped |" in _row_line(out.read_text(encoding="utf-8"), "Rule 10: Throttling")
+
+
+def test_a_missing_results_folder_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = _signoff(tmp_path / "nowhere", tmp_path / "signoff.md")
+    err = capsys.readouterr().err
+    assert status == 2, f"expected exit 2, found {status}"
+    assert err.count("\n") == 1 and "nowhere" in err, f"expected one stderr line naming the folder, found {err!r}"
+    assert err.startswith("harness signoff: "), f"expected the command named, found {err!r}"
+    assert not (tmp_path / "signoff.md").exists(), "expected no summary written"
+
+
+def test_an_unreadable_result_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results_dir(tmp_path)
+    (results / "broken-result.json").write_text("{not json", encoding="utf-8")
+    status = _signoff(results, tmp_path / "signoff.md")
+    err = capsys.readouterr().err
+    assert status == 2, f"expected exit 2, found {status}"
+    assert err.count("\n") == 1 and "broken-result.json" in err, f"expected one line naming the file, found {err!r}"
+
+
+def test_a_result_that_is_not_utf8_exits_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = _results_dir(tmp_path)
+    (results / "latin1-result.json").write_bytes(b"\xff\xfe{}")
+    status = _signoff(results, tmp_path / "signoff.md")
+    err = capsys.readouterr().err
+    assert status == 2, f"expected exit 2, found {status}"
+    assert "latin1-result.json" in err, f"expected the file named on stderr, found {err!r}"
+
+
+def test_a_result_that_is_not_a_json_object_exits_2(tmp_path: Path) -> None:
+    results = _results_dir(tmp_path)
+    (results / "list-result.json").write_text("[]", encoding="utf-8")
+    status = _signoff(results, tmp_path / "signoff.md")
+    assert status == 2, f"expected exit 2, found {status}"
+
+
+# --- environment.properties and categories.json ----------------------------------------------------------------
+def test_environment_properties_round_trip(tmp_path: Path) -> None:
+    env = {
+        "Faker seed": "42",
+        "Replay": "make qa QA_ARGS='--faker-seed 42 --tenants mock --sync reference'",
+        "Checklist": r"C:\work\features\crmoffice-businesscentral.rst",
+        "Checklist generated": "2024-11-13 00:00:00",
+        "key=with:odd chars": "a=b:c\\d",
+        "multi": "line one\nline two",
+        "empty": "",
+        "Tenants": "mock",
+    }
+    path = write_properties(tmp_path / "results", env)
+    assert path == tmp_path / "results" / "environment.properties", f"unexpected path {path}"
+    found = read_properties(path)
+    assert found == env, f"expected {env}, found {found}"
+    assert list(found) == list(env), f"expected the order kept, found {list(found)}"
+
+
+def test_environment_properties_are_written_as_java_properties(tmp_path: Path) -> None:
+    path = write_properties(tmp_path, {"Faker seed": "a=b", "path": "C:\\x"})
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines == ["Faker\\ seed=a=b", "path=C:\\\\x"], f"expected escaped key and backslash, found {lines}"
+
+
+def test_a_missing_environment_file_reads_as_empty(tmp_path: Path) -> None:
+    found = read_properties(tmp_path / "environment.properties")
+    assert found == {}, f"expected no properties, found {found}"
+
+
+def test_comments_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "environment.properties"
+    path.write_text("# a comment\n! another\nTenants=mock\n", encoding="utf-8")
+    found = read_properties(path)
+    assert found == {"Tenants": "mock"}, f"expected comments skipped, found {found}"
+
+
+def test_categories_json_names_the_three_categories(tmp_path: Path) -> None:
+    path = write_categories(tmp_path / "results")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = [category["name"] for category in data]
+    assert names == ["Infrastructure failures", "Product defects", "Harness errors"], f"found {names}"
+    assert data == CATEGORIES, "expected the written categories to be CATEGORIES"
+    assert all(category["matchedStatuses"] for category in data), "expected each category to match some status"
+
+
+@pytest.mark.parametrize("value", ["one\rtwo", "one\u2028two"])
+def test_environment_values_with_other_line_breaks_round_trip(tmp_path: Path, value: str) -> None:
+    found = read_properties(write_properties(tmp_path, {"Checklist generated": value}))
+    assert found == {"Checklist generated": value}, f"expected the value kept, found {found}"
+
+
+def test_a_key_that_looks_like_a_comment_round_trips(tmp_path: Path) -> None:
+    found = read_properties(write_properties(tmp_path, {"#seed": "1", "!x y": "2"}))
+    assert found == {"#seed": "1", "!x y": "2"}, f"expected both keys kept, found {found}"
+
+
+def test_a_trace_label_without_a_value_does_not_crash(tmp_path: Path) -> None:
+    results = _results_dir(tmp_path)
+    (results / "odd-result.json").write_text(
+        '{"name": "x", "status": "passed", "labels": [{"name": "trace"}, "not a label"]}', encoding="utf-8"
+    )
+    assert _signoff(results, tmp_path / "signoff.md") == 1
+
+
+def test_the_report_sorts_failures_as_categories_json_does() -> None:
+    config = json.loads((Path(__file__).resolve().parents[2] / "allurerc.json").read_text(encoding="utf-8"))
+    assert config["categories"] == allure3_categories(), "allurerc.json's categories drifted from harness.report"
+    assert config["plugins"]["awesome"]["options"]["singleFile"] is True, "the report must be one self-contained file"

@@ -1,0 +1,202 @@
+"""The tripwire in front of a tenant, trouble sentences turned into fake fault rules, and the suite's mode check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.checklist import parse_file
+from harness.report.exchanges import ExchangeLog
+from harness.report.redact import Redactor
+from harness.suite.build import SuiteError, SuiteMode, build_dataflow
+from harness.suite.dataflow import Dataflow
+from harness.suite.faults import SENTENCES, TroubleError, inject
+from harness.suite.tripwire import Interrupted, Tripwire
+from harness.sync import plan_dataflow
+
+CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
+PLANS = plan_dataflow(parse_file(CHECKLIST))
+
+
+class Inner:
+    """An httpx.MockTransport that remembers every request it answered."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+        self.transport = httpx.MockTransport(self.answer)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        self.log.append(f"{request.method} {request.url.path}")
+        return httpx.Response(200, json={"ok": True})
+
+
+def _wired(log: list[str]) -> tuple[Tripwire, httpx.Client]:
+    wire = Tripwire(Inner(log).transport, "crmoffice")
+    return wire, httpx.Client(transport=wire, base_url="http://tenant.test")
+
+
+def test_reads_pass_and_are_not_counted_as_writes() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.stop_after_writes(1)
+    with client:
+        answers = [client.get("/contacts").status_code for _ in range(3)]
+    assert answers == [200, 200, 200], f"expected three reads answered 200, found {answers}"
+    assert (wire.writes, log) == (0, ["GET /contacts"] * 3), f"expected 0 writes and 3 reads, found {wire.writes} {log}"
+
+
+def test_the_nth_write_reaches_the_tenant_then_the_sync_is_interrupted() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.stop_after_writes(2)
+    with client:
+        first = client.post("/contacts", json={"n": 1}).status_code
+        with pytest.raises(Interrupted, match="after write 2 to crmoffice: PATCH"):
+            client.patch("/contacts/2", json={"n": 2})
+        after = client.post("/contacts", json={"n": 3}).status_code
+    assert first == after == 200, f"expected the first and third writes answered 200, found {first} and {after}"
+    assert log == ["POST /contacts", "PATCH /contacts/2", "POST /contacts"], (
+        f"expected the interrupted PATCH to have reached the tenant, the tenant saw {log}"
+    )
+
+
+def test_interrupted_is_not_an_exception_any_handler_catches() -> None:
+    assert not issubclass(Interrupted, Exception), "expected Interrupted to escape `except Exception`"
+
+
+def test_token_requests_are_not_writes() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.stop_after_writes(1)
+    with client:
+        client.post("/connect/token", data={"grant_type": "client_credentials"})
+        with pytest.raises(Interrupted):
+            client.delete("/contacts/1")
+    assert log == ["POST /connect/token", "DELETE /contacts/1"], f"expected both requests sent, found {log}"
+
+
+def test_before_next_write_runs_once_just_before_the_write() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.before_next_write(lambda: log.append("user edit"))
+    with client:
+        client.get("/contacts")
+        client.put("/contacts/1", json={})
+        client.post("/contacts", json={})
+    assert log == ["GET /contacts", "user edit", "PUT /contacts/1", "POST /contacts"], (
+        f"expected the action once, after the read and before the first write, found {log}"
+    )
+
+
+def test_disarm_clears_both_the_stop_and_the_action() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.stop_after_writes(1)
+    wire.before_next_write(lambda: log.append("user edit"))
+    wire.disarm()
+    with client:
+        status = client.post("/contacts", json={}).status_code
+    assert (status, log) == (200, ["POST /contacts"]), f"expected a plain write, found {status} {log}"
+
+
+@pytest.mark.parametrize("count", [0, -1])
+def test_stopping_after_no_write_is_refused(count: int) -> None:
+    wire, _ = _wired([])
+    with pytest.raises(ValueError, match=f"got {count}"):
+        wire.stop_after_writes(count)
+
+
+# --- trouble sentences -------------------------------------------------------------------------------------------
+@pytest.fixture
+def flow(tmp_path: Path) -> Iterator[Dataflow]:
+    built = build_dataflow(
+        SuiteMode(), PLANS, seed=1, state_path=tmp_path / "s.sqlite", exchanges=ExchangeLog(), redactor=Redactor()
+    )
+    yield built
+    built.close()
+
+
+FAULTS: list[tuple[str, dict[str, Any]]] = [
+    ("throttles the next 3 requests, asking to retry after 2 seconds", {"status": 429, "retry_after": 2.0, "times": 3}),
+    ("throttles the next 1 request, asking to retry after 0.5 second", {"status": 429, "retry_after": 0.5, "times": 1}),
+    ("throttles the next 3 requests without saying when to retry", {"status": 429, "retry_after": None, "times": 3}),
+    ("is unavailable for the next 2 requests", {"status": 503, "times": 2}),
+    ("drops the connection on the next 2 requests", {"drop": True, "status": None, "times": 2}),
+    ("answers the next 2 requests too slowly", {"delay": 2.5, "status": None, "drop": False, "times": 2}),
+]
+
+
+@pytest.mark.parametrize("side", ["crmoffice", "businesscentral"])
+@pytest.mark.parametrize(("sentence", "expected"), FAULTS)
+def test_a_trouble_sentence_adds_its_fault_to_that_fake_only(
+    flow: Dataflow, side: Any, sentence: str, expected: dict[str, Any]
+) -> None:
+    inject(flow, side, sentence)
+    other = "businesscentral" if side == "crmoffice" else "crmoffice"
+    rules = flow.fakes().tenant(side).faults.rules()
+    assert len(rules) == 1, f"{side}: expected one fault rule, found {rules}"
+    found = {key: getattr(rules[0], key) for key in expected}
+    assert found == expected, f"{sentence!r} on {side}: expected {expected}, found {found}"
+    assert (rules[0].method, rules[0].path) == ("*", "*"), f"expected a rule on every request, found {rules[0]}"
+    untouched = flow.fakes().tenant(other).faults.rules()
+    assert untouched == [], f"expected no fault on {other}, found {untouched}"
+
+
+def test_a_slow_answer_outlasts_the_read_timeout(flow: Dataflow) -> None:
+    inject(flow, "businesscentral", "  answers the next 1 request too slowly  ")
+    (rule,) = flow.fakes().businesscentral.faults.rules()
+    assert rule.delay > flow.read_timeout, (
+        f"expected a delay over the {flow.read_timeout} s timeout, found {rule.delay}"
+    )
+
+
+def test_an_unknown_sentence_is_refused_listing_the_known_ones(flow: Dataflow) -> None:
+    with pytest.raises(TroubleError) as raised:
+        inject(flow, "crmoffice", "throttles the next three requests")
+    message = str(raised.value)
+    assert "'throttles the next three requests'" in message, f"expected the sentence quoted, found {message!r}"
+    missing = [pattern for pattern in SENTENCES if pattern not in message]
+    assert missing == [], f"expected every known sentence listed, missing {missing}"
+    rules = flow.fakes().crmoffice.faults.rules()
+    assert rules == [], f"expected nothing injected, found {rules}"
+
+
+# --- suite modes ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("mode", "option"),
+    [(SuiteMode(tenants="sandbox"), "--tenants sandbox"), (SuiteMode(sync="external"), "--sync external")],
+)
+def test_modes_this_harness_cannot_run_are_refused_naming_the_option(mode: SuiteMode, option: str) -> None:
+    with pytest.raises(SuiteError) as raised:
+        mode.check()
+    assert str(raised.value).startswith(option), f"expected the message to start with {option!r}, found {raised.value}"
+
+
+@pytest.mark.parametrize("mode", [SuiteMode(), SuiteMode(tenants="wire")])
+def test_the_modes_it_can_run_pass_the_check(mode: SuiteMode) -> None:
+    mode.check()
+
+
+def test_building_a_dataflow_in_a_refused_mode_fails_before_any_tenant_exists(tmp_path: Path) -> None:
+    with pytest.raises(SuiteError, match="--tenants sandbox"):
+        build_dataflow(
+            SuiteMode(tenants="sandbox"),
+            PLANS,
+            seed=1,
+            state_path=tmp_path / "s.sqlite",
+            exchanges=ExchangeLog(),
+            redactor=Redactor(),
+        )
+
+
+def test_the_built_dataflow_has_a_tripwire_in_front_of_each_tenant(flow: Dataflow) -> None:
+    assert sorted(flow.tripwires) == ["businesscentral", "crmoffice"], f"found tripwires {sorted(flow.tripwires)}"
+    flow.tripwires["businesscentral"].stop_after_writes(1)
+    with pytest.raises(Interrupted, match="to businesscentral: POST"):
+        flow.bc_create("contacts", {"displayName": "Kari Nordmann", "type": "Person"})
+    found = flow.bc_find("contacts", "Kari Nordmann")
+    assert len(found) == 1, f"expected the interrupted create to have reached Business Central, found {found}"
