@@ -19,6 +19,13 @@ Feature: CRMOffice companies are kept as Business Central customers
       And the sync runs again
       Then each of them has exactly one company customer in Business Central
 
+    @rule:1 @severity:critical
+    Scenario: a company edited long after it was linked still has one customer
+      Given a company linked to a Business Central customer
+      When a CRMOffice user gives the company a new organisation number
+      And the sync runs
+      Then Business Central holds exactly one company customer for it
+
   Rule: Business Central gets the name it requires when the customer is created, and only then
 
     @rule:2 @severity:critical

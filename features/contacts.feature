@@ -27,6 +27,14 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When the sync runs
       Then Business Central holds exactly one person contact for it
 
+    @rule:1 @severity:critical
+    Scenario: a contact edited long after it was linked still has one Business Central contact
+      Given a contact linked to a Business Central contact
+      When a CRMOffice user changes the contact's mobilePhone
+      And the sync runs
+      Then Business Central holds exactly one person contact for it
+      And the Business Central contact's mobilePhoneNumber is the new mobilePhone
+
   Rule: Business Central gets the name it requires when the contact is created, and only then
 
     @rule:2 @severity:critical

@@ -42,7 +42,7 @@ def a_linked_pair(dataflow: Dataflow, word: str, other: str) -> Subject:
     subject = (
         moves.create_contact(dataflow, kind) if kind.origin == "contacts" else moves.create_company(dataflow, kind)
     )
-    moves.link(dataflow, subject)
+    moves.settle_linked(dataflow, subject)
     return subject
 
 

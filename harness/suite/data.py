@@ -89,6 +89,12 @@ class NorwegianData:
         """A number of the kind a property holds: a mobile for ``mobile*`` properties, a landline otherwise."""
         return self.mobile() if prop.casefold().startswith("mobile") else self.landline()
 
+    def website(self) -> str:
+        return f"https://www.{self._faker.domain_name()}"
+
+    def job_title(self) -> str:
+        return str(self._faker.job())[:30]
+
     def email(self, person: dict[str, Any]) -> str:
         local = f"{person.get('givenName', '')}.{person.get('familyName', '')}".casefold()
         local = "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch == ".")).strip(".") or "kontakt"

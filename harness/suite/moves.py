@@ -25,6 +25,7 @@ __all__ = [
     "crm_record",
     "link",
     "new_value",
+    "settle_linked",
 ]
 
 Side = Literal["crmoffice", "businesscentral"]
@@ -108,6 +109,22 @@ def link(flow: Dataflow, subject: Subject) -> None:
     """Let the sync link the subject to its counterpart, and take the baseline of both records."""
     flow.run_sync()
     counterpart(flow, subject)
+    baseline(flow, subject)
+
+
+def settle_linked(flow: Dataflow, subject: Subject, *, details: bool = True, idle: float = 3600.0) -> None:
+    """A pair as users live with it: linked, the Business Central side given details the checklist does not map
+    (so "nothing else changed" has something to lose), synced again, and left alone for ``idle`` seconds (so the
+    next sync meets the pair through its saved link, not through records it has just seen)."""
+    link(flow, subject)
+    if details:
+        assert subject.bc_id
+        extra: dict[str, Any] = {"email": flow.data.email(flow.data.person()), "website": flow.data.website()}
+        if subject.kind.origin == "contacts":
+            extra["jobTitle"] = flow.data.job_title()
+        flow.bc_update(subject.kind.target, subject.bc_id, extra)
+        flow.run_sync()
+    flow.wait(idle)
     baseline(flow, subject)
 
 
