@@ -22,6 +22,7 @@ Feature: CRMOffice companies are kept as Business Central customers
     @rule:1 @severity:critical
     Scenario: a company edited long after it was linked still has one customer
       Given a company linked to a Business Central customer
+      And 5 more companies have been linked since
       When a CRMOffice user gives the company a new organisation number
       And the sync runs
       Then Business Central holds exactly one company customer for it

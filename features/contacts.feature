@@ -30,6 +30,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
     @rule:1 @severity:critical
     Scenario: a contact edited long after it was linked still has one Business Central contact
       Given a contact linked to a Business Central contact
+      And 5 more contacts have been linked since
       When a CRMOffice user changes the contact's mobilePhone
       And the sync runs
       Then Business Central holds exactly one person contact for it
@@ -182,6 +183,15 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       Given a contact linked to a Business Central contact
       When a Business Central user deletes the contact
       And the full sync runs
+      Then Business Central holds exactly one person contact for it
+      And that contact has the CRMOffice contact's phone numbers
+
+    @rule:6 @severity:critical
+    Scenario: a contact edited after its Business Central contact was deleted gets a new one
+      Given a contact linked to a Business Central contact
+      When a Business Central user deletes the contact
+      And a CRMOffice user changes the contact's directPhone
+      And the sync runs
       Then Business Central holds exactly one person contact for it
       And that contact has the CRMOffice contact's phone numbers
 

@@ -54,6 +54,18 @@ def a_bc_only_record(dataflow: Dataflow, what: str) -> Subject:
     return moves.create_bc_only(dataflow, noun(what.split()[1]))
 
 
+@given(parsers.parse("{count:d} more {plural:w} have been linked since"), target_fixture="others")
+def more_linked_since(dataflow: Dataflow, count: int, plural: str) -> list[Subject]:
+    kind = noun({"contacts": "contact", "companies": "company"}.get(plural, plural))
+    others = [
+        moves.create_contact(dataflow, kind) if kind.origin == "contacts" else moves.create_company(dataflow, kind)
+        for _ in range(count)
+    ]
+    dataflow.run_sync()
+    dataflow.wait(3600)
+    return others
+
+
 # --- edits ------------------------------------------------------------------------------------------------------
 @when(parsers.parse("a CRMOffice user renames the {word:w}"))
 def rename(dataflow: Dataflow, subject: Subject, word: str) -> None:
