@@ -53,7 +53,7 @@ def _odata_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-@dataclass
+@dataclass(repr=False)
 class Dataflow:
     """One scenario's tenants, sync, data and tracked records."""
 
@@ -72,6 +72,11 @@ class Dataflow:
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     runs: list[SyncRun] = field(default_factory=list)
     _same_moment: bool = False
+
+    def __repr__(self) -> str:
+        # Shown as a step parameter in the report: short, and nothing of the clients or their credentials.
+        tenants = "fake tenants" if self.clock is not None else "real tenants"
+        return f"<dataflow: {tenants}, {self.sync.kind} sync, data seed {self.data.seed}, {len(self.runs)} sync runs>"
 
     # --- plans ------------------------------------------------------------------------------------------------
     def plan(self, origin: OriginKind) -> FlowPlan:

@@ -41,7 +41,7 @@ def noun(word: str) -> Noun:
     raise ValueError(f"no record is called {word!r} in this dataflow; known: {', '.join(known)}")
 
 
-@dataclass
+@dataclass(repr=False)
 class Subject:
     kind: Noun
     crm_id: str
@@ -54,6 +54,9 @@ class Subject:
     """Property → the value a When-step wrote, on whichever side that property lives."""
     created: dict[str, Any] = field(default_factory=dict)
     """What the record was created with (CRMOffice fields, or Business Central fields for a BC-only record)."""
+
+    def __repr__(self) -> str:
+        return f"<{self.describe()}>"
 
     def describe(self) -> str:
         ids = f"CRMOffice id {self.crm_id}" if self.crm_id else "no CRMOffice record"
