@@ -24,6 +24,7 @@ from harness.client.errors import (
     ServerError,
     error_for_status,
 )
+from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy, parse_retry_after
 from harness.fakes.clock import format_timestamp
 
@@ -89,8 +90,17 @@ class BusinessCentralClient(TenantClient):
         timeout: float | httpx.Timeout = 30.0,
         environments_url: str | None = None,
         event_hooks: dict[str, list[Any]] | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
-        super().__init__(api_url, auth=auth, transport=transport, retry=retry, timeout=timeout, event_hooks=event_hooks)
+        super().__init__(
+            api_url,
+            auth=auth,
+            transport=transport,
+            retry=retry,
+            timeout=timeout,
+            event_hooks=event_hooks,
+            rate_limit=rate_limit,
+        )
         self.company_id = company_id
         self.environments_url = environments_url
 

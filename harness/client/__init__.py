@@ -1,4 +1,4 @@
-"""What every tenant client shares: the exception tree, the retry policy, the base client."""
+"""What every tenant client shares: the exception tree, the retry policy, the rate limit, the base client."""
 
 from harness.client.auth import BearerToken
 from harness.client.base import TenantClient, Versioned
@@ -14,6 +14,7 @@ from harness.client.errors import (
     TransportError,
     ValidationError,
 )
+from harness.client.ratelimit import RateLimit, RateLimitStats
 from harness.client.retry import RetryPolicy, parse_retry_after
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "BearerToken",
     "ChangedUnderYouError",
     "NotFoundError",
+    "RateLimit",
+    "RateLimitStats",
     "RetryPolicy",
     "ServerError",
     "TenantClient",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -16,6 +17,7 @@ from typing import Any, ClassVar, Self
 import httpx
 
 from harness.client.errors import ApiError, ThrottledError, TransportError
+from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
 
 __all__ = ["TenantClient", "Versioned"]
@@ -49,8 +51,11 @@ class TenantClient(ABC):
         retry: RetryPolicy | None = None,
         timeout: float | httpx.Timeout = 30.0,
         event_hooks: dict[str, list[Any]] | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        # None: no client-side limiting. Every attempt, retries included, takes a slot: the vendor counts each one.
+        self.rate_limit = rate_limit
         self.http = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             auth=auth,
@@ -84,7 +89,8 @@ class TenantClient(ABC):
         while True:
             self.sent[method] += 1
             try:
-                response = self.http.request(method, url, json=json, **kwargs)
+                with self._slot():
+                    response = self.http.request(method, url, json=json, **kwargs)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, _NOT_SENT)
                 delay = budget.next_wait(None) if (never_sent or idempotent) else None
@@ -120,6 +126,9 @@ class TenantClient(ABC):
                     )
                 raise error
             raise self.error_from(response, json)
+
+    def _slot(self) -> AbstractContextManager[None]:
+        return self.rate_limit.slot() if self.rate_limit is not None else nullcontext()
 
     def close(self) -> None:
         self.http.close()

@@ -21,6 +21,7 @@ import httpx
 
 from harness.client.base import TenantClient, Versioned
 from harness.client.errors import ApiError, ServerError
+from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy
 from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth
 from harness.crmoffice.errormap import error_from
@@ -66,6 +67,7 @@ class CRMOfficeClient(TenantClient):
         timeout: float | httpx.Timeout = 30.0,
         scope: str = DEFAULT_SCOPE,
         client_auth: Literal["post", "basic"] = "post",
+        rate_limit: RateLimit | None = None,
     ) -> CRMOfficeClient:
         """A client with its own :class:`CRMOfficeAuth`, from a tenant's info (``CRMOfficeFake.info()``'s shape)."""
         missing = [key for key in _INFO_KEYS if not isinstance(info.get(key), str) or not info.get(key)]
@@ -81,7 +83,7 @@ class CRMOfficeClient(TenantClient):
             timeout=timeout,
             retry=retry,
         )
-        client = cls(info["api"], auth=auth, transport=transport, retry=retry, timeout=timeout)
+        client = cls(info["api"], auth=auth, transport=transport, retry=retry, timeout=timeout, rate_limit=rate_limit)
         client._owned_auth = auth
         return client
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from faker import Faker
 
+from harness.suite.runtag import RunTag
+
 __all__ = ["NorwegianData", "is_valid_org_nr"]
 
 _ORG_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
@@ -37,6 +39,8 @@ class NorwegianData:
     """One scenario's source of data; ``seed`` is printed in the report so the run can be replayed."""
 
     seed: int
+    tag: RunTag | None = None
+    """On shared tenants: appended to every family name and company name, so the run's records are recognisable."""
     _faker: Faker = field(init=False, repr=False)
     _rng: random.Random = field(init=False, repr=False)
     _used: set[str] = field(init=False, repr=False, default_factory=set)
@@ -63,12 +67,13 @@ class NorwegianData:
                 return first + str(digit)
 
     def company(self) -> dict[str, Any]:
-        return {"name": self._unique(self._faker.company), "orgNr": self.org_nr()}
+        name = self._unique(self._faker.company)
+        return {"name": self.tag.apply(name, 100) if self.tag else name, "orgNr": self.org_nr()}
 
     def person(self) -> dict[str, Any]:
         name = self._unique(lambda: f"{self._faker.first_name()}\t{self._faker.last_name()}")
         given, family = name.split("\t")
-        return {"givenName": given, "familyName": family}
+        return {"givenName": given, "familyName": self.tag.apply(family, 50) if self.tag else family}
 
     def _number(self, first: str, groups: tuple[int, ...]) -> str:
         digits = self._rng.choice(first) + "".join(str(self._rng.randrange(10)) for _ in range(7))

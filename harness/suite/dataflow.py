@@ -11,6 +11,7 @@ show both sides' records before and after a sync in the report without listing w
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from harness.crmoffice import CRMOfficeFake
 from harness.crmoffice.dataflow import OriginKind, display_name
 from harness.fakes import Clock
 from harness.suite.data import NorwegianData
+from harness.suite.runtag import RunTag
 from harness.suite.sync import SyncRun, SyncUnderTest
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
@@ -68,6 +70,9 @@ class Dataflow:
     tripwires: dict[str, Tripwire] = field(default_factory=dict)
     """The transport in front of each tenant (``crmoffice``, ``businesscentral``) that steps can arm."""
     waits: list[float] = field(default_factory=list)
+    real_wait: float = 1.1
+    tag: RunTag | None = None
+    """On shared tenants: the tag in the names of this scenario's records."""
     """Seconds the clients were told to wait before retrying (recorded, not slept, on the fakes)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     runs: list[SyncRun] = field(default_factory=list)
@@ -108,8 +113,13 @@ class Dataflow:
             self._same_moment = False
 
     def wait(self, seconds: float) -> None:
+        """Time passes: on the fakes' clock exactly; on real tenants just long enough that what happens next is
+        later by every tenant's clock and beyond a sync's re-read overlap (a scenario's "an hour later" costs a
+        second, not an hour)."""
         if self.clock is not None:
             self.clock.advance(seconds)
+        else:
+            time.sleep(min(seconds, self.real_wait))
 
     # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
     def crm_create(self, kind: OriginKind, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,15 +180,22 @@ class Dataflow:
     def counterparts(self, origin: OriginKind, record: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The Business Central records the sync made for a CRMOffice record, found by the name it must give them
         (rule 2: ``displayName`` from the record, ``type`` from the section's classification)."""
+        return self.counterparts_named(origin, display_name(origin, record))
+
+    def counterparts_named(self, origin: OriginKind, name: str) -> list[dict[str, Any]]:
+        """Business Central records of the section's type whose display name is ``name``."""
         plan = self.plan(origin)
-        found = self.bc_find(plan.target, display_name(origin, record), plan.target_type)
+        found = self.bc_find(plan.target, name, plan.target_type)
         for item in found:
             self._track("businesscentral", plan.target, str(item["id"]))
         return found
 
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.fake_writes()
+        seen = self.fingerprint() if self.sync.kind == "external" else None
         run = self.sync.run(full=full)
+        if seen is not None:
+            run.changed = self.fingerprint() != seen
         after = self.fake_writes()
         if before is not None and after is not None:
             run.writes = {side: after[side] - before[side] for side in after}
@@ -221,6 +238,24 @@ class Dataflow:
                 rows.append(record if record is not None else {"id": record_id, "deleted": True})
             shot[side][kind] = rows
         return shot
+
+    def fingerprint(self) -> tuple[tuple[str, str, str, str | None], ...]:
+        """What the scenario can see of both tenants, with modification times: an external sync is done when this
+        stops changing. Includes Business Central records carrying the scenario's tag that it has not met yet."""
+        if self.tag is not None:
+            text = self.tag.text.replace("'", "''")
+            for entity in ("contacts", "customers"):
+                for page in self.pair.businesscentral.pages(entity, filter=f"contains(displayName,'{text}')"):
+                    for record in page:
+                        self._track("businesscentral", entity, str(record["id"]))
+        items = []
+        shot = self.snapshot()
+        for side, kinds in shot.items():
+            for kind, records in kinds.items():
+                for record in records:
+                    stamp = record.get("updatedAt") or record.get("lastModifiedDateTime")
+                    items.append((side, kind, str(record.get("id")), None if record.get("deleted") else str(stamp)))
+        return tuple(sorted(items))
 
     def close(self) -> None:
         self.sync.close()

@@ -69,7 +69,7 @@ def create_bc_only(flow: Dataflow, kind: Noun) -> Subject:
 
 def counterpart(flow: Dataflow, subject: Subject) -> dict[str, Any]:
     """The one Business Central record the sync made for the subject; fails naming what was found otherwise."""
-    found = flow.counterparts(subject.kind.origin, {**_name_fields(subject)})
+    found = flow.counterparts_named(subject.kind.origin, subject.name)
     plan = flow.plan(subject.kind.origin)
     ids = [str(item["id"]) for item in found]
     assert len(found) == 1, (
@@ -78,14 +78,6 @@ def counterpart(flow: Dataflow, subject: Subject) -> dict[str, Any]:
     )
     subject.bc_id = ids[0]
     return found[0]
-
-
-def _name_fields(subject: Subject) -> dict[str, Any]:
-    # The counterpart carries the name the CRMOffice record had when it was created, whatever it is called now.
-    if subject.kind.origin == "companies":
-        return {"name": subject.name}
-    given, _, family = subject.name.partition(" ")
-    return {"givenName": given, "familyName": family}
 
 
 def crm_record(flow: Dataflow, subject: Subject) -> dict[str, Any] | None:

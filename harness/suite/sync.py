@@ -35,6 +35,8 @@ class SyncRun:
     polls: int = 0
     writes: dict[str, int] | None = None
     """Writes each fake tenant received during the run (None when the tenants are real)."""
+    changed: bool | None = None
+    """For an external sync: whether anything the scenario can see changed while waiting for it."""
 
 
 class SyncUnderTest(Protocol):

@@ -21,7 +21,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run one cycle of the reference sync. The tenants are given as the JSON line `harness serve` "
         "prints (a file, or - for standard input); the state lives in a SQLite file.",
     )
-    sync.add_argument("--tenants", required=True, metavar="FILE", help="tenant endpoints as JSON ('-': stdin)")
+    sync.add_argument(
+        "--tenants",
+        metavar="FILE",
+        help="tenant endpoints as JSON ('-': stdin); without it, real tenants from the settings (see the README)",
+    )
     sync.add_argument("--state", required=True, type=Path, metavar="PATH", help="the sync state file (SQLite)")
     sync.add_argument("--checklist", type=Path, default=DEFAULT_CHECKLIST, help=f"default {DEFAULT_CHECKLIST}")
     sync.add_argument("--reconcile", action="store_true", help="read everything to find deleted records")
@@ -32,6 +36,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="re-read this many milliseconds before each cursor, for records committed late (default 200)",
     )
     sync.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    sync.add_argument("--watch", action="store_true", help="keep syncing, a cycle every --interval seconds")
+    sync.add_argument("--interval", type=_seconds, default=5.0, help="seconds between cycles with --watch (default 5)")
+    sync.add_argument(
+        "--reconcile-every",
+        type=_count,
+        default=12,
+        help="with --watch, read everything (to find deletes) every N cycles; the first cycle always (default 12)",
+    )
+    sync.add_argument(
+        "--allow-production",
+        action="store_true",
+        help="write to a production Business Central environment; also needs HARNESS_ALLOW_PRODUCTION=yes",
+    )
     sync.set_defaults(func=run_sync)
 
     bench = subparsers.add_parser(
@@ -58,6 +75,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 0 to 86400 seconds, got {value}")
+    return value
+
+
 def _load_endpoints(source: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
@@ -73,50 +100,125 @@ def _load_endpoints(source: str) -> dict[str, Any]:
     return endpoints
 
 
-def run_sync(args: argparse.Namespace) -> int:
-    from harness.checklist import ChecklistError, parse_file
-    from harness.client import TenantError
-    from harness.sync.engine import SyncEngine
-    from harness.sync.plan import PlanError, plan_dataflow
-    from harness.sync.state import StateError, SyncState
+def _open_pair(args: argparse.Namespace) -> Any:
+    """The tenants: from ``harness serve``'s JSON (``--tenants``) or from the settings of real tenants, guarded."""
+    from harness.businesscentral.guard import check_environment
     from harness.tenants import pair_from_endpoints
 
+    if args.tenants:
+        return pair_from_endpoints(_load_endpoints(args.tenants))
+    from harness.settings import Settings, connect
+
+    settings = Settings.from_env()
+    pair = connect(settings)
+    try:
+        check_environment(pair.businesscentral, settings.bc_environment, allow_production=args.allow_production)
+    except BaseException:
+        pair.close()
+        raise
+    return pair
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from harness.businesscentral.guard import ProductionRefused
+    from harness.checklist import ChecklistError, parse_file
+    from harness.client import TenantError
+    from harness.sync.plan import PlanError, plan_dataflow
+    from harness.sync.state import StateError, SyncState
+
+    if args.reconcile_every < 1:
+        print("harness sync: --reconcile-every must be at least 1", file=sys.stderr)
+        return 2
     try:
         plans = plan_dataflow(parse_file(args.checklist))
-        endpoints = _load_endpoints(args.tenants)
         state = SyncState(args.state)
     except (ChecklistError, PlanError, StateError, ValueError) as exc:
         print(f"harness sync: {exc}", file=sys.stderr)
         return 2
     try:
-        with pair_from_endpoints(endpoints) as pair:
-            engine = SyncEngine(
-                plans, pair.crmoffice, pair.businesscentral, state, overlap=timedelta(milliseconds=args.overlap_ms)
-            )
-            report = engine.run(reconcile=True if args.reconcile else None)
-    except (TenantError, ValueError) as exc:
+        try:
+            pair = _open_pair(args)
+        except (ProductionRefused, ValueError) as exc:
+            print(f"harness sync: {exc}", file=sys.stderr)
+            return 2
+        with pair:
+            if args.watch:
+                return _watch(args, plans, pair, state)
+            report = _cycle(args, plans, pair, state, reconcile=True if args.reconcile else None)
+    except TenantError as exc:
         print(f"harness sync: {exc}", file=sys.stderr)
         return 1
     finally:
         state.close()
-    if args.json:
-        print(report.to_json())
-    else:
-        print(
-            json.dumps(
-                {
-                    "counts": report.counts(),
-                    "requests": report.requests,
-                    "passes": report.passes,
-                    "seconds": round(report.seconds, 3),
-                    "failures": [
-                        {"flow": f.flow, "origin_id": f.origin_id, **(f.error or {})} for f in report.failures
-                    ],
-                },
-                indent=2,
-            )
-        )
+    _print_report(report, full=args.json)
     return 1 if report.failures else 0
+
+
+def _cycle(args: argparse.Namespace, plans: Any, pair: Any, state: Any, *, reconcile: bool | None) -> Any:
+    from harness.sync.engine import SyncEngine
+
+    engine = SyncEngine(
+        plans, pair.crmoffice, pair.businesscentral, state, overlap=timedelta(milliseconds=args.overlap_ms)
+    )
+    return engine.run(reconcile=reconcile)
+
+
+def _watch(args: argparse.Namespace, plans: Any, pair: Any, state: Any) -> int:
+    import signal
+    import threading
+
+    from harness.sync.watch import watch
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        # Finish the cycle in progress (it commits as it goes), then leave: stopping never loses state.
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def report_cycle(number: int, report: Any, error: Exception | None) -> None:
+        if error is not None:
+            print(f"harness sync: cycle {number} failed, trying again: {error}", file=sys.stderr, flush=True)
+        elif report.records or args.json:
+            print(json.dumps({"cycle": number, "counts": report.counts(), "writes": report.writes}), flush=True)
+
+    try:
+        stats = watch(
+            lambda reconcile: _cycle(args, plans, pair, state, reconcile=reconcile or None),
+            interval=args.interval,
+            reconcile_every=args.reconcile_every,
+            stop=stop,
+            on_cycle=report_cycle,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print(
+        json.dumps(
+            {"stopped": True, "cycles": stats.cycles, "failed_cycles": stats.failed_cycles, "writes": stats.writes}
+        ),
+        flush=True,
+    )
+    return 0
+
+
+def _print_report(report: Any, *, full: bool) -> None:
+    if full:
+        print(report.to_json())
+        return
+    print(
+        json.dumps(
+            {
+                "counts": report.counts(),
+                "requests": report.requests,
+                "passes": report.passes,
+                "seconds": round(report.seconds, 3),
+                "failures": [{"flow": f.flow, "origin_id": f.origin_id, **(f.error or {})} for f in report.failures],
+            },
+            indent=2,
+        )
+    )
 
 
 def run_bench_command(args: argparse.Namespace) -> int:

@@ -85,7 +85,10 @@ class SyncEngine:
         max_passes: int = 4,
         conflict_rounds: int = 3,
         new_id: Callable[[], str] | None = None,
+        scope: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> None:
+        """``scope``: when given, only CRMOffice records it accepts are synced (a test run's own records on shared
+        sandbox tenants); the others are neither created, linked nor retired."""
         self.plans = list(plans)
         self.crm = crmoffice
         self.bc = businesscentral
@@ -94,6 +97,7 @@ class SyncEngine:
         self.max_passes = max_passes
         self.conflict_rounds = conflict_rounds
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
+        self.scope = scope
         self._links: dict[str, dict[str, Link]] = {}
         self._complete: set[str] = set()  # flows whose links are all in memory
         self._dirty: dict[tuple[str, str], Link] = {}
@@ -200,6 +204,8 @@ class SyncEngine:
                 modified = _when(record.get("updatedAt"))
                 if modified is not None and (newest_origin is None or modified > newest_origin):
                     newest_origin = modified
+                if self.scope is not None and not self.scope(record):
+                    continue
                 self._origin_record(plan, record, targets, full=full)
                 self._flush()
         for failure in failures:
