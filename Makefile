@@ -13,7 +13,7 @@ REPORT := reports/allure-report
 # Extra pytest options for the suite, e.g. QA_ARGS='--tenants wire --faker-seed 123'.
 QA_ARGS ?=
 
-.PHONY: test lint types unit qa lock clean
+.PHONY: test lint types unit qa sandbox lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,14 @@ qa: $(STAMP) $(NODE_STAMP)
 	  echo "report: $(REPORT)/index.html"; fi; \
 	if [ $$suite -ne 0 ]; then exit $$suite; fi; if [ $$signoff -ne 0 ]; then exit $$signoff; fi; exit $$report
 
-## All the tests: lint, format, types, the harness's own tests, and the main job.
-test: lint types unit qa
+## The suite in sandbox mode against `harness serve` fakes standing in for real sandboxes: once with the reference
+## sync, once with `harness sync --watch` as the external sync product; each run must leave no record behind.
+sandbox: $(STAMP)
+	scripts/sandbox-on-fakes.sh reference -q
+	scripts/sandbox-on-fakes.sh external -q
+
+## All the tests: lint, format, types, the harness's own tests, the main job, and the sandbox modes.
+test: lint types unit qa sandbox
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

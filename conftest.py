@@ -17,14 +17,18 @@ from typing import Any
 import allure
 import pytest
 
+from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
-from harness.suite.build import SuiteError, SuiteMode, build_dataflow
+from harness.settings import Settings, SettingsError, connect
+from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
+from harness.suite.cleanup import remove_scenario_records
 from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
 from harness.suite.coverage import FeatureError, check_coverage, read_features, row_trace, rule_trace, section_trace
 from harness.suite.dataflow import Dataflow
+from harness.suite.runtag import RunTag, new_run_id
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan
 
@@ -34,6 +38,7 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
 OUTCOME = pytest.StashKey[pytest.TestReport]()
 SEED = pytest.StashKey[int]()
+RUN_ID = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sync", choices=("reference", "external"), default="reference", help="sync under test")
     group.addoption("--checklist", default=str(DEFAULT_CHECKLIST), help="the checklist under test (.rst)")
     group.addoption("--faker-seed", type=int, default=None, help="seed of the scenarios' data (default: random)")
+    group.addoption("--converge-timeout", type=float, default=120.0, help="external sync: longest wait for quiet (s)")
+    group.addoption("--settle", type=float, default=5.0, help="external sync: quiet this long counts as done (s)")
+    group.addoption(
+        "--allow-production",
+        action="store_true",
+        help="let sandbox mode write to a production Business Central (also needs HARNESS_ALLOW_PRODUCTION=yes)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,7 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = getattr(config, "workerinput", None)
     if worker is not None:
         config.stash[SEED] = int(worker["faker_seed"])
+        config.stash[RUN_ID] = str(worker["run_id"])
     else:
+        config.stash[RUN_ID] = os.environ.get("HARNESS_RUN_ID") or new_run_id()
         seed = config.getoption("--faker-seed")
         if seed is None and os.environ.get("HARNESS_FAKER_SEED"):
             seed = int(os.environ["HARNESS_FAKER_SEED"])
@@ -63,12 +77,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker draws its scenarios' data from the controller's seed."""
     node.workerinput["faker_seed"] = node.config.stash[SEED]
+    node.workerinput["run_id"] = node.config.stash[RUN_ID]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     return (
         f"checklist suite: --tenants {config.getoption('--tenants')} --sync {config.getoption('--sync')} "
-        f"--faker-seed {config.stash[SEED]} --checklist {config.getoption('--checklist')}"
+        f"--faker-seed {config.stash[SEED]} --checklist {config.getoption('--checklist')} run {config.stash[RUN_ID]}"
     )
 
 
@@ -118,6 +133,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         checklist_generated=generated,
         workers=str(getattr(config.option, "numprocesses", None) or 1),
     )
+    env["Run id"] = config.stash[RUN_ID]
+    if config.getoption("--tenants") == "sandbox":
+        try:
+            env.update(Settings.from_env().describe())
+        except SettingsError as exc:
+            env["Settings"] = str(exc)
     write_properties(Path(alluredir), env)
     write_categories(Path(alluredir))
 
@@ -180,7 +201,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not scenario_items:
         return
     checklist = parse_file(config.getoption("--checklist"))
+    real = config.getoption("--tenants") == "sandbox"
     for item in scenario_items:
+        if real and any(item.iter_markers("fakes_only")):
+            item.add_marker(
+                pytest.mark.skip(reason="needs the fake tenants' clock or fault plan; the tenants are real")
+            )
         for name, value in _labels(item, checklist):
             item.add_marker(pytest.mark.allure_label(value, label_type=name))
 
@@ -196,12 +222,35 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def suite_mode(pytestconfig: pytest.Config) -> SuiteMode:
-    mode = SuiteMode(tenants=pytestconfig.getoption("--tenants"), sync=pytestconfig.getoption("--sync"))
+    mode = SuiteMode(
+        tenants=pytestconfig.getoption("--tenants"),
+        sync=pytestconfig.getoption("--sync"),
+        converge_timeout=pytestconfig.getoption("--converge-timeout"),
+        settle=pytestconfig.getoption("--settle"),
+    )
     try:
         mode.check()
     except SuiteError as exc:
         raise pytest.UsageError(str(exc)) from None
     return mode
+
+
+@pytest.fixture(scope="session")
+def sandbox(pytestconfig: pytest.Config, suite_mode: SuiteMode) -> Settings | None:
+    """Real tenants' settings, checked once: complete, reachable, and a sandbox (the production guard)."""
+    if suite_mode.tenants != "sandbox":
+        return None
+    try:
+        settings = Settings.from_env()
+        with connect(settings) as pair:
+            check_environment(
+                pair.businesscentral,
+                settings.bc_environment,
+                allow_production=pytestconfig.getoption("--allow-production"),
+            )
+    except (SettingsError, ProductionRefused) as exc:
+        pytest.exit(f"--tenants sandbox: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+    return settings
 
 
 @pytest.fixture
@@ -215,20 +264,36 @@ def scenario_seed(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def dataflow(
-    request: pytest.FixtureRequest, suite_mode: SuiteMode, plans: list[FlowPlan], scenario_seed: int, tmp_path: Path
+    request: pytest.FixtureRequest,
+    suite_mode: SuiteMode,
+    sandbox: Settings | None,
+    plans: list[FlowPlan],
+    scenario_seed: int,
+    tmp_path: Path,
 ) -> Iterator[Dataflow]:
     exchanges = ExchangeLog(redactor=redactor)
-    flow = build_dataflow(
-        suite_mode,
-        plans,
-        seed=scenario_seed,
-        state_path=tmp_path / "sync-state.sqlite",
-        exchanges=exchanges,
-        redactor=redactor,
-    )
+    state_path = tmp_path / "sync-state.sqlite"
+    if sandbox is None:
+        flow = build_dataflow(
+            suite_mode, plans, seed=scenario_seed, state_path=state_path, exchanges=exchanges, redactor=redactor
+        )
+    else:
+        tag = RunTag(request.config.stash[RUN_ID], scenario_seed)
+        flow = build_sandbox_dataflow(
+            suite_mode,
+            plans,
+            sandbox,
+            seed=scenario_seed,
+            tag=tag,
+            state_path=state_path,
+            exchanges=exchanges,
+            redactor=redactor,
+        )
     try:
         yield flow
     finally:
+        if flow.tag is not None:
+            _remove_scenario_records(flow)
         outcome = request.node.stash.get(OUTCOME, None)
         if outcome is not None and outcome.failed:
             attach_text("HTTP exchanges of the scenario", exchanges.render())
@@ -237,3 +302,12 @@ def dataflow(
             except Exception as exc:  # noqa: BLE001 - the failure itself matters more than this attachment
                 attach_text("records when the scenario failed", f"could not be read: {exc!r}")
         flow.close()
+
+
+def _remove_scenario_records(flow: Dataflow) -> None:
+    try:
+        report = remove_scenario_records(flow)
+    except Exception as exc:  # noqa: BLE001 - reported; `harness cleanup --run-id` removes what is left
+        attach_text("cleanup", f"the scenario's records could not all be removed: {exc!r}; run harness cleanup")
+        return
+    attach_json("cleanup: records removed from the shared tenants", report.to_dict())

@@ -63,7 +63,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | is unavailable for the next 2 requests                         |
         | drops the connection on the next 2 requests                    |
 
-    @rule:10 @rule:4 @severity:critical @fakes_only
+    @rule:10 @rule:4 @severity:critical
     Scenario: a CRMOffice user edits the contact while the sync is writing to it
       Given a contact linked to a Business Central contact
       And a Business Central user changes the contact's phoneNumber
@@ -71,7 +71,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs
       Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
 
-    @rule:10 @rule:1 @severity:blocker @fakes_only
+    @rule:10 @rule:1 @severity:blocker
     Scenario: a sync stopped midway and started again leaves no duplicate and no lost value
       Given 150 CRMOffice contacts with phone numbers
       And the sync is stopped after its first write to Business Central

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.report import cli as report_cli
 
     report_cli.register(subparsers)
+    from harness.suite import cli as suite_cli
+
+    suite_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

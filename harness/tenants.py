@@ -6,8 +6,11 @@ one id source; ``pair_from_endpoints(json)`` connects to tenants described the w
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -20,7 +23,7 @@ from harness.crmoffice import CRMOfficeFake
 from harness.crmoffice.client import CRMOfficeClient
 from harness.fakes import Clock, IdSource, Mode, Mounted, mount
 
-__all__ = ["TenantPair", "fake_pair", "pair_from_endpoints"]
+__all__ = ["TenantPair", "fake_pair", "load_endpoints", "open_pair", "pair_from_endpoints"]
 
 
 @dataclass
@@ -93,3 +96,39 @@ def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | No
     crm = CRMOfficeClient.connect(crm_info, retry=retry)
     bc = BusinessCentralClient(api, company_id, auth=BearerToken(token), retry=retry)
     return TenantPair(crm, bc)
+
+
+def load_endpoints(source: str) -> dict[str, Any]:
+    """``harness serve``'s JSON line from a file (``-``: standard input); ValueError naming the source otherwise."""
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read the tenants file {source}: {exc.strerror}") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        endpoints = json.loads(lines[0] if len(lines) == 1 else text)
+    except (json.JSONDecodeError, IndexError):
+        raise ValueError(f"{source}: expected the JSON object `harness serve` prints") from None
+    if not isinstance(endpoints, dict):
+        raise ValueError(f"{source}: expected a JSON object with 'crmoffice' and 'businesscentral'")
+    return endpoints
+
+
+def open_pair(
+    tenants_file: str | None, *, allow_production: bool = False, retry: RetryPolicy | None = None
+) -> TenantPair:
+    """The tenants a command works on: ``harness serve``'s endpoints from a file, or real tenants from the settings
+    (environment variables), the latter only after the production guard has seen a sandbox."""
+    if tenants_file:
+        return pair_from_endpoints(load_endpoints(tenants_file), retry=retry)
+    from harness.businesscentral.guard import check_environment
+    from harness.settings import Settings, connect
+
+    settings = Settings.from_env()
+    pair = connect(settings, retry=retry)
+    try:
+        check_environment(pair.businesscentral, settings.bc_environment, allow_production=allow_production)
+    except BaseException:
+        pair.close()
+        raise
+    return pair

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.server import LoopbackServer
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "settings_environment", "write_env_file"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--port-crmoffice", type=_port, default=0, metavar="PORT", help="0 picks a free port")
     parser.add_argument("--port-businesscentral", type=_port, default=0, metavar="PORT", help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=None, help="seed for ids and credentials, to replay a run")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="PATH",
+        help="also write the settings of real tenants (CRMOFFICE_*, BC_*) pointing at these fakes, as shell "
+        "assignments (mode 0600), so `--tenants sandbox` and `harness sync --watch` can use them",
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"harness serve: cannot listen on {args.host}: {exc}", file=sys.stderr)
             return 2
         crmoffice.base_url, businesscentral.base_url = servers[0].url, servers[1].url
+        if args.env_file is not None:
+            write_env_file(args.env_file, settings_environment(crmoffice.info(), businesscentral.info()))
         print(json.dumps(endpoints(crmoffice.info(), businesscentral.info())), flush=True)
         stop.wait()
         return 0
@@ -87,3 +98,26 @@ def endpoints(crmoffice: dict[str, Any], businesscentral: dict[str, Any]) -> dic
         "crmoffice": {key: crmoffice[key] for key in ("api", "token_url", "client_id", "client_secret")},
         "businesscentral": {key: businesscentral[key] for key in ("api", "token", "company_id")},
     }
+
+
+def settings_environment(crmoffice: dict[str, Any], businesscentral: dict[str, Any]) -> dict[str, str]:
+    """The environment variables of ``harness.settings`` that make these fakes the "real" sandbox tenants."""
+    origin = businesscentral["environments_url"].removesuffix("/environments/v1.1")
+    return {
+        "CRMOFFICE_API_URL": crmoffice["api"],
+        "CRMOFFICE_TOKEN_URL": crmoffice["token_url"],
+        "CRMOFFICE_CLIENT_ID": crmoffice["client_id"],
+        "CRMOFFICE_CLIENT_SECRET": crmoffice["client_secret"],
+        "BC_API_URL": origin,
+        "BC_TENANT": businesscentral["tenant_id"],
+        "BC_ENVIRONMENT": businesscentral["environment"],
+        "BC_COMPANY": businesscentral["company_id"],
+        "BC_ACCESS_TOKEN": businesscentral["token"],
+    }
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> None:
+    lines = [f"{name}={shlex.quote(value)}" for name, value in values.items()]
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

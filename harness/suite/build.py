@@ -8,11 +8,11 @@ scenario fails).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -20,14 +20,16 @@ from harness.client import RetryPolicy
 from harness.fakes import Clock, IdSource
 from harness.report.exchanges import ExchangeLog, RecordingTransport
 from harness.report.redact import Redactor
+from harness.settings import Settings, connect
 from harness.suite.data import NorwegianData
 from harness.suite.dataflow import Dataflow
-from harness.suite.sync import ReferenceSync
+from harness.suite.runtag import RunTag
+from harness.suite.sync import ExternalSync, ReferenceSync, SyncRun
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import fake_pair
 
-__all__ = ["START", "SuiteError", "SuiteMode", "build_dataflow"]
+__all__ = ["START", "SuiteError", "SuiteMode", "build_dataflow", "build_sandbox_dataflow"]
 
 TenantMode = Literal["mock", "wire", "sandbox"]
 SyncMode = Literal["reference", "external"]
@@ -45,19 +47,69 @@ class SuiteMode:
     tenants: TenantMode = "mock"
     sync: SyncMode = "reference"
     read_timeout: float = 2.0
+    converge_timeout: float = 120.0
+    settle: float = 5.0
 
     def check(self) -> None:
-        if self.tenants == "sandbox":
-            raise SuiteError(
-                "--tenants sandbox: real CRMOffice and Business Central sandboxes are not configured in this version "
-                "of the harness (no settings for their URLs and credentials exist yet); use --tenants mock or wire"
-            )
-        if self.sync == "external":
+        if self.sync == "external" and self.tenants != "sandbox":
             raise SuiteError(
                 f"--sync external with --tenants {self.tenants}: an external sync product cannot reach the tenants "
-                "this process creates for each scenario; external mode needs --tenants sandbox, which is not "
-                "configured yet; use --sync reference"
+                "this process creates for each scenario; run external mode with --tenants sandbox (real sandboxes, "
+                "or `harness serve` fakes configured as sandboxes: see the README)"
             )
+        if not 0 < self.settle <= self.converge_timeout:
+            raise SuiteError(
+                f"--settle ({self.settle} s) must be positive and at most "
+                f"--converge-timeout ({self.converge_timeout} s)"
+            )
+
+
+def build_sandbox_dataflow(
+    mode: SuiteMode,
+    plans: Sequence[FlowPlan],
+    settings: Settings,
+    *,
+    seed: int,
+    tag: RunTag,
+    state_path: Path,
+    exchanges: ExchangeLog,
+    redactor: Redactor,
+) -> Dataflow:
+    """A scenario on shared real tenants: its records carry ``tag``; the reference sync is scoped to them, or an
+    external sync is waited for; the clients keep to Business Central's published limits on their own."""
+    tripwires: dict[str, Tripwire] = {}
+
+    def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:
+        tripwires[system] = Tripwire(transport, system)
+        return RecordingTransport(tripwires[system], exchanges, label=LABELS[system])
+
+    for secret in settings.secrets():
+        redactor.add(secret)
+    pair = connect(settings, wrap=wrap)
+    flow = Dataflow(pair, list(plans), _Pending(), NorwegianData(seed, tag=tag), tripwires=tripwires, tag=tag)
+    if mode.sync == "external":
+        flow.sync = ExternalSync(flow.fingerprint, timeout=mode.converge_timeout, settle=mode.settle)
+    else:
+        flow.sync = ReferenceSync(
+            list(plans), pair, state_path, new_id=IdSource(seed).guid, scope=lambda record: _owned(tag, record)
+        )
+    return flow
+
+
+def _owned(tag: RunTag, record: Mapping[str, Any]) -> bool:
+    return any(tag.owns(str(record.get(key) or "")) for key in ("name", "familyName"))
+
+
+class _Pending:
+    """Stands in for the sync until the dataflow it observes exists."""
+
+    kind = "pending"
+
+    def run(self, *, full: bool = False) -> SyncRun:
+        raise RuntimeError("the sync under test was not set up")
+
+    def close(self) -> None:
+        return None
 
 
 def build_dataflow(
@@ -70,6 +122,8 @@ def build_dataflow(
     redactor: Redactor,
 ) -> Dataflow:
     mode.check()
+    if mode.tenants == "sandbox":
+        raise SuiteError("--tenants sandbox: real tenants come from the settings (build_sandbox_dataflow), not fakes")
     tripwires: dict[str, Tripwire] = {}
 
     def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:

@@ -16,10 +16,11 @@ from typing import Any
 from harness.businesscentral.dataflow import TargetKind
 from harness.client.errors import NotFoundError
 from harness.crmoffice.dataflow import OriginKind, display_name
+from harness.suite.dataflow import Dataflow
 from harness.suite.runtag import run_started, tags_in
 from harness.tenants import TenantPair
 
-__all__ = ["CleanupReport", "cleanup", "matcher"]
+__all__ = ["CleanupReport", "cleanup", "matcher", "remove_scenario_records"]
 
 CRM_KINDS: tuple[OriginKind, ...] = ("contacts", "companies")
 BC_SETS: tuple[TargetKind, ...] = ("contacts", "customers")
@@ -87,3 +88,18 @@ def _delete(report: CleanupReport, where: str, name: str, dry_run: bool, action:
             report.errors.append(f"{where} {name!r}: {exc}")
             return
     report.deleted.setdefault(where, []).append(name)
+
+
+def remove_scenario_records(flow: Dataflow) -> CleanupReport:
+    """Shared tenants keep nothing of a scenario, whether it passed or failed. An external sync is let settle
+    first and the cleanup repeated, so a counterpart it was still creating is removed too."""
+    if flow.tag is None:
+        raise ValueError("this scenario's records carry no run tag (the tenants are fakes of its own)")
+    report = cleanup(flow.pair, flow.tag.owns)
+    if flow.sync.kind == "external":
+        flow.sync.run()
+        second = cleanup(flow.pair, flow.tag.owns)
+        for where, names in second.deleted.items():
+            report.deleted.setdefault(where, []).extend(names)
+        report.errors.extend(second.errors)
+    return report

@@ -9,10 +9,10 @@ polling what the scenario can see of both tenants.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from harness.sync import SyncEngine, SyncReport, SyncState
 from harness.sync.plan import FlowPlan
@@ -55,13 +55,17 @@ class ReferenceSync:
     pair: TenantPair
     state_path: Path
     new_id: Callable[[], str] | None = None
+    scope: Callable[[Mapping[str, Any]], bool] | None = None
+    """On shared tenants: the CRMOffice records this scenario's sync may touch (its own)."""
     kind: str = "reference"
     runs: list[SyncRun] = field(default_factory=list)
 
     def run(self, *, full: bool = False) -> SyncRun:
         state = SyncState(self.state_path)
         try:
-            engine = SyncEngine(self.plans, self.pair.crmoffice, self.pair.businesscentral, state, new_id=self.new_id)
+            engine = SyncEngine(
+                self.plans, self.pair.crmoffice, self.pair.businesscentral, state, new_id=self.new_id, scope=self.scope
+            )
             report = engine.run(reconcile=True if full else None)
         finally:
             state.close()

@@ -85,46 +85,13 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _load_endpoints(source: str) -> dict[str, Any]:
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot read the tenants file {source}: {exc.strerror}") from None
-    lines = [line for line in text.splitlines() if line.strip()]
-    try:
-        endpoints = json.loads(lines[0] if len(lines) == 1 else text)
-    except (json.JSONDecodeError, IndexError):
-        raise ValueError(f"{source}: expected the JSON object `harness serve` prints") from None
-    if not isinstance(endpoints, dict):
-        raise ValueError(f"{source}: expected a JSON object with 'crmoffice' and 'businesscentral'")
-    return endpoints
-
-
-def _open_pair(args: argparse.Namespace) -> Any:
-    """The tenants: from ``harness serve``'s JSON (``--tenants``) or from the settings of real tenants, guarded."""
-    from harness.businesscentral.guard import check_environment
-    from harness.tenants import pair_from_endpoints
-
-    if args.tenants:
-        return pair_from_endpoints(_load_endpoints(args.tenants))
-    from harness.settings import Settings, connect
-
-    settings = Settings.from_env()
-    pair = connect(settings)
-    try:
-        check_environment(pair.businesscentral, settings.bc_environment, allow_production=args.allow_production)
-    except BaseException:
-        pair.close()
-        raise
-    return pair
-
-
 def run_sync(args: argparse.Namespace) -> int:
     from harness.businesscentral.guard import ProductionRefused
     from harness.checklist import ChecklistError, parse_file
     from harness.client import TenantError
     from harness.sync.plan import PlanError, plan_dataflow
     from harness.sync.state import StateError, SyncState
+    from harness.tenants import open_pair
 
     if args.reconcile_every < 1:
         print("harness sync: --reconcile-every must be at least 1", file=sys.stderr)
@@ -137,7 +104,7 @@ def run_sync(args: argparse.Namespace) -> int:
         return 2
     try:
         try:
-            pair = _open_pair(args)
+            pair = open_pair(args.tenants, allow_production=args.allow_production)
         except (ProductionRefused, ValueError) as exc:
             print(f"harness sync: {exc}", file=sys.stderr)
             return 2

@@ -168,7 +168,11 @@ def test_an_unknown_sentence_is_refused_listing_the_known_ones(flow: Dataflow) -
 # --- suite modes ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("mode", "option"),
-    [(SuiteMode(tenants="sandbox"), "--tenants sandbox"), (SuiteMode(sync="external"), "--sync external")],
+    [
+        (SuiteMode(sync="external"), "--sync external"),
+        (SuiteMode(tenants="wire", sync="external"), "--sync external"),
+        (SuiteMode(tenants="sandbox", sync="external", settle=10, converge_timeout=5), "--settle"),
+    ],
 )
 def test_modes_this_harness_cannot_run_are_refused_naming_the_option(mode: SuiteMode, option: str) -> None:
     with pytest.raises(SuiteError) as raised:
@@ -176,7 +180,9 @@ def test_modes_this_harness_cannot_run_are_refused_naming_the_option(mode: Suite
     assert str(raised.value).startswith(option), f"expected the message to start with {option!r}, found {raised.value}"
 
 
-@pytest.mark.parametrize("mode", [SuiteMode(), SuiteMode(tenants="wire")])
+@pytest.mark.parametrize(
+    "mode", [SuiteMode(), SuiteMode(tenants="wire"), SuiteMode(tenants="sandbox", sync="external")]
+)
 def test_the_modes_it_can_run_pass_the_check(mode: SuiteMode) -> None:
     mode.check()
 
