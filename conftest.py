@@ -2,7 +2,9 @@
 
 Run the suite with ``pytest steps`` (``make qa`` adds the Allure results, the report and the sign-off). Options:
 ``--tenants mock|wire|sandbox``, ``--sync reference|external``, ``--checklist PATH``, ``--faker-seed N`` (printed
-in the header, the report's environment and each scenario's parameters, so any run can be replayed).
+in the header, the report's environment and each scenario's parameters, so any run can be replayed), and for real
+tenants ``--settle``, ``--converge-timeout``, ``--allow-production`` (see the README). The controller draws the seed
+and the run id once and hands both to the pytest-xdist workers.
 """
 
 from __future__ import annotations
@@ -70,7 +72,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_ID] = os.environ.get("HARNESS_RUN_ID") or new_run_id()
         seed = config.getoption("--faker-seed")
         if seed is None and os.environ.get("HARNESS_FAKER_SEED"):
-            seed = int(os.environ["HARNESS_FAKER_SEED"])
+            try:
+                seed = int(os.environ["HARNESS_FAKER_SEED"])
+            except ValueError:
+                raise pytest.UsageError(
+                    f"HARNESS_FAKER_SEED must be a whole number, got {os.environ['HARNESS_FAKER_SEED']!r}"
+                ) from None
         config.stash[SEED] = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
 
 
@@ -80,7 +87,9 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["run_id"] = node.config.stash[RUN_ID]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not _runs_the_suite(config):
+        return None
     return (
         f"checklist suite: --tenants {config.getoption('--tenants')} --sync {config.getoption('--sync')} "
         f"--faker-seed {config.stash[SEED]} --checklist {config.getoption('--checklist')} run {config.stash[RUN_ID]}"
@@ -101,6 +110,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or not _runs_the_suite(config):
         return
+    try:
+        mode = _mode(config)
+        mode.check()
+        if mode.tenants == "sandbox":
+            _check_sandbox(config)
+    except (SuiteError, SettingsError, ProductionRefused) as exc:
+        prefix = "--tenants sandbox: " if mode.tenants == "sandbox" else ""
+        raise pytest.UsageError(f"{prefix}{exc}") from None
     path = config.getoption("--checklist")
     try:
         checklist = parse_file(path)
@@ -220,37 +237,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def _mode(config: pytest.Config) -> SuiteMode:
+    return SuiteMode(
+        tenants=config.getoption("--tenants"),
+        sync=config.getoption("--sync"),
+        converge_timeout=config.getoption("--converge-timeout"),
+        settle=config.getoption("--settle"),
+    )
+
+
 @pytest.fixture(scope="session")
 def suite_mode(pytestconfig: pytest.Config) -> SuiteMode:
-    mode = SuiteMode(
-        tenants=pytestconfig.getoption("--tenants"),
-        sync=pytestconfig.getoption("--sync"),
-        converge_timeout=pytestconfig.getoption("--converge-timeout"),
-        settle=pytestconfig.getoption("--settle"),
-    )
-    try:
-        mode.check()
-    except SuiteError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    mode = _mode(pytestconfig)
+    mode.check()  # already checked at session start, before any worker began
     return mode
 
 
+def _check_sandbox(config: pytest.Config) -> None:
+    """Real tenants, checked once before any scenario: settings complete, tenants reachable, the company found,
+    and Business Central's environment a sandbox (the production guard)."""
+    settings = Settings.from_env()
+    with connect(settings) as pair:
+        check_environment(
+            pair.businesscentral, settings.bc_environment, allow_production=config.getoption("--allow-production")
+        )
+
+
 @pytest.fixture(scope="session")
-def sandbox(pytestconfig: pytest.Config, suite_mode: SuiteMode) -> Settings | None:
-    """Real tenants' settings, checked once: complete, reachable, and a sandbox (the production guard)."""
-    if suite_mode.tenants != "sandbox":
-        return None
-    try:
-        settings = Settings.from_env()
-        with connect(settings) as pair:
-            check_environment(
-                pair.businesscentral,
-                settings.bc_environment,
-                allow_production=pytestconfig.getoption("--allow-production"),
-            )
-    except (SettingsError, ProductionRefused) as exc:
-        pytest.exit(f"--tenants sandbox: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
-    return settings
+def sandbox(suite_mode: SuiteMode) -> Settings | None:
+    """Real tenants' settings (checked at session start, see ``_check_sandbox``)."""
+    return Settings.from_env() if suite_mode.tenants == "sandbox" else None
 
 
 @pytest.fixture
