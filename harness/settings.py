@@ -9,7 +9,7 @@ counts as unset.
 
 :meth:`Settings.from_env` checks everything before anything connects and raises one :class:`SettingsError` naming
 every variable that is missing or malformed. :func:`connect` builds the two clients, resolving ``BC_COMPANY`` by name
-or id. Secrets are held in :class:`~harness.crmoffice.auth.Secret`: no repr, error message or
+or id. Secrets are held in :class:`~harness.client.auth.Secret`: no repr, error message or
 :meth:`Settings.describe` shows them. :data:`VARIABLES` is the one list of variables (names, meanings, defaults).
 """
 
@@ -35,10 +35,9 @@ from harness.businesscentral.auth import (
     normalize_thumbprint,
 )
 from harness.businesscentral.client import BusinessCentralClient
-from harness.client.auth import BearerToken
+from harness.client.auth import BearerToken, Secret
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy
-from harness.crmoffice.auth import Secret
 from harness.crmoffice.client import CRMOfficeClient
 from harness.tenants import TenantPair
 

@@ -11,7 +11,7 @@ What this module adds around it:
 - MSAL's error answers (``error``, ``error_description``: AADSTS7000215 wrong secret, AADSTS700016 unknown app,
   AADSTS90002 unknown tenant, ...) become :class:`~harness.client.errors.AuthenticationError` naming the tenant, the
   client id and Entra's code; an unreachable Entra becomes :class:`~harness.client.errors.TransportError`. The secret
-  and the private key are held in :class:`~harness.crmoffice.auth.Secret` and never appear in a message or a repr.
+  and the private key are held in :class:`~harness.client.auth.Secret` and never appear in a message or a repr.
 - The authority is used as given (MSAL's instance discovery is off), so tests can stand in for Entra ID.
 
 A token obtained elsewhere needs no MSAL: use :class:`harness.client.auth.BearerToken`.
@@ -22,11 +22,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Generator
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
 import msal  # type: ignore[import-untyped]
 import requests
 from cryptography import x509
@@ -34,8 +32,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from requests.adapters import HTTPAdapter
 
+from harness.client.auth import RenewingBearer, Secret
 from harness.client.errors import AuthenticationError, TransportError
-from harness.crmoffice.auth import Secret
 
 __all__ = ["DEFAULT_AUTHORITY", "DEFAULT_SCOPE", "EntraAuth", "check_certificate", "normalize_thumbprint"]
 
@@ -103,7 +101,7 @@ class _Http:
         return response
 
 
-class EntraAuth(httpx.Auth):
+class EntraAuth(RenewingBearer):
     """Business Central tokens for an Entra app registration, with a client secret or a certificate.
 
     ``private_key`` is a PEM text (it may hold the certificate too); ``thumbprint`` the certificate's SHA-1 thumbprint
@@ -171,15 +169,6 @@ class EntraAuth(httpx.Auth):
             f"EntraAuth(authority={self.authority!r}, tenant={self.tenant!r}, client_id={self.client_id!r}, "
             f"scope={self.scope!r}, credential={self.credential}=***)"
         )
-
-    # --- httpx.Auth -------------------------------------------------------------------------------------------
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.access_token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code == 401:
-            request.headers["Authorization"] = f"Bearer {self._renew(stale=token)}"
-            yield request
 
     # --- tokens -----------------------------------------------------------------------------------------------
     def access_token(self) -> str:

@@ -21,13 +21,14 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 import httpx
 
+from harness.client.auth import RenewingBearer, Secret
 from harness.client.errors import AuthenticationError, ThrottledError, TransportError
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
 from harness.crmoffice.errormap import error_from
@@ -39,23 +40,6 @@ SYSTEM = "crmoffice"
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 
 
-class Secret:
-    """A string that does not show itself: ``repr``/``str`` give ``***``; :meth:`reveal` gives the value."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-
 @dataclass
 class _Token:
     access: Secret
@@ -63,7 +47,7 @@ class _Token:
     renew_at: float
 
 
-class CRMOfficeAuth(httpx.Auth):
+class CRMOfficeAuth(RenewingBearer):
     def __init__(
         self,
         token_url: str,
@@ -109,15 +93,6 @@ class CRMOfficeAuth(httpx.Auth):
             f"CRMOfficeAuth(token_url={self.token_url!r}, client_id={self.client_id!r}, scope={self.scope!r}, "
             f"client_secret=***, token={held})"
         )
-
-    # --- httpx.Auth -------------------------------------------------------------------------------------------
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.access_token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code == 401:
-            request.headers["Authorization"] = f"Bearer {self._renew(stale=token)}"
-            yield request
 
     # --- tokens -----------------------------------------------------------------------------------------------
     def access_token(self) -> str:
