@@ -23,10 +23,16 @@ from harness.suite.coverage import FeatureError, check_coverage, read_features
 
 __all__ = ["register", "write_signoff_result"]
 
+DEFAULT_CHECKLIST = "features/crmoffice-businesscentral.rst"
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("signoff", help="write the sign-off summary of a finished checklist-suite run")
-    parser.add_argument("--checklist", default="features/crmoffice-businesscentral.rst", help="the checklist (.rst)")
+    parser.add_argument(
+        "--checklist",
+        help="the checklist (.rst); default: the one the run used (its environment.properties), else "
+        + DEFAULT_CHECKLIST,
+    )
     parser.add_argument("--features", default="features", help="the folder of .feature files")
     parser.add_argument("--results", default="reports/allure-results", help="the run's Allure results folder")
     parser.add_argument("--out", default="reports/signoff.md", help="where to write the summary (Markdown)")
@@ -41,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if not results_dir.is_dir():
             raise ValueError(f"{results_dir}: no such results folder; run the suite with --alluredir first")
-        checklist = parse_file(args.checklist)
+        environment = read_properties(results_dir / "environment.properties")
+        checklist = parse_file(args.checklist or environment.get("Checklist") or DEFAULT_CHECKLIST)
         features = Path(args.features)
         scenarios, problems = read_features(features, root=features.resolve().parent)
         results = read_results(results_dir)
@@ -49,7 +56,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"harness signoff: {exc}", file=sys.stderr)
         return 2
     coverage = check_coverage(checklist, scenarios, problems)
-    environment = read_properties(results_dir / "environment.properties")
     signoff = build_signoff(
         checklist, coverage, results, lint(checklist, required_on_create=REQUIRED_ON_CREATE), environment
     )

@@ -256,3 +256,19 @@ def test_the_report_sorts_failures_as_categories_json_does() -> None:
     config = json.loads((Path(__file__).resolve().parents[2] / "allurerc.json").read_text(encoding="utf-8"))
     assert config["categories"] == allure3_categories(), "allurerc.json's categories drifted from harness.report"
     assert config["plugins"]["awesome"]["options"]["singleFile"] is True, "the report must be one self-contained file"
+
+
+def test_the_signoff_holds_the_run_against_the_checklist_the_run_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = Path(__file__).resolve().parents[1] / "checklist" / "data" / "history"
+    older = sorted(old.glob("crmoffice-businesscentral@2024-09-17-1152f3d90e.rst"))[0]
+    results = tmp_path / "allure-results"
+    write_properties(results, {**ENV, "Checklist": str(older)})
+    argv = ["signoff", "--results", str(results), "--out", str(tmp_path / "s.md"), "--features", str(FEATURES)]
+    assert harness.cli.main(argv) == 1
+    printed = capsys.readouterr().out
+    markdown = (tmp_path / "s.md").read_text(encoding="utf-8")
+    # The older checklist has both sections but no phone rows: 2 sections + 10 rules, and the features' rows stale.
+    assert "0 of 12 items proven" in printed, f"expected the older checklist's 12 items, found {printed!r}"
+    assert "## Coverage problems" in markdown and "is not a row of the checklist section" in markdown, markdown[:800]
