@@ -29,7 +29,7 @@ $(NODE_STAMP): package.json package-lock.json
 ## sign-off finds a checklist row or contract rule unproven.
 qa: $(STAMP) $(NODE_STAMP)
 	rm -rf $(RESULTS) $(REPORT) reports/signoff.md
-	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 steps --alluredir $(RESULTS) $(QA_ARGS) || suite=$$?; \
+	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 --tb=short steps --alluredir $(RESULTS) $(QA_ARGS) || suite=$$?; \
 	signoff=0; $(BIN)/harness signoff --results $(RESULTS) --out reports/signoff.md || signoff=$$?; \
 	report=0; if [ -d $(RESULTS) ]; then npx --no-install allure generate $(RESULTS) -o $(REPORT) >/dev/null \
 	  && $(BIN)/python -m harness.report.offline $(REPORT)/index.html || report=2; \
