@@ -200,6 +200,17 @@ class FakeTenant(ABC):
                 "batch_operations": dict(sorted(self.batch_operation_counts.items())),
             }
 
+    def writes(self) -> int:
+        """Creates, updates and deletes received so far, ``$batch`` operations one by one (the ``$batch`` envelope
+        and token requests are not writes of data)."""
+        with self._count_lock:
+            routes = [*self.request_counts.items(), *self.batch_operation_counts.items()]
+        return sum(
+            n
+            for route, n in routes
+            if route.split()[0] in ("POST", "PATCH", "PUT", "DELETE") and "$batch" not in route and "token" not in route
+        )
+
     def count_batch_operation(self, name: str) -> None:
         with self._count_lock:
             self.batch_operation_counts[name] += 1

@@ -8,7 +8,7 @@ scenario fails).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from harness.settings import Settings, connect
 from harness.suite.data import NorwegianData
 from harness.suite.dataflow import Dataflow
 from harness.suite.runtag import RunTag
-from harness.suite.sync import ExternalSync, ReferenceSync, SyncRun
+from harness.suite.sync import ExternalSync, ReferenceSync, SyncUnderTest
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import fake_pair
@@ -78,21 +78,18 @@ def build_sandbox_dataflow(
     """A scenario on shared real tenants: its records carry ``tag``; the reference sync is scoped to them, or an
     external sync is waited for; the clients keep to Business Central's published limits on their own."""
     tripwires: dict[str, Tripwire] = {}
-
-    def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:
-        tripwires[system] = Tripwire(transport, system)
-        return RecordingTransport(tripwires[system], exchanges, label=LABELS[system])
-
     for secret in settings.secrets():
         redactor.add(secret)
-    pair = connect(settings, wrap=wrap)
-    flow = Dataflow(pair, list(plans), _Pending(), NorwegianData(seed, tag=tag), tripwires=tripwires, tag=tag)
+    pair = connect(settings, wrap=_instrument(tripwires, exchanges))
+    sync: SyncUnderTest
     if mode.sync == "external":
-        flow.sync = ExternalSync(flow.fingerprint, timeout=mode.converge_timeout, settle=mode.settle)
+        # The wait observes the dataflow built just below (the lambda looks `flow` up when it is called).
+        sync = ExternalSync(lambda: flow.fingerprint(), timeout=mode.converge_timeout, settle=mode.settle)
     else:
-        flow.sync = ReferenceSync(
+        sync = ReferenceSync(
             list(plans), pair, state_path, new_id=IdSource(seed).guid, scope=lambda record: _owned(tag, record)
         )
+    flow = Dataflow(pair, list(plans), sync, NorwegianData(seed, tag=tag), tripwires=tripwires, tag=tag)
     return flow
 
 
@@ -100,16 +97,16 @@ def _owned(tag: RunTag, record: Mapping[str, Any]) -> bool:
     return any(tag.owns(str(record.get(key) or "")) for key in ("name", "familyName"))
 
 
-class _Pending:
-    """Stands in for the sync until the dataflow it observes exists."""
+def _instrument(
+    tripwires: dict[str, Tripwire], exchanges: ExchangeLog
+) -> Callable[[str, httpx.BaseTransport], httpx.BaseTransport]:
+    """In front of each tenant: a tripwire the steps can arm, then the recorder whose exchanges a failure attaches."""
 
-    kind = "pending"
+    def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:
+        tripwires[system] = Tripwire(transport, system)
+        return RecordingTransport(tripwires[system], exchanges, label=LABELS[system])
 
-    def run(self, *, full: bool = False) -> SyncRun:
-        raise RuntimeError("the sync under test was not set up")
-
-    def close(self) -> None:
-        return None
+    return wrap
 
 
 def build_dataflow(
@@ -125,22 +122,24 @@ def build_dataflow(
     if mode.tenants == "sandbox":
         raise SuiteError("--tenants sandbox: real tenants come from the settings (build_sandbox_dataflow), not fakes")
     tripwires: dict[str, Tripwire] = {}
-
-    def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:
-        tripwires[system] = Tripwire(transport, system)
-        return RecordingTransport(tripwires[system], exchanges, label=LABELS[system])
-
     clock = Clock(START, frozen=True)
     waits: list[float] = []
     # The fakes' Retry-After and back-off waits are recorded, not slept: the clock is the fakes' own.
     retry = RetryPolicy(sleep=waits.append, jitter=0.0)
     tenant_mode: Literal["mock", "wire"] = "wire" if mode.tenants == "wire" else "mock"
-    pair = fake_pair(tenant_mode, seed=seed, clock=clock, retry=retry, timeout=mode.read_timeout, wrap=wrap)
-    for fake in (pair.crmoffice_fake, pair.businesscentral_fake):
-        if fake is not None:
-            for key, value in fake.info().items():
-                if any(word in key for word in ("secret", "token")) and isinstance(value, str) and "/" not in value:
-                    redactor.add(value)
+    pair = fake_pair(
+        tenant_mode,
+        seed=seed,
+        clock=clock,
+        retry=retry,
+        timeout=mode.read_timeout,
+        wrap=_instrument(tripwires, exchanges),
+    )
+    crm_fake, bc_fake = pair.crmoffice_fake, pair.businesscentral_fake
+    assert crm_fake is not None
+    assert bc_fake is not None
+    redactor.add(crm_fake.info()["client_secret"])
+    redactor.add(bc_fake.info()["token"])
     sync = ReferenceSync(list(plans), pair, state_path, new_id=IdSource(seed).guid)
     return Dataflow(
         pair,

@@ -51,7 +51,14 @@ def matcher(
         return lambda name: any(run == run_id for run, _ in tags_in(name))
     assert older_than is not None
     cutoff = (now or datetime.now(UTC)) - older_than
-    return lambda name: any(run_started(run) < cutoff for run, _ in tags_in(name))
+    return lambda name: any(_started_before(run, cutoff) for run, _ in tags_in(name))
+
+
+def _started_before(run_id: str, cutoff: datetime) -> bool:
+    try:
+        return run_started(run_id) < cutoff
+    except ValueError:
+        return False  # tag-shaped, but no real time in it (a month 13): not a run of ours
 
 
 def cleanup(pair: TenantPair, matches: Callable[[str], bool], *, dry_run: bool = False) -> CleanupReport:

@@ -48,9 +48,6 @@ class Fakes:
         return self.crmoffice if side == "crmoffice" else self.businesscentral
 
 
-_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-
-
 def _odata_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -70,10 +67,11 @@ class Dataflow:
     tripwires: dict[str, Tripwire] = field(default_factory=dict)
     """The transport in front of each tenant (``crmoffice``, ``businesscentral``) that steps can arm."""
     waits: list[float] = field(default_factory=list)
+    """Seconds the clients were told to wait before retrying (recorded, not slept, on the fakes)."""
     real_wait: float = 1.1
+    """On real tenants, the longest a scenario's "later" actually waits."""
     tag: RunTag | None = None
     """On shared tenants: the tag in the names of this scenario's records."""
-    """Seconds the clients were told to wait before retrying (recorded, not slept, on the fakes)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     runs: list[SyncRun] = field(default_factory=list)
     _same_moment: bool = False
@@ -203,21 +201,12 @@ class Dataflow:
         return run
 
     def fake_writes(self) -> dict[str, int] | None:
-        """Writes (creates, updates, deletes; ``$batch`` operations one by one) each fake has received so far."""
+        """Writes each fake has received so far (None when the tenants are real)."""
         try:
             fakes = self.fakes()
         except FakesOnly:
             return None
-        result = {}
-        for side in ("crmoffice", "businesscentral"):
-            counts = fakes.tenant(side).counts()
-            routes = {**counts["routes"], **counts["batch_operations"]}
-            result[side] = sum(
-                n
-                for route, n in routes.items()
-                if route.split()[0] in _WRITES and "$batch" not in route and "token" not in route
-            )
-        return result
+        return {"crmoffice": fakes.crmoffice.writes(), "businesscentral": fakes.businesscentral.writes()}
 
     # --- what the report shows --------------------------------------------------------------------------------
     def _track(self, side: Side, kind: str, record_id: str) -> None:
@@ -243,9 +232,9 @@ class Dataflow:
         """What the scenario can see of both tenants, with modification times: an external sync is done when this
         stops changing. Includes Business Central records carrying the scenario's tag that it has not met yet."""
         if self.tag is not None:
-            text = self.tag.text.replace("'", "''")
+            tagged = f"contains(displayName,{_odata_string(self.tag.text)})"
             for entity in ("contacts", "customers"):
-                for page in self.pair.businesscentral.pages(entity, filter=f"contains(displayName,'{text}')"):
+                for page in self.pair.businesscentral.pages(entity, filter=tagged):
                     for record in page:
                         self._track("businesscentral", entity, str(record["id"]))
         items = []

@@ -104,18 +104,17 @@ def link(flow: Dataflow, subject: Subject) -> None:
     baseline(flow, subject)
 
 
-def settle_linked(flow: Dataflow, subject: Subject, *, details: bool = True, idle: float = 3600.0) -> None:
+def settle_linked(flow: Dataflow, subject: Subject, *, idle: float = 3600.0) -> None:
     """A pair as users live with it: linked, the Business Central side given details the checklist does not map
     (so "nothing else changed" has something to lose), synced again, and left alone for ``idle`` seconds (so the
     next sync meets the pair through its saved link, not through records it has just seen)."""
     link(flow, subject)
-    if details:
-        assert subject.bc_id
-        extra: dict[str, Any] = {"email": flow.data.email(flow.data.person()), "website": flow.data.website()}
-        if subject.kind.origin == "contacts":
-            extra["jobTitle"] = flow.data.job_title()
-        flow.bc_update(subject.kind.target, subject.bc_id, extra)
-        flow.run_sync()
+    assert subject.bc_id
+    extra: dict[str, Any] = {"email": flow.data.email(flow.data.person()), "website": flow.data.website()}
+    if subject.kind.origin == "contacts":
+        extra["jobTitle"] = flow.data.job_title()
+    flow.bc_update(subject.kind.target, subject.bc_id, extra)
+    flow.run_sync()
     flow.wait(idle)
     baseline(flow, subject)
 
