@@ -152,3 +152,9 @@ def test_watch_stops_when_asked_without_starting_another_cycle() -> None:
 
     stats = watch(cycle, interval=60, reconcile_every=1, stop=stop)
     assert stats.cycles == 1, "the cycle in progress finished, no further one started, and the wait ended at once"
+
+
+def test_cleanup_by_age_passes_over_a_tag_shaped_name_with_no_real_time() -> None:
+    old = matcher(older_than=timedelta(days=1), now=NOW)
+    assert old("Nordmann qa-2610010900c3-2"), "a run from October is older than a day"
+    assert not old("Nordmann qa-2613450900c3-2"), "month 13, minute 90: not a run id, so not a run of ours"
