@@ -3,12 +3,15 @@
 Run the suite with ``pytest steps`` (``make qa`` adds the Allure results, the report and the sign-off). Options:
 ``--tenants mock|wire|sandbox``, ``--sync reference|external``, ``--checklist PATH``, ``--faker-seed N`` (printed
 in the header, the report's environment and each scenario's parameters, so any run can be replayed), and for real
-tenants ``--settle``, ``--converge-timeout``, ``--allow-production`` (see the README). The controller draws the seed
-and the run id once and hands both to the pytest-xdist workers.
+tenants ``--allow-production``, and for an external sync ``--converge-timeout``, ``--full-sync-timeout`` and
+``--external-workers`` (see the README). The controller draws the seed and the run id once and hands both to the
+pytest-xdist workers; with an external sync it also runs the run's barrier service, which the workers reach over
+loopback (``harness.suite.barrier_rpc``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import zlib
@@ -18,19 +21,24 @@ from typing import Any
 
 import allure
 import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
+from harness.report.latency import summarise
 from harness.settings import Settings, SettingsError, connect
+from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
-from harness.suite.cleanup import remove_scenario_records
+from harness.suite.cleanup import CleanupReport, remove_scenario_records
 from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
 from harness.suite.coverage import FeatureError, check_coverage, read_features, row_trace, rule_trace, section_trace
 from harness.suite.dataflow import Dataflow
+from harness.suite.external import ExternalRun
 from harness.suite.runtag import RunTag, new_run_id
+from harness.suite.sync import Barriers
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan
 
@@ -41,6 +49,9 @@ DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
 OUTCOME = pytest.StashKey[pytest.TestReport]()
 SEED = pytest.StashKey[int]()
 RUN_ID = pytest.StashKey[str]()
+EXTERNAL = pytest.StashKey[ExternalRun]()
+SWEEP = pytest.StashKey[tuple[CleanupReport, str | None]]()
+DEFAULT_EXTERNAL_WORKERS = 12
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,13 +60,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sync", choices=("reference", "external"), default="reference", help="sync under test")
     group.addoption("--checklist", default=str(DEFAULT_CHECKLIST), help="the checklist under test (.rst)")
     group.addoption("--faker-seed", type=int, default=None, help="seed of the scenarios' data (default: random)")
-    group.addoption("--converge-timeout", type=float, default=120.0, help="external sync: longest wait for quiet (s)")
-    group.addoption("--settle", type=float, default=5.0, help="external sync: quiet this long counts as done (s)")
+    group.addoption(
+        "--converge-timeout",
+        type=float,
+        default=120.0,
+        help="external sync: an edit must have crossed to the other side within this many seconds (default 120)",
+    )
+    group.addoption(
+        "--full-sync-timeout",
+        type=float,
+        default=900.0,
+        help="external sync: a deleted counterpart must have been created again within this many seconds "
+        "(the product's full read; default 900)",
+    )
+    group.addoption(
+        "--external-workers",
+        type=int,
+        default=DEFAULT_EXTERNAL_WORKERS,
+        help="external sync without -n: run on this many pytest-xdist workers, since scenarios mostly wait "
+        f"(default {DEFAULT_EXTERNAL_WORKERS}; 0 runs in this process)",
+    )
     group.addoption(
         "--allow-production",
         action="store_true",
         help="let sandbox mode write to a production Business Central (also needs HARNESS_ALLOW_PRODUCTION=yes)",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """An external sync's scenarios spend their time waiting for the product's cycles, so by default they overlap
+    on many light workers (``--external-workers``); an explicit ``-n`` wins. Runs before pytest-xdist reads ``-n``."""
+    if hasattr(config, "workerinput") or config.getoption("--sync") != "external":
+        return
+    if not config.pluginmanager.hasplugin("xdist") or not _runs_the_suite(config):
+        return
+    if config.option.numprocesses is None and config.option.dist == "no":
+        workers = config.getoption("--external-workers")
+        if workers > 0:
+            config.option.numprocesses = workers
+            config.option.dist = "worksteal"  # scenarios differ in length: idle workers take over queued ones
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,6 +129,9 @@ def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker draws its scenarios' data from the controller's seed."""
     node.workerinput["faker_seed"] = node.config.stash[SEED]
     node.workerinput["run_id"] = node.config.stash[RUN_ID]
+    external = node.config.stash.get(EXTERNAL, None)
+    if external is not None and external.server is not None:
+        node.workerinput["barriers"] = json.dumps(external.server.handle())
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -130,11 +177,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             f"the features do not cover the checklist {path} ({len(coverage.problems)} problem(s)):\n{listed}"
         )
+    if mode.sync == "external":
+        config.stash[EXTERNAL] = ExternalRun.start(
+            Settings.from_env(),
+            plan_dataflow(checklist),
+            config.stash[RUN_ID],
+            converge_timeout=mode.converge_timeout,
+            full_sync_timeout=mode.full_sync_timeout,
+            seed=config.stash[SEED],
+            serve=bool(getattr(config.option, "numprocesses", None)),
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Beside the Allure results: what ran with what (environment.properties) and how to sort failures."""
     config = session.config
+    external = config.stash.get(EXTERNAL, None)
+    if external is not None and not hasattr(config, "workerinput"):
+        config.stash[SWEEP] = external.finish()
     alluredir = config.getoption("allure_report_dir", None)
     if hasattr(config, "workerinput") or not alluredir or not _runs_the_suite(config):
         return
@@ -151,6 +211,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workers=str(getattr(config.option, "numprocesses", None) or 1),
     )
     env["Run id"] = config.stash[RUN_ID]
+    if config.getoption("--sync") == "external":
+        env["Converge timeout"] = f"{config.getoption('--converge-timeout'):g} s"
+        env["Full sync timeout"] = f"{config.getoption('--full-sync-timeout'):g} s"
     if config.getoption("--tenants") == "sandbox":
         try:
             env.update(Settings.from_env().describe())
@@ -158,6 +221,27 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             env["Settings"] = str(exc)
     write_properties(Path(alluredir), env)
     write_categories(Path(alluredir))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """External sync: the product's latency per flow and direction, and what the run's final sweep removed."""
+    external = config.stash.get(EXTERNAL, None)
+    if external is None or hasattr(config, "workerinput"):
+        return
+    terminalreporter.section("external sync")
+    for row in summarise(external.service.crossings):
+        terminalreporter.write_line(
+            f"{row.flow}, {row.direction}: {row.count} marker changes, median {row.median:.2f} s, "
+            f"p95 {row.p95:.2f} s, max {row.max:.2f} s"
+        )
+    sweep, problem = config.stash.get(SWEEP, (None, None))
+    if problem:
+        terminalreporter.write_line(f"the last barrier before the sweep failed: {problem}", red=True)
+    if sweep is not None:
+        terminalreporter.write_line(
+            f"final sweep of run {external.run_id}: {sweep.total} records removed (markers and late counterparts)"
+            + (f"; {len(sweep.errors)} could not be: {sweep.errors}" if sweep.errors else "")
+        )
 
 
 # --- tags -------------------------------------------------------------------------------------------------------
@@ -219,6 +303,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     checklist = parse_file(config.getoption("--checklist"))
     real = config.getoption("--tenants") == "sandbox"
+    if config.getoption("--sync") == "external":
+        # Longest first, so the slowest scenario does not start last (the order is the same on every worker).
+        items.sort(key=_expected_waits, reverse=True)
     for item in scenario_items:
         if real and any(item.iter_markers("fakes_only")):
             item.add_marker(
@@ -226,6 +313,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             )
         for name, value in _labels(item, checklist):
             item.add_marker(pytest.mark.allure_label(value, label_type=name))
+
+
+def _expected_waits(item: pytest.Item) -> int:
+    """How many product cycles a scenario waits for, roughly: a full read counts as many."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+    if template is None or any(item.iter_markers("fakes_only")):
+        return 0
+    waits = 0
+    for step in template.steps:
+        text = step.name
+        if "full sync" in text:
+            waits += 10
+        elif "linked to a Business Central" in text:
+            waits += 2
+        elif "sync" in text or "linked since" in text:
+            waits += int(text.split("run ")[-1].split()[0]) if " times" in text else 1
+    return waits
 
 
 # --- per scenario -----------------------------------------------------------------------------------------------
@@ -242,7 +346,7 @@ def _mode(config: pytest.Config) -> SuiteMode:
         tenants=config.getoption("--tenants"),
         sync=config.getoption("--sync"),
         converge_timeout=config.getoption("--converge-timeout"),
-        settle=config.getoption("--settle"),
+        full_sync_timeout=config.getoption("--full-sync-timeout"),
     )
 
 
@@ -269,6 +373,23 @@ def sandbox(suite_mode: SuiteMode) -> Settings | None:
     return Settings.from_env() if suite_mode.tenants == "sandbox" else None
 
 
+@pytest.fixture(scope="session")
+def barriers(pytestconfig: pytest.Config, suite_mode: SuiteMode) -> Iterator[Barriers | None]:
+    """External sync: the run's barrier service, in the controller (over loopback) or in this process."""
+    if suite_mode.sync != "external":
+        yield None
+        return
+    worker = getattr(pytestconfig, "workerinput", None)
+    if worker is None:
+        yield pytestconfig.stash[EXTERNAL].service
+        return
+    client = BarrierClient(**json.loads(worker["barriers"]))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def scenario_seed(request: pytest.FixtureRequest) -> int:
     """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it. The run's
@@ -285,6 +406,7 @@ def dataflow(
     sandbox: Settings | None,
     plans: list[FlowPlan],
     scenario_seed: int,
+    barriers: Barriers | None,
     tmp_path: Path,
 ) -> Iterator[Dataflow]:
     exchanges = ExchangeLog(redactor=redactor)
@@ -304,6 +426,8 @@ def dataflow(
             state_path=state_path,
             exchanges=exchanges,
             redactor=redactor,
+            barriers=barriers,
+            label=request.node.name,
         )
     try:
         yield flow

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The checklist suite in sandbox mode, with `harness serve` fakes standing in for the real sandboxes:
 #   scripts/sandbox-on-fakes.sh reference   the harness's reference sync runs in the When-steps
-#   scripts/sandbox-on-fakes.sh external    `harness sync --watch` runs as a separate process, the suite waits for it
+#   scripts/sandbox-on-fakes.sh external    `harness sync --watch` runs as a separate process (the product under test),
+#                                           on a realistic schedule; the suite observes it through barriers
 # Everything runs on loopback; every process started here is stopped on exit. Extra arguments go to pytest.
-# After the suite, the run's records must all be gone from both tenants (the scenarios' own cleanup).
+# After the suite, the run's records must all be gone from both tenants (the scenarios' own cleanup, then the
+# run's final sweep).
+#
+# External mode's schedule and service levels (environment variables, defaults in brackets):
+#   PRODUCT_INTERVAL [2] and PRODUCT_RECONCILE_EVERY [5]: `harness sync --watch --interval --reconcile-every`
+#   CONVERGE_TIMEOUT [12] and FULL_SYNC_TIMEOUT [40]: about three cycles, and two full-read periods, plus margin
+#   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product (it gets the tenants' settings in
+#     its environment, like the suite)
 set -euo pipefail
 mode=${1:?usage: scripts/sandbox-on-fakes.sh reference|external [pytest args...]}
 shift
@@ -28,11 +36,18 @@ set +a
 HARNESS_RUN_ID=$("$bin/python" -c 'from harness.suite.runtag import new_run_id; print(new_run_id())')
 export HARNESS_RUN_ID
 
-args=(-p no:cacheprovider -n 2 steps --tenants sandbox --sync "$mode")
+args=(-p no:cacheprovider steps --tenants sandbox --sync "$mode")
 if [ "$mode" = external ]; then
-  "$bin/harness" sync --watch --interval 0.3 --reconcile-every 1 --state "$work/watch.sqlite" > "$work/watch.log" 2>&1 &
+  interval=${PRODUCT_INTERVAL:-2}
+  reconcile_every=${PRODUCT_RECONCILE_EVERY:-5}
+  product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
+  # shellcheck disable=SC2086 # the command is words by design
+  $product --interval "$interval" --reconcile-every "$reconcile_every" > "$work/watch.log" 2>&1 &
   watch_pid=$!
-  args+=(--settle 1.5 --converge-timeout 60)
+  # Scenarios overlap on the suite's own pool of workers (--external-workers), since they mostly wait.
+  args+=(--converge-timeout "${CONVERGE_TIMEOUT:-12}" --full-sync-timeout "${FULL_SYNC_TIMEOUT:-40}")
+else
+  args+=(-n 2)
 fi
 
 status=0

@@ -78,15 +78,22 @@ def _value(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> object
 def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
     moves.counterpart(dataflow, subject)
-    same(
-        _value(dataflow, subject, "businesscentral", target), subject.new[origin], f"Business Central {target}", subject
+    dataflow.eventually(
+        lambda: same(
+            _value(dataflow, subject, "businesscentral", target),
+            subject.new[origin],
+            f"Business Central {target}",
+            subject,
+        )
     )
 
 
 @then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+'s (?P<prop>\w+) is the new (?P<source>\w+)"))
 def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source: str) -> None:
     same(_counterpart_property(dataflow, subject, source), prop, f"the checklist's counterpart of {source}", subject)
-    same(_value(dataflow, subject, SIDES[side], prop), subject.new[source], f"{side} {prop}", subject)
+    dataflow.eventually(
+        lambda: same(_value(dataflow, subject, SIDES[side], prop), subject.new[source], f"{side} {prop}", subject)
+    )
 
 
 @then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has the new (?P<prop>\w+)"))
@@ -113,13 +120,13 @@ def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
 def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, target: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
     winner = subject.new[origin] if side == "CRMOffice" else subject.new[target]
-    same(_value(dataflow, subject, "crmoffice", origin), winner, f"CRMOffice {origin} ({side} edited last)", subject)
-    same(
-        _value(dataflow, subject, "businesscentral", target),
-        winner,
-        f"Business Central {target} ({side} edited last)",
-        subject,
-    )
+
+    def both() -> None:
+        what = f"({side} edited last)"
+        same(_value(dataflow, subject, "crmoffice", origin), winner, f"CRMOffice {origin} {what}", subject)
+        same(_value(dataflow, subject, "businesscentral", target), winner, f"Business Central {target} {what}", subject)
+
+    dataflow.eventually(both)
 
 
 @then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has its (?P<prop>\w+)"))
@@ -139,12 +146,15 @@ def stays_empty(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> N
 
 
 def _has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
-    record = moves.counterpart(dataflow, subject)
-    crm = moves.crm_record(dataflow, subject)
-    assert crm is not None, f"the CRMOffice record is gone — {subject.describe()}"
-    for pair in dataflow.plan(subject.kind.origin).pairs:
-        what = f"Business Central {pair.target} against CRMOffice {pair.origin}"
-        same(record.get(pair.target), crm.get(pair.origin), what, subject)
+    def mirrored() -> None:
+        record = moves.counterpart(dataflow, subject)
+        crm = moves.crm_record(dataflow, subject)
+        assert crm is not None, f"the CRMOffice record is gone — {subject.describe()}"
+        for pair in dataflow.plan(subject.kind.origin).pairs:
+            what = f"Business Central {pair.target} against CRMOffice {pair.origin}"
+            same(record.get(pair.target), crm.get(pair.origin), what, subject)
+
+    dataflow.eventually(mirrored)
 
 
 @then("that contact has the CRMOffice contact's phone numbers")

@@ -122,14 +122,19 @@ def each_has_one(dataflow: Dataflow, group: list[Subject]) -> None:
     )
 )
 def named_after(dataflow: Dataflow, subject: Subject, kind: str) -> None:
-    record = moves.counterpart(dataflow, subject)
-    crm = moves.crm_record(dataflow, subject)
-    assert crm is not None, f"the CRMOffice record is gone — {subject.describe()}"
     plan = dataflow.plan(subject.kind.origin)
-    same(record.get("type"), plan.target_type, "type of the Business Central record", subject)
-    same(record.get("type"), kind.capitalize(), "type the checklist's classification implies", subject)
-    expected = " ".join(str(crm.get(k) or "") for k in (("givenName", "familyName") if kind == "person" else ("name",)))
-    same(record.get("displayName"), expected, "displayName of the Business Central record", subject)
+
+    def named() -> None:
+        record = moves.counterpart(dataflow, subject)
+        crm = moves.crm_record(dataflow, subject)
+        assert crm is not None, f"the CRMOffice record is gone — {subject.describe()}"
+        same(record.get("type"), plan.target_type, "type of the Business Central record", subject)
+        same(record.get("type"), kind.capitalize(), "type the checklist's classification implies", subject)
+        keys = ("givenName", "familyName") if kind == "person" else ("name",)
+        expected = " ".join(str(crm.get(k) or "") for k in keys)
+        same(record.get("displayName"), expected, "displayName of the Business Central record", subject)
+
+    dataflow.eventually(named)
 
 
 @then(parsers.re(r"the Business Central (?:contact|customer) keeps the name it was created with"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import allure
 
+from harness.report.latency import BARRIER_ATTACHMENT
 from harness.report.redact import Redactor
 from harness.suite.sync import SyncRun
 
@@ -32,12 +33,12 @@ def attach_json(name: str, data: Any) -> None:
 
 
 def attach_run(run: SyncRun, before: Mapping[str, Any], after: Mapping[str, Any], *, label: str) -> None:
-    """What one sync did: its report (or how long an external sync took to settle) and both sides' records."""
+    """What one sync did: its report (or the barrier an external sync passed) and both sides' records."""
     attach_json(f"{label}: records before", before)
     if run.report is not None:
         attach_json(f"{label}: sync report", run.report.to_dict())
-    else:
-        attach_json(f"{label}: external sync", {"settled_after_s": round(run.seconds, 3), "polls": run.polls})
+    if run.barrier is not None:
+        attach_json(f"{label}: {BARRIER_ATTACHMENT}", run.barrier.to_dict())
     if run.writes is not None:
         attach_json(f"{label}: writes received by each tenant", run.writes)
     attach_json(f"{label}: records after", after)

@@ -18,6 +18,7 @@ from harness.checklist import ChecklistError, parse_file
 from harness.checklist.lint import lint
 from harness.checklist.targets import REQUIRED_ON_CREATE
 from harness.report.environment import read_properties
+from harness.report.latency import read_crossings, summarise
 from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
 from harness.suite.coverage import FeatureError, check_coverage, read_features
 
@@ -52,12 +53,13 @@ def run(args: argparse.Namespace) -> int:
         features = Path(args.features)
         scenarios, problems = read_features(features, root=features.resolve().parent)
         results = read_results(results_dir)
+        latency = summarise(read_crossings(results_dir))
     except (ChecklistError, FeatureError, ValueError, OSError) as exc:
         print(f"harness signoff: {exc}", file=sys.stderr)
         return 2
     coverage = check_coverage(checklist, scenarios, problems)
     signoff = build_signoff(
-        checklist, coverage, results, lint(checklist, required_on_create=REQUIRED_ON_CREATE), environment
+        checklist, coverage, results, lint(checklist, required_on_create=REQUIRED_ON_CREATE), environment, latency
     )
     text = render_markdown(signoff)
     out = Path(args.out)

@@ -30,7 +30,7 @@ PACKAGES = ("crmoffice-businesscentral-qa", "pytest", "pytest-bdd", "allure-pyte
 
 INFRASTRUCTURE = (
     "ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|PoolTimeout|RemoteProtocolError|TransportError|"
-    "ThrottledError|ServerError|ConvergenceTimeout|Connection refused|Name or service not known"
+    "ThrottledError|ServerError|Connection refused|Name or service not known"
 )
 """Failure messages that say a tenant or the network let the run down rather than the dataflow."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from harness.checklist import Checklist
 from harness.checklist.lint import Finding
+from harness.report.latency import LatencyRow, render_latency
 from harness.suite.coverage import Coverage
 
 __all__ = ["ItemResult", "ScenarioResult", "SignOff", "build_signoff", "read_results", "render_markdown"]
@@ -65,6 +66,8 @@ class SignOff:
     findings: Sequence[Finding]
     environment: Mapping[str, str]
     problems: Sequence[str] = ()
+    latency: Sequence[LatencyRow] = ()
+    """An external sync's latency per flow and direction (empty for the reference sync)."""
 
     @property
     def counts(self) -> Counter[str]:
@@ -114,6 +117,7 @@ def build_signoff(
     results: Sequence[ScenarioResult],
     findings: Sequence[Finding],
     environment: Mapping[str, str],
+    latency: Sequence[LatencyRow] = (),
 ) -> SignOff:
     items = [ItemResult(item.trace, item.kind, item.title) for item in coverage.items]
     by_trace = {item.trace: item for item in items}
@@ -131,6 +135,7 @@ def build_signoff(
         findings,
         environment,
         [str(problem) for problem in coverage.problems],
+        latency,
     )
 
 
@@ -170,6 +175,7 @@ def render_markdown(signoff: SignOff) -> str:
         lines += ["## Failed scenarios", ""]
         lines += [f"- **{_cell(r.title)}** ({r.status}): {_cell(r.message[:300])}" for r in failing]
         lines.append("")
+    lines += render_latency(signoff.latency, signoff.environment)
     lines += ["## Checklist lint findings", ""]
     if signoff.findings:
         lines += [

@@ -24,7 +24,7 @@ from harness.settings import Settings, connect
 from harness.suite.data import NorwegianData
 from harness.suite.dataflow import Dataflow
 from harness.suite.runtag import RunTag
-from harness.suite.sync import ExternalSync, ReferenceSync, SyncUnderTest
+from harness.suite.sync import Barriers, ExternalSync, ReferenceSync, SyncUnderTest
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import fake_pair
@@ -48,7 +48,9 @@ class SuiteMode:
     sync: SyncMode = "reference"
     read_timeout: float = 2.0
     converge_timeout: float = 120.0
-    settle: float = 5.0
+    """External sync: an edit must have crossed within this many seconds (the product's service level)."""
+    full_sync_timeout: float = 900.0
+    """External sync: what only a full read finds (a deleted counterpart) must have happened within this."""
 
     def check(self) -> None:
         if self.sync == "external" and self.tenants != "sandbox":
@@ -57,10 +59,10 @@ class SuiteMode:
                 "this process creates for each scenario; run external mode with --tenants sandbox (real sandboxes, "
                 "or `harness serve` fakes configured as sandboxes: see the README)"
             )
-        if not 0 < self.settle <= self.converge_timeout:
+        if not 0 < self.converge_timeout <= self.full_sync_timeout:
             raise SuiteError(
-                f"--settle ({self.settle} s) must be positive and at most "
-                f"--converge-timeout ({self.converge_timeout} s)"
+                f"--converge-timeout ({self.converge_timeout:g} s) must be positive and at most "
+                f"--full-sync-timeout ({self.full_sync_timeout:g} s): a full read carries edits too"
             )
 
 
@@ -74,23 +76,34 @@ def build_sandbox_dataflow(
     state_path: Path,
     exchanges: ExchangeLog,
     redactor: Redactor,
+    barriers: Barriers | None = None,
+    label: str = "",
 ) -> Dataflow:
     """A scenario on shared real tenants: its records carry ``tag``; the reference sync is scoped to them, or an
-    external sync is waited for; the clients keep to Business Central's published limits on their own."""
+    external sync is waited for through the run's ``barriers``; the clients keep to Business Central's published
+    limits on their own."""
     tripwires: dict[str, Tripwire] = {}
     for secret in settings.secrets():
         redactor.add(secret)
     pair = connect(settings, wrap=_instrument(tripwires, exchanges))
     sync: SyncUnderTest
     if mode.sync == "external":
-        # The wait observes the dataflow built just below (the lambda looks `flow` up when it is called).
-        sync = ExternalSync(lambda: flow.fingerprint(), timeout=mode.converge_timeout, settle=mode.settle)
+        if barriers is None:
+            raise SuiteError("--sync external needs the run's barrier service (started by conftest.py)")
+        sync = ExternalSync(barriers, label)
     else:
         sync = ReferenceSync(
             list(plans), pair, state_path, new_id=IdSource(seed).guid, scope=lambda record: _owned(tag, record)
         )
-    flow = Dataflow(pair, list(plans), sync, NorwegianData(seed, tag=tag), tripwires=tripwires, tag=tag)
-    return flow
+    return Dataflow(
+        pair,
+        list(plans),
+        sync,
+        NorwegianData(seed, tag=tag),
+        tripwires=tripwires,
+        tag=tag,
+        converge_timeout=mode.converge_timeout if mode.sync == "external" else 0.0,
+    )
 
 
 def _owned(tag: RunTag, record: Mapping[str, Any]) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.dataflow import TargetKind
@@ -32,6 +32,7 @@ from harness.tenants import TenantPair
 __all__ = ["Dataflow", "FakesOnly", "Side"]
 
 Side = Literal["crmoffice", "businesscentral"]
+T = TypeVar("T")
 
 
 class FakesOnly(RuntimeError):
@@ -72,6 +73,8 @@ class Dataflow:
     """On real tenants, the longest a scenario's "later" actually waits."""
     tag: RunTag | None = None
     """On shared tenants: the tag in the names of this scenario's records."""
+    converge_timeout: float = 0.0
+    """External sync: how long a positive expectation may be polled after a barrier (0: checked once)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     runs: list[SyncRun] = field(default_factory=list)
     _same_moment: bool = False
@@ -200,6 +203,26 @@ class Dataflow:
         self.runs.append(run)
         return run
 
+    def eventually(self, check: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep) -> T:
+        """A positive expectation ("the contact shows the new value"): checked once after the reference sync; after
+        an external sync's barrier, polled until it holds, for at most ``converge_timeout`` seconds, since a product
+        may write the scenario's record a moment after the markers that proved it had read it. Negative
+        expectations ("nothing changed", "exactly one") are never polled: they are judged after the barrier."""
+        if self.converge_timeout <= 0:
+            return check()
+        deadline = time.monotonic() + self.converge_timeout
+        delay = 0.2
+        while True:
+            try:
+                return check()
+            except AssertionError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise AssertionError(
+                        f"{exc} (still so after polling for --converge-timeout {self.converge_timeout:g} s)"
+                    ) from None
+            sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+
     def fake_writes(self) -> dict[str, int] | None:
         """Writes each fake has received so far (None when the tenants are real)."""
         try:
@@ -229,8 +252,9 @@ class Dataflow:
         return shot
 
     def fingerprint(self) -> tuple[tuple[str, str, str, str | None], ...]:
-        """What the scenario can see of both tenants, with modification times: an external sync is done when this
-        stops changing. Includes Business Central records carrying the scenario's tag that it has not met yet."""
+        """What the scenario can see of both tenants, with modification times: compared across an external sync's
+        barrier, it shows whether the product wrote anything. Includes Business Central records carrying the
+        scenario's tag that it has not met yet."""
         if self.tag is not None:
             tagged = f"contains(displayName,{_odata_string(self.tag.text)})"
             for entity in ("contacts", "customers"):

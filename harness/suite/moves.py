@@ -68,9 +68,21 @@ def create_bc_only(flow: Dataflow, kind: Noun) -> Subject:
 
 
 def counterpart(flow: Dataflow, subject: Subject) -> dict[str, Any]:
-    """The one Business Central record the sync made for the subject; fails naming what was found otherwise."""
-    found = flow.counterparts_named(subject.kind.origin, subject.name)
+    """The one Business Central record the sync made for the subject; fails naming what was found otherwise.
+
+    That there is one is a positive expectation (polled after an external sync's barrier); that there is no second
+    is judged once, when the first has shown."""
     plan = flow.plan(subject.kind.origin)
+
+    def exactly_one() -> list[dict[str, Any]]:
+        found = flow.counterparts_named(subject.kind.origin, subject.name)
+        assert found, (
+            f"expected exactly one Business Central {subject.kind.businesscentral} of type {plan.target_type} named "
+            f"{subject.name!r}, found none — {subject.describe()}"
+        )
+        return found
+
+    found = flow.eventually(exactly_one)
     ids = [str(item["id"]) for item in found]
     assert len(found) == 1, (
         f"expected exactly one Business Central {subject.kind.businesscentral} of type {plan.target_type} named "

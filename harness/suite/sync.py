@@ -2,41 +2,38 @@
 
 The When-steps say "the sync runs"; which sync that is comes from ``--sync``. :class:`ReferenceSync` runs the
 harness's own engine over a SQLite state file of the scenario. :class:`ExternalSync` runs nothing: another process
-syncs the tenants, and a run is "the tenants have been quiet for a settle period" (bounded by a timeout), judged by
-polling what the scenario can see of both tenants.
+syncs the tenants, and a run is a barrier (:mod:`harness.suite.barrier`): marker changes made after the scenario's
+edits have crossed to the other side, so the product has read both tenants since those edits.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.suite.barrier import BarrierKind, BarrierResult
 from harness.sync import SyncEngine, SyncReport, SyncState
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 
-__all__ = ["ConvergenceTimeout", "ExternalSync", "ReferenceSync", "SyncRun", "SyncUnderTest"]
-
-
-class ConvergenceTimeout(AssertionError):
-    """An external sync did not settle within its bound; the message says how long and what still changed."""
+__all__ = ["Barriers", "ExternalSync", "ReferenceSync", "SyncRun", "SyncUnderTest"]
 
 
 @dataclass
 class SyncRun:
-    """What one "the sync runs" produced: the reference sync's report, or how long an external one took to settle."""
+    """What one "the sync runs" produced: the reference sync's report, or the barrier an external one passed."""
 
     report: SyncReport | None
     seconds: float
     reconciled: bool = False
-    polls: int = 0
     writes: dict[str, int] | None = None
     """Writes each fake tenant received during the run (None when the tenants are real)."""
     changed: bool | None = None
     """For an external sync: whether anything the scenario can see changed while waiting for it."""
+    barrier: BarrierResult | None = None
+    """For an external sync: the marker changes that crossed, and how long each took."""
 
 
 class SyncUnderTest(Protocol):
@@ -77,50 +74,27 @@ class ReferenceSync:
         """Nothing to stop: the state file stays for the report and for a re-run."""
 
 
+class Barriers(Protocol):
+    """The run's barrier service, in this process or the controller's (:mod:`harness.suite.barrier_rpc`)."""
+
+    def wait(self, kind: BarrierKind, label: str = "") -> BarrierResult: ...
+
+
 @dataclass
 class ExternalSync:
-    """Waits for another product's sync: done when ``observe()`` has not changed for ``settle`` seconds.
+    """Waits for another product's sync: a run returns once marker changes made after the call have crossed."""
 
-    ``observe`` returns a fingerprint of everything the scenario can see on both tenants (its records and their
-    modification times). The wait is bounded by ``timeout``; the clock and sleep are injectable for tests.
-    """
-
-    observe: Callable[[], Hashable]
-    timeout: float = 120.0
-    settle: float = 5.0
-    interval: float = 0.5
-    monotonic: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    barriers: Barriers
+    label: str = ""
+    """Names the scenario in a timeout message."""
     kind: str = "external"
     runs: list[SyncRun] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        if not 0 < self.interval <= self.settle <= self.timeout:
-            raise ValueError(
-                f"need 0 < interval ({self.interval}) <= settle ({self.settle}) <= timeout ({self.timeout}) seconds"
-            )
-
     def run(self, *, full: bool = False) -> SyncRun:
-        started = self.monotonic()
-        last = self.observe()
-        quiet_since = started
-        polls = 1
-        while True:
-            now = self.monotonic()
-            if now - quiet_since >= self.settle:
-                run = SyncRun(None, now - started, reconciled=full, polls=polls)
-                self.runs.append(run)
-                return run
-            if now - started >= self.timeout:
-                raise ConvergenceTimeout(
-                    f"the external sync did not settle: the tenants still changed after {now - started:.1f} s "
-                    f"(bound {self.timeout:g} s, settle period {self.settle:.1f} s, {polls} polls)"
-                )
-            self.sleep(self.interval)
-            current = self.observe()
-            polls += 1
-            if current != last:
-                last, quiet_since = current, self.monotonic()
+        result = self.barriers.wait("full" if full else "edits", self.label)
+        run = SyncRun(None, result.waited, reconciled=full, barrier=result)
+        self.runs.append(run)
+        return run
 
     def close(self) -> None:
         """Nothing to stop: the external sync is not ours."""

@@ -1,0 +1,107 @@
+"""The external sync's latency, per flow and direction: from the barriers' crossings to a summary table.
+
+Each "the sync runs" of an external sync attaches its barrier (``<label>: barrier``, JSON): the marker changes that
+crossed and how long each took. Scenarios waiting at the same moment share a marker change, so the summary counts
+each change once. It is read back from the Allure results, like the rest of the sign-off, so it can be rebuilt
+after the fact and cannot disagree with the report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.suite.barrier import Crossing
+
+__all__ = ["BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
+
+BARRIER_ATTACHMENT = "barrier"
+
+
+@dataclass(frozen=True)
+class LatencyRow:
+    flow: str
+    direction: str
+    count: int
+    median: float
+    p95: float
+    max: float
+
+
+def _quantile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank quantile: a value that was measured, never an interpolation between two."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def summarise(crossings: Iterable[Crossing]) -> list[LatencyRow]:
+    """One row per flow and direction, each marker change counted once."""
+    unique: dict[str, Crossing] = {}
+    for crossing in crossings:
+        unique.setdefault(crossing.change_id, crossing)
+    groups: dict[tuple[str, str], list[float]] = {}
+    for crossing in unique.values():
+        groups.setdefault((crossing.flow, crossing.direction), []).append(crossing.seconds)
+    return [
+        LatencyRow(flow, direction, len(values), _quantile(values, 0.5), _quantile(values, 0.95), max(values))
+        for (flow, direction), values in sorted(groups.items())
+    ]
+
+
+def _attachments(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for attachment in node.get("attachments") or ():
+        if isinstance(attachment, Mapping):
+            yield attachment
+    for step in node.get("steps") or ():
+        if isinstance(step, Mapping):
+            yield from _attachments(step)
+
+
+def read_crossings(directory: Path) -> list[Crossing]:
+    """Every crossing attached to a scenario in an Allure results folder; ValueError naming a file that is bad."""
+    crossings = []
+    suffix = f": {BARRIER_ATTACHMENT}"
+    for path in sorted(directory.glob("*-result.json")):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable Allure result: {exc}") from None
+        if not isinstance(result, Mapping):
+            continue
+        for attachment in _attachments(result):
+            if not str(attachment.get("name", "")).endswith(suffix):
+                continue
+            source = directory / str(attachment.get("source"))
+            try:
+                barrier = json.loads(source.read_text(encoding="utf-8"))
+                crossings += [Crossing.from_dict(item) for item in barrier["crossings"]]
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{source}: not a barrier attachment of {path.name}: {exc!r}") from None
+    return crossings
+
+
+def render_latency(rows: Sequence[LatencyRow], environment: Mapping[str, str]) -> list[str]:
+    """The Markdown section of the sign-off (empty when no external sync ran)."""
+    if not rows:
+        return []
+    levels = ", ".join(
+        f"{key} {environment[key]}" for key in ("Converge timeout", "Full sync timeout") if key in environment
+    )
+    lines = [
+        "## External sync latency",
+        "",
+        "Marker change → seen on the other side, each change counted once (seconds; the resolution is the barrier's "
+        f"poll interval){f'. Service levels: {levels}' if levels else ''}.",
+        "",
+        "| Flow | Direction | Changes | Median | p95 | Max |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {row.flow} | {row.direction} | {row.count} | {row.median:.2f} | {row.p95:.2f} | {row.max:.2f} |"
+        for row in rows
+    ]
+    return [*lines, ""]

@@ -1,0 +1,81 @@
+"""The run's side of an external sync: one barrier service for all scenarios, and the sweep at the end.
+
+Started once per run (by the pytest controller, before any worker), on a connection of its own to the tenants:
+its marker records are made at once, so the product links them while the first scenarios set up. At the end, a
+last barrier lets the product finish whatever it was writing, then every record carrying the run's tag is removed
+(markers, and any counterpart the product created after its scenario had cleaned up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.settings import Settings, connect
+from harness.suite.barrier import BarrierService
+from harness.suite.barrier_rpc import BarrierServer
+from harness.suite.cleanup import CleanupReport, cleanup, matcher
+from harness.suite.markers import TenantBoard
+from harness.sync.plan import FlowPlan
+from harness.tenants import TenantPair
+
+__all__ = ["ExternalRun", "poll_interval"]
+
+
+def poll_interval(converge_timeout: float) -> float:
+    """How often the markers are looked at: about 40 looks within the edit service level, between a quarter of a
+    second (fast fakes) and two seconds (a product on a schedule of minutes, whose Business Central allows 6,000
+    requests per 5 minutes for everyone)."""
+    return min(2.0, max(0.25, converge_timeout / 40))
+
+
+@dataclass
+class ExternalRun:
+    pair: TenantPair
+    service: BarrierService
+    server: BarrierServer | None
+    run_id: str
+
+    @classmethod
+    def start(
+        cls,
+        settings: Settings,
+        plans: Sequence[FlowPlan],
+        run_id: str,
+        *,
+        converge_timeout: float,
+        full_sync_timeout: float,
+        seed: int,
+        serve: bool,
+    ) -> ExternalRun:
+        """``serve``: also listen for pytest-xdist workers (see :mod:`harness.suite.barrier_rpc`)."""
+        pair = connect(settings)
+        try:
+            board = TenantBoard(pair, plans, run_id, seed=seed)
+            service = BarrierService(
+                board,
+                converge_timeout=converge_timeout,
+                full_sync_timeout=full_sync_timeout,
+                poll=poll_interval(converge_timeout),
+            )
+        except BaseException:
+            pair.close()
+            raise
+        service.start()
+        return cls(pair, service, BarrierServer(service) if serve else None, run_id)
+
+    def finish(self) -> tuple[CleanupReport, str | None]:
+        """The last barrier, then the sweep; returns what was removed and why the barrier failed, if it did."""
+        problem = None
+        try:
+            self.service.wait("edits", "the run's final sweep")
+        except (AssertionError, RuntimeError) as exc:
+            problem = str(exc)
+        finally:
+            if self.server is not None:
+                self.server.close()
+            self.service.close()
+        try:
+            return cleanup(self.pair, matcher(run_id=self.run_id)), problem
+        finally:
+            self.pair.close()
