@@ -9,9 +9,11 @@ clock stamps its arrival after them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
+from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
@@ -25,14 +27,15 @@ class BarrierServer:
         self.service = service
         self.key = secrets.token_bytes(32)
         self._listener = Listener((host, 0), authkey=self.key)
+        bound_host, port = self._listener.address
+        self._address = (str(bound_host), int(port))
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="barrier-server", daemon=True)
         self._thread.start()
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._listener.address
-        return str(host), int(port)
+        return self._address
 
     def handle(self) -> dict[str, Any]:
         """What a worker needs to connect (``BarrierClient(**handle)``)."""
@@ -40,13 +43,15 @@ class BarrierServer:
         return {"host": host, "port": port, "key": self.key.hex()}
 
     def _accept(self) -> None:
-        while not self._closed.is_set():
+        while True:
             try:
                 conn = self._listener.accept()
-            except (OSError, EOFError):
-                if self._closed.is_set():
-                    return
-                continue  # a connection that failed the handshake: ignore it
+            except (AuthenticationError, OSError, EOFError):
+                continue  # a caller without the run's key, or one that hung up during the handshake
+            if self._closed.is_set():
+                conn.close()
+                self._listener.close()
+                return
             threading.Thread(target=self._serve, args=(conn,), name="barrier-conn", daemon=True).start()
 
     def _serve(self, conn: Connection) -> None:
@@ -69,8 +74,13 @@ class BarrierServer:
                     return
 
     def close(self) -> None:
+        if self._closed.is_set():
+            return
         self._closed.set()
-        self._listener.close()
+        # accept() does not return when the listener is closed under it: wake it with a connection of our own.
+        with contextlib.suppress(OSError, EOFError), Client(self.address, authkey=self.key):
+            pass
+        self._thread.join(timeout=10)
 
 
 class BarrierClient:

@@ -171,7 +171,7 @@ def test_an_unknown_sentence_is_refused_listing_the_known_ones(flow: Dataflow) -
     [
         (SuiteMode(sync="external"), "--sync external"),
         (SuiteMode(tenants="wire", sync="external"), "--sync external"),
-        (SuiteMode(tenants="sandbox", sync="external", settle=10, converge_timeout=5), "--settle"),
+        (SuiteMode(tenants="sandbox", sync="external", converge_timeout=50, full_sync_timeout=5), "--converge-timeout"),
     ],
 )
 def test_modes_this_harness_cannot_run_are_refused_naming_the_option(mode: SuiteMode, option: str) -> None:
