@@ -23,10 +23,10 @@ __all__ = ["ExternalRun", "poll_interval"]
 
 
 def poll_interval(converge_timeout: float) -> float:
-    """How often the markers are looked at: about 40 looks within the edit service level, between a quarter of a
-    second (fast fakes) and two seconds (a product on a schedule of minutes, whose Business Central allows 6,000
-    requests per 5 minutes for everyone)."""
-    return min(2.0, max(0.25, converge_timeout / 40))
+    """How often the markers are looked at while someone waits: about 30 looks within the edit service level,
+    between half a second and two seconds. Each look costs up to three requests, and Business Central allows 6,000
+    requests per 5 minutes per principal, which the suite may share with the product itself."""
+    return min(2.0, max(0.5, converge_timeout / 30))
 
 
 @dataclass

@@ -198,7 +198,9 @@ def test_a_channel_that_never_gets_ready_says_so_and_tenant_trouble_is_told_not_
     assert ticket.need == {"out": 1}, f"expected the change made on the next poll, found {ticket.need}"
     clock.now = 6.0
     service.step()
-    message = str(pytest.raises(BarrierTimeout, ticket.outcome).value)
+    with pytest.raises(BarrierTimeout) as failure:
+        ticket.outcome()
+    message = str(failure.value)
     assert "no marker change could be made: Business Central phoneNumber shows value 0" in message, message
     expected = "the markers' own requests failed 1 time(s), last: Contacts to Contacts, CRMOffice → Business Central: "
     assert f"{expected}ThrottledError" in message, message

@@ -123,4 +123,4 @@ def test_a_run_whose_scenario_failed_its_barrier_still_removes_every_marker(
 
 
 def test_the_poll_interval_follows_the_service_level_within_bounds() -> None:
-    assert [poll_interval(s) for s in (1, 15, 40, 600)] == [0.25, 0.375, 1.0, 2.0]
+    assert [poll_interval(s) for s in (1, 15, 30, 600)] == [0.5, 0.5, 1.0, 2.0]
