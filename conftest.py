@@ -29,7 +29,7 @@ from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
 from harness.report.latency import summarise
-from harness.settings import Settings, SettingsError, connect
+from harness.settings import Settings, SettingsError, connect, shared_rate_limit
 from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
 from harness.suite.cleanup import CleanupReport, remove_scenario_records
@@ -185,7 +185,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             converge_timeout=mode.converge_timeout,
             full_sync_timeout=mode.full_sync_timeout,
             seed=config.stash[SEED],
-            serve=bool(getattr(config.option, "numprocesses", None)),
+            workers=int(getattr(config.option, "numprocesses", None) or 0),
         )
 
 
@@ -361,7 +361,9 @@ def _check_sandbox(config: pytest.Config) -> None:
     """Real tenants, checked once before any scenario: settings complete, tenants reachable, the company found,
     and Business Central's environment a sandbox (the production guard)."""
     settings = Settings.from_env()
-    with connect(settings) as pair:
+    # The same limiter the external sync's barrier service gets later in this process (one per principal).
+    limit = shared_rate_limit(settings, shares=int(getattr(config.option, "numprocesses", None) or 0) + 1)
+    with connect(settings, rate_limit=limit) as pair:
         check_environment(
             pair.businesscentral, settings.bc_environment, allow_production=config.getoption("--allow-production")
         )

@@ -92,3 +92,4 @@ Feature: CRMOffice companies are kept as Business Central customers
       And the sync has run
       When the sync runs again
       Then the sync wrote nothing to either system
+      And no CRMOffice company has been written to since its user created it

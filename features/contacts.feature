@@ -220,3 +220,4 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And the sync has run
       When the sync runs again
       Then the sync wrote nothing to either system
+      And no CRMOffice contact has been written to since its user created it

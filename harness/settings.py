@@ -497,12 +497,15 @@ _RATE_LIMITS: dict[tuple[str, str], RateLimit] = {}
 _RATE_LOCK = threading.Lock()
 
 
-def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = None) -> RateLimit:
+def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = None, *, shares: int = 0) -> RateLimit:
     """One limiter per Business Central principal in this process, sized to its share of the published limits
     (6,000 requests per 5 minutes, 5 concurrent; ``HARNESS_BC_MAX_REQUESTS`` / ``HARNESS_BC_MAX_CONCURRENT`` change
-    them), divided among pytest-xdist workers, since each worker is a process with a limiter of its own."""
+    them), divided among the processes of a pytest-xdist run, since each is a process with a limiter of its own:
+    ``PYTEST_XDIST_WORKER_COUNT`` workers and the controller (whose barrier service polls an external sync's
+    markers). ``shares`` says how many there are where that variable is not set (the controller itself)."""
     environ = os.environ if environ is None else environ
-    workers = max(1, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 1))
+    workers = max(0, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 0))
+    shares = max(1, shares or (workers + 1 if workers else 1))
     try:
         requests = int(environ.get("HARNESS_BC_MAX_REQUESTS") or 6000)
         concurrent = int(environ.get("HARNESS_BC_MAX_CONCURRENT") or 5)
@@ -512,8 +515,10 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
     with _RATE_LOCK:
         limit = _RATE_LIMITS.get(principal)
         if limit is None:
+            # Business Central queues requests past its concurrency limit rather than refusing them, so each process
+            # keeps at least one in flight even when there are more processes than the limit allows.
             limit = _RATE_LIMITS[principal] = RateLimit(
-                max_requests=max(1, requests // workers), window=300.0, max_concurrent=max(1, concurrent // workers)
+                max_requests=max(1, requests // shares), window=300.0, max_concurrent=max(1, concurrent // shares)
             )
         return limit
 

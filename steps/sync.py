@@ -54,6 +54,19 @@ def wrote_nothing(dataflow: Dataflow) -> None:
     )
 
 
+@then(parsers.parse("no CRMOffice {word:w} has been written to since its user created it"))
+def crm_untouched(dataflow: Dataflow, group: list[Subject], word: str) -> None:
+    # Nobody edited these records' counterparts, so a correct sync has nothing to write back: a write here is the
+    # sync's own write coming back as an edit (an echo), even when it writes the very same values.
+    written = {
+        s.describe(): versions for s in group if (versions := dataflow.crm_written_since_user(s.kind.origin, s.crm_id))
+    }
+    assert not written, (
+        f"expected every CRMOffice {word} as its user left it, the sync wrote to {len(written)} of {len(group)}: "
+        + "; ".join(f"{name}: version {old} → {new}" for name, (old, new) in written.items())
+    )
+
+
 @then("the sync reports no failure")
 def no_failure(dataflow: Dataflow, subject: Subject) -> None:
     run = dataflow.runs[-1]

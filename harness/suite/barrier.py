@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -212,12 +212,18 @@ class BarrierService:
         self._failure: BaseException | None = None
 
     # --- waiting ----------------------------------------------------------------------------------------------
-    def submit(self, kind: BarrierKind, label: str = "") -> Ticket:
-        """Register a wait that starts now: after every edit the caller has made."""
+    def submit(self, kind: BarrierKind, label: str = "", flows: Collection[str] | None = None) -> Ticket:
+        """Register a wait that starts now: after every edit the caller has made. ``flows``: the checklist sections
+        (headings) the caller depends on, every direction of each; None: all of them."""
         if kind not in BOUND_OPTIONS:
             raise ValueError(f"a barrier is 'edits' or 'full', not {kind!r}")
+        known = {channel.flow for channel in self.board.channels}
+        if flows is not None and not set(flows) <= known:
+            raise ValueError(f"no markers for {sorted(set(flows) - known)}; the sections are {sorted(known)}")
         bounds = {}
         for channel in self.board.channels:
+            if flows is not None and channel.flow not in flows:
+                continue
             if channel.kind == "edits":
                 bounds[channel.key] = self.converge_timeout
             elif kind == "full":
@@ -228,11 +234,11 @@ class BarrierService:
         self._wake.set()
         return ticket
 
-    def wait(self, kind: BarrierKind, label: str = "") -> BarrierResult:
-        """Block until the product has carried a marker change made after this call, on every channel."""
+    def wait(self, kind: BarrierKind, label: str = "", flows: Collection[str] | None = None) -> BarrierResult:
+        """Block until the product has carried a marker change made after this call, on every channel of ``flows``."""
         if self._thread is None:
             raise RuntimeError("the barrier service is not started")
-        ticket = self.submit(kind, label)
+        ticket = self.submit(kind, label, flows)
         # The service times tickets out itself; this bound only guards against a service that died.
         limit = max(ticket.bounds.values()) + 10 * self.poll + 30.0
         if not ticket.done.wait(limit) or (ticket.result is None and ticket.error is None):

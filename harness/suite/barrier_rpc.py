@@ -13,6 +13,7 @@ import contextlib
 import json
 import secrets
 import threading
+from collections.abc import Collection
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
@@ -62,11 +63,12 @@ class BarrierServer:
                 except (EOFError, OSError):
                     return
                 try:
-                    result = self.service.wait(request["kind"], str(request.get("label", "")))
+                    flows = request.get("flows")
+                    result = self.service.wait(request["kind"], str(request.get("label", "")), flows)
                     answer: dict[str, Any] = {"result": result.to_dict()}
                 except BarrierTimeout as exc:
                     answer = {"timeout": str(exc)}
-                except Exception as exc:  # noqa: BLE001 - the worker raises it as a harness error
+                except Exception as exc:  # noqa: BLE001 - the worker raises it as a harness error (a bad request too)
                     answer = {"error": f"{type(exc).__name__}: {exc}"}
                 try:
                     conn.send_bytes(json.dumps(answer).encode())
@@ -92,11 +94,12 @@ class BarrierClient:
         self._conn: Connection | None = None
         self._lock = threading.Lock()
 
-    def wait(self, kind: BarrierKind, label: str = "") -> BarrierResult:
+    def wait(self, kind: BarrierKind, label: str = "", flows: Collection[str] | None = None) -> BarrierResult:
+        request = {"kind": kind, "label": label, "flows": None if flows is None else sorted(flows)}
         with self._lock:
             if self._conn is None:
                 self._conn = Client(self._address, authkey=self._key)
-            self._conn.send_bytes(json.dumps({"kind": kind, "label": label}).encode())
+            self._conn.send_bytes(json.dumps(request).encode())
             answer = json.loads(self._conn.recv_bytes())
         if "timeout" in answer:
             raise BarrierTimeout(answer["timeout"])

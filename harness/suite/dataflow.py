@@ -76,6 +76,8 @@ class Dataflow:
     converge_timeout: float = 0.0
     """External sync: how long a positive expectation may be polled after a barrier (0: checked once)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
+    user_versions: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    """(CRMOffice kind, id) → the version (ETag) its user's last write left: any later version is the sync's."""
     runs: list[SyncRun] = field(default_factory=list)
     _same_moment: bool = False
 
@@ -125,8 +127,10 @@ class Dataflow:
     # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
     def crm_create(self, kind: OriginKind, fields: Mapping[str, Any]) -> dict[str, Any]:
         self._user_pause()
-        record = dict(self.pair.crmoffice.create(kind, fields).record)
+        made = self.pair.crmoffice.create(kind, fields)
+        record = dict(made.record)
         self._track("crmoffice", kind, str(record["id"]))
+        self.user_versions[(kind, str(record["id"]))] = made.etag
         return record
 
     def crm_get(self, kind: OriginKind, record_id: str) -> dict[str, Any] | None:
@@ -137,7 +141,19 @@ class Dataflow:
 
     def crm_update(self, kind: OriginKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         self._user_pause()
-        return dict(self.pair.crmoffice.update(kind, record_id, changes).record)
+        written = self.pair.crmoffice.update(kind, record_id, changes)
+        self.user_versions[(kind, record_id)] = written.etag
+        return dict(written.record)
+
+    def crm_written_since_user(self, kind: OriginKind, record_id: str) -> tuple[str | None, str | None] | None:
+        """(the version its user's last write left, the version now) when something wrote the CRMOffice record
+        since; None when it is as its user left it (or gone)."""
+        try:
+            now = self.pair.crmoffice.get(kind, record_id).etag
+        except NotFoundError:
+            return None
+        user = self.user_versions.get((kind, record_id))
+        return None if now == user else (user, now)
 
     def crm_delete(self, kind: OriginKind, record_id: str) -> None:
         self._user_pause()
@@ -194,7 +210,7 @@ class Dataflow:
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.fake_writes()
         seen = self.fingerprint() if self.sync.kind == "external" else None
-        run = self.sync.run(full=full)
+        run = self.sync.run(full=full, flows=self.flows_in_play())
         if seen is not None:
             run.changed = self.fingerprint() != seen
         after = self.fake_writes()
@@ -222,6 +238,17 @@ class Dataflow:
                     ) from None
             sleep(delay)
             delay = min(delay * 1.5, 2.0)
+
+    def flows_in_play(self) -> list[str] | None:
+        """The checklist sections whose records the scenario has met (an external sync's barrier waits for these
+        only, so a defect in one section fails that section's scenarios); None before it has met any."""
+        kinds = {(side, kind) for side, kind in self.tracked}
+        flows = [
+            plan.heading
+            for plan in self.plans
+            if ("crmoffice", plan.origin) in kinds or ("businesscentral", plan.target) in kinds
+        ]
+        return flows or None
 
     def fake_writes(self) -> dict[str, int] | None:
         """Writes each fake has received so far (None when the tenants are real)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.settings import Settings, connect
+from harness.settings import Settings, connect, shared_rate_limit
 from harness.suite.barrier import BarrierService
 from harness.suite.barrier_rpc import BarrierServer
 from harness.suite.cleanup import CleanupReport, cleanup, matcher
@@ -46,10 +46,11 @@ class ExternalRun:
         converge_timeout: float,
         full_sync_timeout: float,
         seed: int,
-        serve: bool,
+        workers: int = 0,
     ) -> ExternalRun:
-        """``serve``: also listen for pytest-xdist workers (see :mod:`harness.suite.barrier_rpc`)."""
-        pair = connect(settings)
+        """``workers``: the pytest-xdist workers that will ask for barriers over loopback (0: this process only);
+        the service's Business Central limiter takes its share beside theirs."""
+        pair = connect(settings, rate_limit=shared_rate_limit(settings, shares=workers + 1))
         try:
             board = TenantBoard(pair, plans, run_id, seed=seed)
             service = BarrierService(
@@ -62,7 +63,7 @@ class ExternalRun:
             pair.close()
             raise
         service.start()
-        return cls(pair, service, BarrierServer(service) if serve else None, run_id)
+        return cls(pair, service, BarrierServer(service) if workers else None, run_id)
 
     def finish(self) -> tuple[CleanupReport, str | None]:
         """The last barrier, then the sweep; returns what was removed and why the barrier failed, if it did."""

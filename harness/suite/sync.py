@@ -8,7 +8,7 @@ edits have crossed to the other side, so the product has read both tenants since
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,7 +39,9 @@ class SyncRun:
 class SyncUnderTest(Protocol):
     kind: str
 
-    def run(self, *, full: bool = False) -> SyncRun: ...
+    def run(self, *, full: bool = False, flows: Collection[str] | None = None) -> SyncRun:
+        """One "the sync runs"; ``flows``: the checklist sections the scenario depends on (None: all)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -57,7 +59,8 @@ class ReferenceSync:
     kind: str = "reference"
     runs: list[SyncRun] = field(default_factory=list)
 
-    def run(self, *, full: bool = False) -> SyncRun:
+    def run(self, *, full: bool = False, flows: Collection[str] | None = None) -> SyncRun:
+        # The reference sync runs every flow of the checklist: a scenario's other sections are empty anyway.
         state = SyncState(self.state_path)
         try:
             engine = SyncEngine(
@@ -77,7 +80,7 @@ class ReferenceSync:
 class Barriers(Protocol):
     """The run's barrier service, in this process or the controller's (:mod:`harness.suite.barrier_rpc`)."""
 
-    def wait(self, kind: BarrierKind, label: str = "") -> BarrierResult: ...
+    def wait(self, kind: BarrierKind, label: str = "", flows: Collection[str] | None = None) -> BarrierResult: ...
 
 
 @dataclass
@@ -90,8 +93,8 @@ class ExternalSync:
     kind: str = "external"
     runs: list[SyncRun] = field(default_factory=list)
 
-    def run(self, *, full: bool = False) -> SyncRun:
-        result = self.barriers.wait("full" if full else "edits", self.label)
+    def run(self, *, full: bool = False, flows: Collection[str] | None = None) -> SyncRun:
+        result = self.barriers.wait("full" if full else "edits", self.label, flows)
         run = SyncRun(None, result.waited, reconciled=full, barrier=result)
         self.runs.append(run)
         return run

@@ -300,3 +300,19 @@ def test_crossings_survive_their_json_form() -> None:
     assert Crossing.from_dict(crossing.to_dict()) == Crossing(
         "Contacts", "full read", "pool 'Marker full 1'", 3, 12.346, 20.0
     )
+
+
+def test_a_wait_depends_only_on_the_sections_the_scenario_touched() -> None:
+    clock = Clock()
+    contacts = ScriptedChannel("contacts out", clock=clock, flow="Contacts to Contacts")
+    companies = ScriptedChannel("companies create", clock=clock, flow="Companies to Customers")
+    service, _ = _service(contacts, companies)
+    ticket = service.submit("edits", flows=["Companies to Customers"])
+    assert ticket.bounds == {"companies create": 10.0}, f"expected the companies' channel only, found {ticket.bounds}"
+    service.step()
+    assert not contacts.made, "expected no marker change on a section the scenario does not depend on"
+    companies.other_side = 1
+    service.step()
+    assert ticket.outcome().crossings[0].flow == "Companies to Customers"
+    with pytest.raises(ValueError, match=r"no markers for \['Deals'\]"):
+        service.submit("edits", flows=["Deals"])

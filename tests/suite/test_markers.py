@@ -109,7 +109,7 @@ def test_a_run_whose_scenario_failed_its_barrier_still_removes_every_marker(
     served: tuple[Settings, CRMOfficeFake, BusinessCentralFake], tmp_path: Path
 ) -> None:
     settings, crm, bc = served
-    run = ExternalRun.start(settings, PLANS, RUN, converge_timeout=0.5, full_sync_timeout=0.5, seed=4, serve=False)
+    run = ExternalRun.start(settings, PLANS, RUN, converge_timeout=0.5, full_sync_timeout=0.5, seed=4)
     assert _tagged(crm, bc, marker_tag(RUN)), "expected the markers made at the start of the run"
     with pytest.raises(BarrierTimeout, match="the sync product did not carry the edits"):
         run.service.wait("edits", "a scenario with no product running")  # nobody syncs: the scenario fails
