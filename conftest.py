@@ -28,7 +28,7 @@ from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
-from harness.report.latency import summarise
+from harness.report.latency import BARRIERS_ATTACHMENT, summarise
 from harness.settings import Settings, SettingsError, connect, shared_rate_limit
 from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
@@ -434,6 +434,9 @@ def dataflow(
     try:
         yield flow
     finally:
+        barriers_passed = [run.barrier.to_dict() for run in flow.runs if run.barrier is not None]
+        if barriers_passed:
+            attach_json(BARRIERS_ATTACHMENT, {"barriers": barriers_passed})
         if flow.tag is not None:
             _remove_scenario_records(flow)
         outcome = request.node.stash.get(OUTCOME, None)

@@ -1,8 +1,9 @@
 """The external sync's latency, per flow and direction: from the barriers' crossings to a summary table.
 
-Each "the sync runs" of an external sync attaches its barrier (``<label>: barrier``, JSON): the marker changes that
-crossed and how long each took. Scenarios waiting at the same moment share a marker change, so the summary counts
-each change once. It is read back from the Allure results, like the rest of the sign-off, so it can be rebuilt
+Each "the sync runs" of an external sync attaches its barrier to its step (``<label>: barrier``, JSON): the marker
+changes that crossed and how long each took; at its end a scenario attaches every barrier it passed, the Given-steps'
+too (``barriers of the scenario``). Scenarios waiting at the same moment share a marker change, so the summary
+counts each change once. It is read back from the Allure results, like the rest of the sign-off, so it can be rebuilt
 after the fact and cannot disagree with the report.
 """
 
@@ -17,9 +18,10 @@ from typing import Any
 
 from harness.suite.barrier import Crossing
 
-__all__ = ["BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
+__all__ = ["BARRIERS_ATTACHMENT", "BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
 
 BARRIER_ATTACHMENT = "barrier"
+BARRIERS_ATTACHMENT = "barriers of the scenario"
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,14 @@ def read_crossings(directory: Path) -> list[Crossing]:
         if not isinstance(result, Mapping):
             continue
         for attachment in _attachments(result):
-            if not str(attachment.get("name", "")).endswith(suffix):
+            name = str(attachment.get("name", ""))
+            if not name.endswith(suffix) and name != BARRIERS_ATTACHMENT:
                 continue
             source = directory / str(attachment.get("source"))
             try:
-                barrier = json.loads(source.read_text(encoding="utf-8"))
-                crossings += [Crossing.from_dict(item) for item in barrier["crossings"]]
+                data = json.loads(source.read_text(encoding="utf-8"))
+                barriers = data["barriers"] if name == BARRIERS_ATTACHMENT else [data]
+                crossings += [Crossing.from_dict(item) for barrier in barriers for item in barrier["crossings"]]
             except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{source}: not a barrier attachment of {path.name}: {exc!r}") from None
     return crossings

@@ -44,6 +44,20 @@ def test_crossings_are_read_from_every_scenarios_barrier_attachments_and_each_ch
     ], f"expected the shared change counted once per flow and direction, found {rows}"
 
 
+def test_the_barriers_a_scenario_passed_in_its_given_steps_count_too(tmp_path: Path) -> None:
+    _result(tmp_path, "a", [[_crossing(1, 2.0)]])
+    data = json.loads((tmp_path / "a-result.json").read_text())
+    (tmp_path / "a-all.json").write_text(
+        json.dumps(
+            {"barriers": [BarrierResult("edits", 1, (c,)).to_dict() for c in (_crossing(1, 2.0), _crossing(7, 3.0))]}
+        )
+    )
+    data["attachments"].append({"name": "barriers of the scenario", "source": "a-all.json", "type": "application/json"})
+    (tmp_path / "a-result.json").write_text(json.dumps(data))
+    rows = summarise(read_crossings(tmp_path))
+    assert [(r.count, r.max) for r in rows] == [(2, 3.0)], f"expected changes 1 and 7 once each, found {rows}"
+
+
 def test_quantiles_are_measured_values() -> None:
     rows = summarise([_crossing(n, float(n)) for n in range(1, 21)])
     assert (rows[0].count, rows[0].median, rows[0].p95, rows[0].max) == (20, 10.0, 19.0, 20.0), rows
