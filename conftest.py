@@ -25,6 +25,7 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.checklist import Checklist, ChecklistError, parse_file
+from harness.client import TenantError
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
@@ -177,16 +178,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             f"the features do not cover the checklist {path} ({len(coverage.problems)} problem(s)):\n{listed}"
         )
-    if mode.sync == "external":
-        config.stash[EXTERNAL] = ExternalRun.start(
-            Settings.from_env(),
-            plan_dataflow(checklist),
-            config.stash[RUN_ID],
-            converge_timeout=mode.converge_timeout,
-            full_sync_timeout=mode.full_sync_timeout,
-            seed=config.stash[SEED],
-            workers=int(getattr(config.option, "numprocesses", None) or 0),
-        )
+    if mode.sync == "external" and not config.option.collectonly:
+        try:
+            config.stash[EXTERNAL] = ExternalRun.start(
+                Settings.from_env(),
+                plan_dataflow(checklist),
+                config.stash[RUN_ID],
+                converge_timeout=mode.converge_timeout,
+                full_sync_timeout=mode.full_sync_timeout,
+                seed=config.stash[SEED],
+                workers=int(getattr(config.option, "numprocesses", None) or 0),
+            )
+        except TenantError as exc:
+            raise pytest.UsageError(f"--sync external: the barrier markers could not be made: {exc}") from None
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -194,7 +198,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     external = config.stash.get(EXTERNAL, None)
     if external is not None and not hasattr(config, "workerinput"):
-        config.stash[SWEEP] = external.finish()
+        # Interrupted: no last wait for the product (someone wants the prompt back); the sweep still runs.
+        config.stash[SWEEP] = external.finish(last_barrier=exitstatus != pytest.ExitCode.INTERRUPTED)
     alluredir = config.getoption("allure_report_dir", None)
     if hasattr(config, "workerinput") or not alluredir or not _runs_the_suite(config):
         return

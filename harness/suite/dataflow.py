@@ -23,6 +23,7 @@ from harness.crmoffice import CRMOfficeFake
 from harness.crmoffice.dataflow import OriginKind, display_name
 from harness.fakes import Clock
 from harness.suite.data import NorwegianData
+from harness.suite.expect import eventually
 from harness.suite.runtag import RunTag
 from harness.suite.sync import SyncRun, SyncUnderTest
 from harness.suite.tripwire import Tripwire
@@ -219,25 +220,12 @@ class Dataflow:
         self.runs.append(run)
         return run
 
-    def eventually(self, check: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep) -> T:
+    def eventually(self, check: Callable[[], T]) -> T:
         """A positive expectation ("the contact shows the new value"): checked once after the reference sync; after
-        an external sync's barrier, polled until it holds, for at most ``converge_timeout`` seconds, since a product
+        an external sync's barrier, polled until it holds for at most ``converge_timeout`` seconds, since a product
         may write the scenario's record a moment after the markers that proved it had read it. Negative
         expectations ("nothing changed", "exactly one") are never polled: they are judged after the barrier."""
-        if self.converge_timeout <= 0:
-            return check()
-        deadline = time.monotonic() + self.converge_timeout
-        delay = 0.2
-        while True:
-            try:
-                return check()
-            except AssertionError as exc:
-                if time.monotonic() + delay > deadline:
-                    raise AssertionError(
-                        f"{exc} (still so after polling for --converge-timeout {self.converge_timeout:g} s)"
-                    ) from None
-            sleep(delay)
-            delay = min(delay * 1.5, 2.0)
+        return eventually(check, self.converge_timeout)
 
     def flows_in_play(self) -> list[str] | None:
         """The checklist sections whose records the scenario has met (an external sync's barrier waits for these

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from harness.suite.subject import Subject
 
-__all__ = ["BOOKKEEPING", "changed_fields", "is_empty", "same", "unchanged"]
+__all__ = ["BOOKKEEPING", "changed_fields", "eventually", "is_empty", "same", "unchanged"]
+
+T = TypeVar("T")
 
 BOOKKEEPING = frozenset({"lastModifiedDateTime", "@odata.etag", "@odata.context", "updatedAt", "createdAt"})
 """Fields a tenant moves by itself on any write; "nothing changed" is judged without them."""
@@ -48,3 +51,27 @@ def unchanged(
     diff = changed_fields(before, after, allowed)
     shown = "; ".join(f"{key}: {old!r} → {new!r}" for key, (old, new) in diff.items())
     assert not diff, f"{what}: expected no change, found {shown} — {where}"
+
+
+def eventually(
+    check: Callable[[], T],
+    timeout: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """``check()`` until it stops raising AssertionError, for at most ``timeout`` seconds (0: once); the last
+    failure is raised with how long it was polled. Only for positive expectations: a negative one ("nothing
+    changed") would pass by polling through a moment it was false."""
+    if timeout <= 0:
+        return check()
+    deadline = clock() + timeout
+    delay = 0.2
+    while True:
+        try:
+            return check()
+        except AssertionError as exc:
+            if clock() + delay > deadline:
+                raise AssertionError(f"{exc} (still so after polling for --converge-timeout {timeout:g} s)") from None
+        sleep(delay)
+        delay = min(delay * 1.5, 2.0)
