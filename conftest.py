@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
+import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +52,7 @@ DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
 OUTCOME = pytest.StashKey[pytest.TestReport]()
 SEED = pytest.StashKey[int]()
 RUN_ID = pytest.StashKey[str]()
+LEDGER = pytest.StashKey[Path]()
 EXTERNAL = pytest.StashKey[ExternalRun]()
 SWEEP = pytest.StashKey[tuple[CleanupReport, str | None]]()
 DEFAULT_EXTERNAL_WORKERS = 12
@@ -115,6 +118,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_ID] = str(worker["run_id"])
     else:
         config.stash[RUN_ID] = os.environ.get("HARNESS_RUN_ID") or new_run_id()
+        if config.getoption("--tenants") == "sandbox" and "HARNESS_BC_LEDGER" not in os.environ:
+            # One Business Central request window for the controller and every worker (they inherit the variable):
+            # a busy worker may use what idle ones leave (harness.settings.shared_rate_limit).
+            ledger = Path(tempfile.mkdtemp(prefix="harness-bc-ledger-")) / "requests"
+            config.stash[LEDGER] = ledger
+            os.environ["HARNESS_BC_LEDGER"] = str(ledger)
         seed = config.getoption("--faker-seed")
         if seed is None and os.environ.get("HARNESS_FAKER_SEED"):
             try:
@@ -124,6 +133,13 @@ def pytest_configure(config: pytest.Config) -> None:
                     f"HARNESS_FAKER_SEED must be a whole number, got {os.environ['HARNESS_FAKER_SEED']!r}"
                 ) from None
         config.stash[SEED] = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    ledger = config.stash.get(LEDGER, None)
+    if ledger is not None:
+        os.environ.pop("HARNESS_BC_LEDGER", None)
+        shutil.rmtree(ledger.parent, ignore_errors=True)
 
 
 def pytest_configure_node(node: Any) -> None:

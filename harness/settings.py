@@ -502,7 +502,9 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
     (6,000 requests per 5 minutes, 5 concurrent; ``HARNESS_BC_MAX_REQUESTS`` / ``HARNESS_BC_MAX_CONCURRENT`` change
     them), divided among the processes of a pytest-xdist run, since each is a process with a limiter of its own:
     ``PYTEST_XDIST_WORKER_COUNT`` workers and the controller (whose barrier service polls an external sync's
-    markers). ``shares`` says how many there are where that variable is not set (the controller itself)."""
+    markers). ``shares`` says how many there are where that variable is not set (the controller itself). With
+    ``HARNESS_BC_LEDGER`` (a file the pytest controller makes for the run) the processes share one window of the
+    whole 6,000 instead of splitting it, so a busy worker may use what idle ones leave; the concurrency is split."""
     environ = os.environ if environ is None else environ
     workers = max(0, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 0))
     shares = max(1, shares or (workers + 1 if workers else 1))
@@ -517,8 +519,12 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
         if limit is None:
             # Business Central queues requests past its concurrency limit rather than refusing them, so each process
             # keeps at least one in flight even when there are more processes than the limit allows.
+            ledger = environ.get("HARNESS_BC_LEDGER") or None
             limit = _RATE_LIMITS[principal] = RateLimit(
-                max_requests=max(1, requests // shares), window=300.0, max_concurrent=max(1, concurrent // shares)
+                max_requests=requests if ledger else max(1, requests // shares),
+                window=300.0,
+                max_concurrent=max(1, concurrent // shares),
+                ledger=ledger,
             )
         return limit
 

@@ -9,7 +9,10 @@ on the client's side:
 - a semaphore capping the requests in flight at ``max_concurrent``.
 
 The vendor counts per principal, so clients that share a principal should share one ``RateLimit`` (it is
-thread-safe). Start times are taken when the client sends; the vendor counts on arrival, a little later, so at the
+thread-safe). Processes that share a principal (pytest-xdist workers) share the window through a *ledger*: a file
+of request start times, read and rewritten under an exclusive ``flock`` (POSIX), so the whole run keeps to the limit
+however unevenly its processes use it; ``time.monotonic`` is one system-wide clock on Linux, so their times compare.
+Start times are taken when the client sends; the vendor counts on arrival, a little later, so at the
 very edge of the window a client can run ahead of the vendor by its latency: leave a margin when that matters.
 ``monotonic`` and ``sleep`` are injectable so tests wait for nothing (a fake ``sleep`` must move the fake
 ``monotonic`` on, or a full window never empties).
@@ -17,13 +20,17 @@ very edge of the window a client can run ahead of the vendor by its latency: lea
 
 from __future__ import annotations
 
+import fcntl
 import math
+import os
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["RateLimit", "RateLimitStats"]
 
@@ -60,6 +67,7 @@ class RateLimit:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        ledger: str | os.PathLike[str] | None = None,
     ) -> None:
         _check_count("max_requests", max_requests)
         _check_count("max_concurrent", max_concurrent)
@@ -70,6 +78,7 @@ class RateLimit:
         self.max_concurrent = max_concurrent
         self._monotonic = monotonic
         self._sleep = sleep
+        self.ledger = None if ledger is None else Path(ledger)
         self._limited = True
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrent)
@@ -167,14 +176,38 @@ class RateLimit:
             with self._lock:
                 now = self._monotonic()
                 self._expire(now)
-                if len(self._starts) < self.max_requests:
+                if self.ledger is not None:
+                    delay = self._reserve_in_ledger(self.ledger)
+                    if delay <= 0:
+                        self._starts.append(now)
+                        return
+                elif len(self._starts) < self.max_requests:
                     self._starts.append(now)
                     return
-                delay = self._starts[0] + self.window - now
+                else:
+                    delay = self._starts[0] + self.window - now
             self._sleep(delay)
             with self._lock:
                 self._window_waits += 1
                 self._window_waited += delay
+
+    def _reserve_in_ledger(self, path: Path) -> float:
+        """Record a start in the shared ledger if the window has room (0.0), else the seconds until it will."""
+        with path.open("a+b") as ledger:
+            fcntl.flock(ledger, fcntl.LOCK_EX)  # released when the file is closed
+            ledger.seek(0)
+            data = ledger.read()
+            starts = array("d")
+            starts.frombytes(data[: len(data) - len(data) % starts.itemsize])
+            now = self._monotonic()  # under the lock: no other process records a start between this and the write
+            live = array("d", (start for start in starts if start + self.window > now))
+            if len(live) >= self.max_requests:
+                return min(live) + self.window - now
+            live.append(now)
+            ledger.seek(0)
+            ledger.truncate()
+            ledger.write(live.tobytes())
+            return 0.0
 
     def _expire(self, now: float) -> None:
         # The same sum as the wait in _reserve_start, so an entry not yet expired always leaves a positive wait.

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -278,3 +279,17 @@ def test_every_retry_takes_a_slot_of_its_own() -> None:
     assert limit.stats().requests == 3, f"expected 3 attempts through the limiter, got {limit.stats()}"
     assert time.sleeps == [10.0], f"expected the third attempt to wait out the window, waited {time.sleeps}"
     assert fake.counts()["total"] == 3, f"expected the fake to count 3 requests, got {fake.counts()}"
+
+
+def test_processes_sharing_a_ledger_share_one_window(tmp_path: Path) -> None:
+    time = FakeTime()
+    ledger = tmp_path / "requests"
+    # Two limiters stand for two processes of one run: the window is the run's, whichever process is busy.
+    one, two = (RateLimit(3, 10.0, 5, monotonic=time.monotonic, sleep=time.sleep, ledger=ledger) for _ in range(2))
+    take(one)
+    take(one)
+    take(two)
+    assert time.sleeps == [], f"expected three requests in the window without a wait, found {time.sleeps}"
+    take(two)
+    assert time.sleeps == [10.0], f"expected the fourth start of the run to wait for the first to expire, {time.sleeps}"
+    assert ledger.stat().st_size == 8, "expected the three expired starts dropped and the fourth recorded"
