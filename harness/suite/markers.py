@@ -198,7 +198,12 @@ class _Outbound(_EditChannel):
             self.last_seen = f"Business Central has no {target} named {self.record.name!r}"
             return self.seen
         self.record.counterpart = str(found[0]["id"])
-        return self._seen_value(found[0].get(self.pair_.target), f"Business Central {self.pair_.target}")
+        # Any counterpart showing the value proves the read; more than one is a duplicate worth saying (rule 1).
+        shown = max(found, key=lambda r: self.values.get(_digits(r.get(self.pair_.target)), 0))
+        seen = self._seen_value(shown.get(self.pair_.target), f"Business Central {self.pair_.target}")
+        if len(found) > 1:
+            self.last_seen += f" (and Business Central holds {len(found)} counterparts of the marker)"
+        return seen
 
 
 class _Inbound(_EditChannel):
