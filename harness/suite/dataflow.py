@@ -146,13 +146,13 @@ class Dataflow:
         self.user_versions[(kind, record_id)] = written.etag
         return dict(written.record)
 
-    def crm_written_since_user(self, kind: OriginKind, record_id: str) -> tuple[str | None, str | None] | None:
-        """(the version its user's last write left, the version now) when something wrote the CRMOffice record
-        since; None when it is as its user left it (or gone)."""
+    def crm_written_since_user(self, kind: OriginKind, record_id: str) -> tuple[str | None, str] | None:
+        """None when the CRMOffice record is as its user's last write left it; otherwise (that version, what it is
+        now: another version, or "deleted")."""
         try:
-            now = self.pair.crmoffice.get(kind, record_id).etag
+            now = self.pair.crmoffice.get(kind, record_id).etag or "no version"
         except NotFoundError:
-            return None
+            now = "deleted"
         user = self.user_versions.get((kind, record_id))
         return None if now == user else (user, now)
 
@@ -230,7 +230,7 @@ class Dataflow:
     def flows_in_play(self) -> list[str] | None:
         """The checklist sections whose records the scenario has met (an external sync's barrier waits for these
         only, so a defect in one section fails that section's scenarios); None before it has met any."""
-        kinds = {(side, kind) for side, kind in self.tracked}
+        kinds = set(self.tracked)
         flows = [
             plan.heading
             for plan in self.plans
