@@ -64,12 +64,32 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | drops the connection on the next 2 requests                    |
 
     @rule:10 @rule:4 @severity:critical
-    Scenario: a CRMOffice user edits the contact while the sync is writing to it
+    Scenario Outline: a CRMOffice user edits <crmoffice property> while the sync is writing to it
       Given a contact linked to a Business Central contact
-      And a Business Central user changes the contact's phoneNumber
-      And a CRMOffice user will change the contact's directPhone just before the sync writes it
+      And a Business Central user changes the contact's <businesscentral property>
+      And a CRMOffice user will change the contact's <crmoffice property> just before the sync writes it
       When the sync runs
-      Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
+      Then both sides show CRMOffice's new value for <crmoffice property> ↔ <businesscentral property>
+
+      @to_businesscentral
+      Examples: checklist rows
+        | crmoffice property | businesscentral property |
+        | directPhone        | phoneNumber              |
+        | mobilePhone        | mobilePhoneNumber        |
+
+    @rule:10 @rule:4 @severity:critical
+    Scenario Outline: a Business Central user edits <businesscentral property> while the sync is writing to it
+      Given a contact linked to a Business Central contact
+      And a CRMOffice user changes the contact's <crmoffice property>
+      And a Business Central user will change the contact's <businesscentral property> just before the sync writes it
+      When the sync runs
+      Then both sides show Business Central's new value for <crmoffice property> ↔ <businesscentral property>
+
+      @to_crmoffice
+      Examples: checklist rows
+        | crmoffice property | businesscentral property |
+        | directPhone        | phoneNumber              |
+        | mobilePhone        | mobilePhoneNumber        |
 
     @rule:10 @rule:1 @severity:blocker
     Scenario: a sync stopped midway and started again leaves no duplicate and no lost value

@@ -81,7 +81,7 @@ def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str)
     dataflow.eventually(
         lambda: same(
             _value(dataflow, subject, "businesscentral", target),
-            subject.new[origin],
+            subject.written(origin),
             f"Business Central {target}",
             subject,
         )
@@ -92,14 +92,17 @@ def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str)
 def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source: str) -> None:
     same(_counterpart_property(dataflow, subject, source), prop, f"the checklist's counterpart of {source}", subject)
     dataflow.eventually(
-        lambda: same(_value(dataflow, subject, SIDES[side], prop), subject.new[source], f"{side} {prop}", subject)
+        lambda: same(_value(dataflow, subject, SIDES[side], prop), subject.written(source), f"{side} {prop}", subject)
     )
 
 
 @then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has the new (?P<prop>\w+)"))
 def still_new(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     same(
-        _value(dataflow, subject, SIDES[side], prop), subject.new[prop], f"{side} {prop}, the user's own edit", subject
+        _value(dataflow, subject, SIDES[side], prop),
+        subject.written(prop),
+        f"{side} {prop}, the user's own edit",
+        subject,
     )
 
 
@@ -119,7 +122,7 @@ def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
 )
 def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, target: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
-    winner = subject.new[origin] if side == "CRMOffice" else subject.new[target]
+    winner = subject.written(origin) if side == "CRMOffice" else subject.written(target)
 
     def both() -> None:
         what = f"({side} edited last)"

@@ -35,14 +35,21 @@ def stopped_midway(dataflow: Dataflow) -> None:
     dataflow.tripwires["businesscentral"].disarm()
 
 
-@given("a CRMOffice user will change the contact's directPhone just before the sync writes it")
-def edit_during_write(dataflow: Dataflow, subject: Subject) -> None:
+@given(
+    parsers.re(
+        r"an? (?P<side>CRMOffice|Business Central) user will change the contact's (?P<prop>\w+) "
+        r"just before the sync writes (?:it|to (?P<target>CRMOffice|Business Central))"
+    )
+)
+def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str, target: str | None) -> None:
+    """The user's edit lands between the sync's read and its write to ``target`` (the user's own system unless
+    named): the write must meet the new version, not overwrite it."""
     if dataflow.sync.kind != "reference":
         pytest.skip("the moment an external sync writes cannot be caught from outside it")
-    wire = dataflow.tripwires["crmoffice"]
+    wire = dataflow.tripwires[SIDES[target or side]]
 
     def user_edit() -> None:
         wire.disarm()
-        moves.change(dataflow, subject, "crmoffice", "directPhone")
+        moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
     wire.before_next_write(user_edit)

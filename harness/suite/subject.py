@@ -58,6 +58,17 @@ class Subject:
     def __repr__(self) -> str:
         return f"<{self.describe()}>"
 
+    def written(self, prop: str) -> Any:
+        """The value a step wrote to ``prop``. A planned edit that never happened (a user's edit waiting for a sync
+        write that never came) is the product's doing, so it fails as an assertion, never as a KeyError."""
+        if prop not in self.new:
+            done = ", ".join(sorted(self.new)) or "none"
+            raise AssertionError(
+                f"expected a value written to {prop} by this scenario's steps, none was (written: {done}): an edit "
+                f"planned for a moment in the sync never happened — {self.describe()}"
+            )
+        return self.new[prop]
+
     def describe(self) -> str:
         ids = f"CRMOffice id {self.crm_id}" if self.crm_id else "no CRMOffice record"
         if self.bc_id:
