@@ -31,6 +31,21 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       And its Business Central contact's phoneNumber is that directPhone
       And the sync reports no failure
 
+    @rule:9 @severity:critical @fakes_only
+    Scenario: a change CRMOffice refuses fails that contact only, and goes through once CRMOffice accepts it
+      Given a contact linked to a Business Central contact
+      And 2 more contacts have been linked since
+      And CRMOffice refuses the next change to the contact
+      When a Business Central user changes the contact's phoneNumber
+      And a Business Central user changes the other contacts' phoneNumber
+      And the sync runs
+      Then the sync reports that contact as failed with CRMOffice's error
+      And the CRMOffice contact still has its directPhone
+      And each of the other contacts has the new phoneNumber as its directPhone
+      When the sync runs again
+      Then the CRMOffice contact's directPhone is the new phoneNumber
+      And the sync reports no failure
+
   Rule: throttling, faults and interruptions are retried until both sides agree
 
     @rule:10 @severity:critical @fakes_only

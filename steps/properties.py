@@ -59,6 +59,23 @@ def user_clears(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> N
     moves.clear(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
 
+@when(parsers.re(r"a Business Central user changes the other contacts' (?P<prop>\w+)"))
+def user_changes_others(dataflow: Dataflow, others: list[Subject], prop: str) -> None:
+    for other in others:
+        if not other.bc_id:
+            moves.counterpart(dataflow, other)
+        moves.change(dataflow, other, "businesscentral", prop)
+
+
+@then(parsers.re(r"each of the other contacts has the new (?P<source>\w+) as its (?P<prop>\w+)"))
+def others_show_new(dataflow: Dataflow, others: list[Subject], source: str, prop: str) -> None:
+    for other in others:
+        same(_counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other)
+        dataflow.eventually(
+            lambda o=other: same(_value(dataflow, o, "crmoffice", prop), o.written(source), f"CRMOffice {prop}", o)
+        )
+
+
 @when("users of both systems change the contact's direct phone at the same moment")
 def same_moment(dataflow: Dataflow, subject: Subject) -> None:
     other = _counterpart_property(dataflow, subject, "directPhone")

@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers
 
 from harness.suite import moves
 from harness.suite.dataflow import Dataflow, FakesOnly
-from harness.suite.faults import TroubleError, inject
+from harness.suite.faults import TroubleError, inject, refuse_next_change
 from harness.suite.subject import Subject
 from harness.suite.tripwire import Interrupted
 
@@ -23,6 +23,18 @@ def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
         pytest.skip(f"{exc}: real tenants cannot be made to misbehave on cue")
     except TroubleError as exc:
         raise AssertionError(str(exc)) from None
+
+
+@given(parsers.re(r"(?P<side>CRMOffice|Business Central) refuses the next change to the \w+"))
+def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    key = SIDES[side]
+    record_id = subject.crm_id if key == "crmoffice" else subject.bc_id
+    kind = subject.kind.origin if key == "crmoffice" else subject.kind.target
+    assert record_id, f"{subject.describe()} has no {side} record to refuse changes to"
+    try:
+        refuse_next_change(dataflow, key, kind, record_id)  # type: ignore[arg-type]
+    except FakesOnly as exc:
+        pytest.skip(f"{exc}: real tenants cannot be made to refuse a value on cue")
 
 
 @given("the sync is stopped after its first write to Business Central")

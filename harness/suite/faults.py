@@ -12,7 +12,7 @@ from typing import Literal
 
 from harness.suite.dataflow import Dataflow
 
-__all__ = ["SENTENCES", "TroubleError", "inject"]
+__all__ = ["SENTENCES", "TroubleError", "inject", "refuse_next_change"]
 
 SENTENCES = {
     r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
@@ -49,3 +49,11 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
         return
     understood = "; ".join(SENTENCES)
     raise TroubleError(f"no fault matches {trouble!r}; the sentences understood are: {understood}")
+
+
+def refuse_next_change(
+    flow: Dataflow, side: Literal["crmoffice", "businesscentral"], kind: str, record_id: str
+) -> None:
+    """The next change written to that one record is refused as invalid (422), as a tenant refuses a value it will
+    not store; later changes are accepted (FakesOnly when the tenant is real)."""
+    flow.fakes().tenant(side).add_fault(method="PATCH", path=f"*/{kind}/{record_id}", status=422, times=1)

@@ -189,12 +189,13 @@ class SyncEngine:
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
         targets, newest_target = self._read_targets(plan, None if full else self._since(TARGET_SYSTEM, target_entity))
-        by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
         failures = self.state.failures(plan.key)
         self._failing.update((f.flow, f.side, f.record_id) for f in failures)
         for failure in failures:
             if failure.side == "target" and failure.record_id not in targets:
                 self._fetch_target(plan, failure.record_id, targets)
+        # After the refused records are fetched, so their links are found and they are tried again (rule 9).
+        by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
         seen: set[str] = set()
         newest_origin: datetime | None = None
         for page in self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity)):
@@ -222,6 +223,8 @@ class SyncEngine:
             link = by_target.get(target_id)
             if link is None or link.origin_id in seen or not link.live:
                 continue  # a Business Central record of its own (rule 7), or already decided with its origin
+            if (plan.key, link.origin_id) in self._failed:
+                continue  # refused in this run: tried again in the next one, not in every pass of this one
             origin_values = {pair.origin: link.synced.get(pair.target) for pair in plan.pairs}
             self._pair(plan, link, origin_values, link.origin_modified, target)
         if full:
