@@ -42,6 +42,7 @@ from harness.suite.dataflow import Dataflow
 from harness.suite.external import ExternalRun
 from harness.suite.runtag import RunTag, new_run_id
 from harness.suite.sync import Barriers
+from harness.suite.timebound import time_bound
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan
 
@@ -50,6 +51,7 @@ pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resi
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
 OUTCOME = pytest.StashKey[pytest.TestReport]()
+STEP = pytest.StashKey[str]()
 SEED = pytest.StashKey[int]()
 RUN_ID = pytest.StashKey[str]()
 LEDGER = pytest.StashKey[Path]()
@@ -83,6 +85,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_EXTERNAL_WORKERS,
         help="external sync without -n: run on this many pytest-xdist workers, since scenarios mostly wait "
         f"(default {DEFAULT_EXTERNAL_WORKERS}; 0 runs in this process)",
+    )
+    group.addoption(
+        "--scenario-timeout",
+        type=float,
+        default=None,
+        help="fail a scenario whose steps take longer than this many seconds (default: 120 on fakes, 600 on real "
+        "tenants, and from the service levels for an external sync; 0: no bound)",
     )
     group.addoption(
         "--allow-production",
@@ -354,6 +363,20 @@ def _expected_waits(item: pytest.Item) -> int:
 
 
 # --- per scenario -----------------------------------------------------------------------------------------------
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any) -> None:
+    request.node.stash[STEP] = f"{step.keyword} {step.name}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Each scenario's steps are bounded (``--scenario-timeout``): a hung sync fails its scenario, naming the step."""
+    if "_pytest_bdd_example" not in getattr(item, "fixturenames", ()):
+        return (yield)
+    bound = _mode(item.config).scenario_bound()
+    with time_bound(bound, lambda: item.stash.get(STEP, "before its first step")):
+        return (yield)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
@@ -368,6 +391,7 @@ def _mode(config: pytest.Config) -> SuiteMode:
         sync=config.getoption("--sync"),
         converge_timeout=config.getoption("--converge-timeout"),
         full_sync_timeout=config.getoption("--full-sync-timeout"),
+        scenario_timeout=config.getoption("--scenario-timeout"),
     )
 
 

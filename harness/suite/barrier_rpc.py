@@ -99,8 +99,14 @@ class BarrierClient:
         with self._lock:
             if self._conn is None:
                 self._conn = Client(self._address, authkey=self._key)
-            self._conn.send_bytes(json.dumps(request).encode())
-            answer = json.loads(self._conn.recv_bytes())
+            try:
+                self._conn.send_bytes(json.dumps(request).encode())
+                answer = json.loads(self._conn.recv_bytes())
+            except BaseException:
+                # Interrupted mid-wait (a scenario's time bound): the answer still due would be read by the next
+                # wait, so this connection is done with.
+                self.close()
+                raise
         if "timeout" in answer:
             raise BarrierTimeout(answer["timeout"])
         if "error" in answer:

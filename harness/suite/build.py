@@ -51,6 +51,18 @@ class SuiteMode:
     """External sync: an edit must have crossed within this many seconds (the product's service level)."""
     full_sync_timeout: float = 900.0
     """External sync: what only a full read finds (a deleted counterpart) must have happened within this."""
+    scenario_timeout: float | None = None
+    """A scenario's whole time; None: :meth:`scenario_bound` works it out from the mode."""
+
+    def scenario_bound(self) -> float:
+        """The bound on one scenario's steps: generous for the fakes (a scenario takes seconds), more for real
+        tenants, and for an external sync room for every barrier a scenario passes (up to about six, one of them a
+        full read) and the polls after them. 0 turns the bound off."""
+        if self.scenario_timeout is not None:
+            return self.scenario_timeout
+        if self.sync == "external":
+            return 8 * self.converge_timeout + 2 * self.full_sync_timeout + 60
+        return 600.0 if self.tenants == "sandbox" else 120.0
 
     def check(self) -> None:
         if self.sync == "external" and self.tenants != "sandbox":
@@ -59,6 +71,8 @@ class SuiteMode:
                 "this process creates for each scenario; run external mode with --tenants sandbox (real sandboxes, "
                 "or `harness serve` fakes configured as sandboxes: see the README)"
             )
+        if self.scenario_timeout is not None and self.scenario_timeout < 0:
+            raise SuiteError(f"--scenario-timeout ({self.scenario_timeout:g} s) must be 0 (no bound) or positive")
         if not 0 < self.converge_timeout <= self.full_sync_timeout:
             raise SuiteError(
                 f"--converge-timeout ({self.converge_timeout:g} s) must be positive and at most "
