@@ -6,6 +6,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.report.attach import attach_run
 from harness.suite import moves
+from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
 from harness.suite.subject import Subject
@@ -15,6 +16,8 @@ def _run(dataflow: Dataflow, *, full: bool = False, label: str = "") -> None:
     before = dataflow.snapshot()
     run = dataflow.run_sync(full=full)
     attach_run(run, before, dataflow.snapshot(), label=label or f"sync {len(dataflow.runs)}")
+    if run.report is not None:
+        check_report(dataflow, run.report)
 
 
 @given("the sync has run")

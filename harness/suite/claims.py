@@ -1,0 +1,60 @@
+"""What the reference sync's report claims, held against what the tenants show.
+
+The report is part of what the sync delivers (people read it to learn what was created, changed or refused), so a
+report that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even
+when the records themselves are right. Every claim is checked by reading the record it names: created and re-created
+counterparts exist with the type and name rule 2 gives them and the values the report lists; each change shows on
+the side its direction names; a retired link's origin is gone. An external product's report is its own business.
+"""
+
+from __future__ import annotations
+
+from harness.suite.dataflow import Dataflow
+from harness.sync.merge import normalise
+from harness.sync.report import RecordOutcome, SyncReport
+
+__all__ = ["check_report"]
+
+
+def check_report(flow: Dataflow, report: SyncReport) -> None:
+    """AssertionError listing every claim of ``report`` the tenants contradict (expected, found, which record)."""
+    problems: list[str] = []
+    for outcome in report.records:
+        problems += _contradictions(flow, outcome)
+    assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
+
+
+def _contradictions(flow: Dataflow, outcome: RecordOutcome) -> list[str]:
+    plan = next((p for p in flow.plans if p.key == outcome.flow), None)
+    if plan is None:
+        return [f"{outcome.action} {outcome.origin_id}: the report names a flow {outcome.flow!r} the checklist lacks"]
+    where = f"{outcome.action} {plan.origin} {outcome.origin_id} (Business Central {outcome.target_id})"
+    if outcome.action == "failed":
+        return [] if outcome.error else [f"{where}: a failure without the tenant's error"]
+    if outcome.action == "retired":
+        gone = flow.crm_get(plan.origin, outcome.origin_id) is None
+        return [] if gone else [f"{where}: reported retired, but the CRMOffice record still exists"]
+    if outcome.target_id is None:
+        return [f"{where}: no Business Central id reported"]
+    target = flow.bc_get(plan.target, outcome.target_id)
+    if target is None:
+        return [f"{where}: the Business Central record the report names does not exist"]
+    origin = (
+        flow.crm_get(plan.origin, outcome.origin_id)
+        if any(c.direction == "target->origin" for c in outcome.changes)
+        else None
+    )
+    found = []
+    if outcome.action in ("created", "recreated") and target.get("type") != plan.target_type:
+        found.append(f"{where}: expected type {plan.target_type!r}, found {target.get('type')!r}")
+    for change in outcome.changes:
+        record = target if change.direction == "origin->target" else origin
+        side = "Business Central" if change.direction == "origin->target" else "CRMOffice"
+        if record is None:
+            found.append(f"{where}: {change.property} reported written to {side}, but the record is gone")
+        elif normalise(record.get(change.property)) != normalise(change.new):
+            found.append(
+                f"{where}: {side} {change.property}: the report says {change.new!r}, the tenant shows "
+                f"{record.get(change.property)!r}"
+            )
+    return found
