@@ -82,6 +82,7 @@ class RateLimit:
         self._limited = True
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._held = threading.local()
         self._starts: deque[float] = deque()
         self._requests = 0
         self._in_flight = 0
@@ -123,21 +124,30 @@ class RateLimit:
                 with self._lock:
                     self._in_flight -= 1
             return
-        self._acquire_slot()
+        # A synchronous client has one request on the wire per thread. A request started while this thread holds a
+        # slot (a scenario's user edit run just before the sync's own request is sent) is not a second one in flight:
+        # it reuses the slot, which also keeps it from waiting forever on the slot its own thread holds.
+        nested = getattr(self._held, "depth", 0) > 0
+        if not nested:
+            self._acquire_slot()
         try:
             self._reserve_start()
             with self._lock:
                 self._requests += 1
                 self._in_flight += 1
         except BaseException:
-            self._slots.release()
+            if not nested:
+                self._slots.release()
             raise
+        self._held.depth = getattr(self._held, "depth", 0) + 1
         try:
             yield
         finally:
+            self._held.depth -= 1
             with self._lock:
                 self._in_flight -= 1
-            self._slots.release()
+            if not nested:
+                self._slots.release()
 
     def stats(self) -> RateLimitStats:
         with self._lock:

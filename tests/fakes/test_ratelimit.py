@@ -293,3 +293,14 @@ def test_processes_sharing_a_ledger_share_one_window(tmp_path: Path) -> None:
     take(two)
     assert time.sleeps == [10.0], f"expected the fourth start of the run to wait for the first to expire, {time.sleeps}"
     assert ledger.stat().st_size == 8, "expected the three expired starts dropped and the fourth recorded"
+
+
+def test_a_request_started_inside_another_on_the_same_thread_reuses_its_slot() -> None:
+    # A user's edit that a tripwire runs just before the sync's request is sent: with one slot per process it would
+    # otherwise wait forever for the slot its own thread holds.
+    limit = RateLimit(10, 10.0, 1)
+    with limit.slot(), limit.slot():
+        assert limit.stats().in_flight == 2, "expected both requests counted"
+    stats = limit.stats()
+    assert (stats.in_flight, stats.requests) == (0, 2), stats
+    take_in_a_thread(limit)  # the slot was given back once, not twice (a BoundedSemaphore would have said so)
