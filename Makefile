@@ -13,7 +13,7 @@ REPORT := reports/allure-report
 # Extra pytest options for the suite, e.g. QA_ARGS='--tenants wire --faker-seed 123'.
 QA_ARGS ?=
 
-.PHONY: test lint types unit qa sandbox lock clean
+.PHONY: test lint types unit qa sandbox mutation lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ types: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -p no:cacheprovider tests
+
+## Mutation testing of the reference sync with the checklist suite as the oracle (not part of `make test`: each
+## mutant is a suite run). MUTANTS=40 SEED=1 by default; MUTANTS=0 runs every site. Writes reports/mutation.json.
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py
 
 ## Re-pin constraints.txt from a fresh resolve of pyproject.toml.
 lock:

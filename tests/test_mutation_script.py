@@ -1,0 +1,41 @@
+"""``scripts/mutation.py``: every site it lists makes a mutant that compiles and differs from the original."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("mutation", ROOT / "scripts" / "mutation.py")
+assert spec is not None
+assert spec.loader is not None
+mutation = importlib.util.module_from_spec(spec)
+sys.modules["mutation"] = mutation
+spec.loader.exec_module(mutation)
+
+
+def test_the_sites_cover_the_sync_and_each_sampled_mutant_compiles_and_differs() -> None:
+    sites = mutation.sites()
+    files = {site.path for site in sites}
+    assert "harness/sync/engine.py" in files and "harness/sync/merge.py" in files, sorted(files)
+    assert len(sites) > 300, f"expected hundreds of sites in the sync, found {len(sites)}"
+    changes = {site.change for site in sites}
+    for family in ("Eq → NotEq", "And → Or", "not dropped", "call deleted", "assignment deleted", "True → False"):
+        assert family in changes, f"expected a {family!r} mutant among the sync's sites"
+    for site in random.Random(7).sample(sites, 40):
+        original = ast.unparse(ast.parse((ROOT / site.path).read_text(encoding="utf-8")))
+        mutated = mutation.mutated_source(site)
+        compile(mutated, site.path, "exec")
+        assert mutated != original, f"expected {site} to change {site.path}"
+
+
+def test_a_comparison_is_flipped_where_it_stands() -> None:
+    visitor = mutation._Sites(apply=0)
+    tree = visitor.visit(ast.parse('"""doc"""\nx = a == b\n'))
+    assert visitor.found[0] == (2, "Eq → NotEq"), (
+        f"expected the comparison first (the docstring is no site), {visitor.found}"
+    )
+    assert ast.unparse(tree) == '"""doc"""\nx = a != b'
