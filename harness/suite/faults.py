@@ -54,6 +54,7 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
 def refuse_next_change(
     flow: Dataflow, side: Literal["crmoffice", "businesscentral"], kind: str, record_id: str
 ) -> None:
-    """The next change written to that one record is refused as invalid (422), as a tenant refuses a value it will
-    not store; later changes are accepted (FakesOnly when the tenant is real)."""
+    """The next PATCH of that one record is refused as invalid (422), as a tenant refuses a value it will not store;
+    later changes are accepted (FakesOnly when the tenant is real). A change sent inside a ``$batch`` is not a
+    request of its own and does not meet this rule."""
     flow.fakes().tenant(side).add_fault(method="PATCH", path=f"*/{kind}/{record_id}", status=422, times=1)
