@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.report.results import allure_results
 from harness.suite.barrier import Crossing
 
 __all__ = ["BARRIERS_ATTACHMENT", "BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
@@ -67,13 +68,7 @@ def read_crossings(directory: Path) -> list[Crossing]:
     """Every crossing attached to a scenario in an Allure results folder; ValueError naming a file that is bad."""
     crossings = []
     suffix = f": {BARRIER_ATTACHMENT}"
-    for path in sorted(directory.glob("*-result.json")):
-        try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable Allure result: {exc}") from None
-        if not isinstance(result, Mapping):
-            continue
+    for path, result in allure_results(directory):
         for attachment in _attachments(result):
             name = str(attachment.get("name", ""))
             if not name.endswith(suffix) and name != BARRIERS_ATTACHMENT:

@@ -10,7 +10,6 @@ sign-off only when every item is proven.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from harness.checklist import Checklist
 from harness.checklist.lint import Finding
 from harness.report.latency import LatencyRow, render_latency
+from harness.report.results import allure_results
 from harness.suite.coverage import Coverage
 
 __all__ = ["ItemResult", "ScenarioResult", "SignOff", "build_signoff", "read_results", "render_markdown"]
@@ -86,13 +86,7 @@ class SignOff:
 def read_results(directory: Path) -> list[ScenarioResult]:
     """Every ``*-result.json`` Allure wrote (the sign-off's own result is left out)."""
     results = []
-    for path in sorted(directory.glob("*-result.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable Allure result: {exc}") from None
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: not an Allure result: expected a JSON object, found {type(data).__name__}")
+    for path, data in allure_results(directory):
         labels = [label for label in data.get("labels") or [] if isinstance(label, dict)]
         if any(label.get("name") == "signoff" for label in labels):
             continue

@@ -30,7 +30,7 @@ from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 
-__all__ = ["Dataflow", "FakesOnly", "Side"]
+__all__ = ["Dataflow", "FakesOnly", "Side", "odata_string"]
 
 Side = Literal["crmoffice", "businesscentral"]
 T = TypeVar("T")
@@ -50,7 +50,8 @@ class Fakes:
         return self.crmoffice if side == "crmoffice" else self.businesscentral
 
 
-def _odata_string(value: str) -> str:
+def odata_string(value: str) -> str:
+    """An OData string literal: quoted, with quotes inside doubled."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -188,9 +189,9 @@ class Dataflow:
         self.pair.businesscentral.delete(entity, record_id)
 
     def bc_find(self, entity: TargetKind, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
-        clauses = [f"displayName eq {_odata_string(name)}"]
+        clauses = [f"displayName eq {odata_string(name)}"]
         if record_type:
-            clauses.append(f"type eq {_odata_string(record_type)}")
+            clauses.append(f"type eq {odata_string(record_type)}")
         found = [r for page in self.pair.businesscentral.pages(entity, filter=" and ".join(clauses)) for r in page]
         return [dict(r) for r in found]
 
@@ -271,7 +272,7 @@ class Dataflow:
         barrier, it shows whether the product wrote anything. Includes Business Central records carrying the
         scenario's tag that it has not met yet."""
         if self.tag is not None:
-            tagged = f"contains(displayName,{_odata_string(self.tag.text)})"
+            tagged = f"contains(displayName,{odata_string(self.tag.text)})"
             for entity in ("contacts", "customers"):
                 for page in self.pair.businesscentral.pages(entity, filter=tagged):
                     for record in page:

@@ -32,6 +32,7 @@ from harness.client import NotFoundError
 from harness.crmoffice.dataflow import display_name
 from harness.suite.barrier import BarrierKind, Channel
 from harness.suite.data import NorwegianData
+from harness.suite.dataflow import odata_string
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 
@@ -59,6 +60,8 @@ class _Record:
 
     crm_id: str
     name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    """The mapped values it was created with."""
     counterpart: str | None = None
     deleted: set[str] = field(default_factory=set)
     pending: int | None = None
@@ -90,7 +93,8 @@ class TenantBoard:
         for pair in plan.pairs:
             body[pair.origin] = self.data.phone_for(pair.origin)
         record = self.pair.crmoffice.create(plan.origin, body).record
-        return _Record(str(record["id"]), display_name(plan.origin, record))
+        values = {pair.origin: body[pair.origin] for pair in plan.pairs}
+        return _Record(str(record["id"]), display_name(plan.origin, record), values)
 
     def counterparts(self, view: View, plan: FlowPlan, name: str) -> list[Mapping[str, Any]]:
         records = view.get(plan.target, ())
@@ -98,7 +102,7 @@ class TenantBoard:
 
     def look(self, channels: Sequence[Channel]) -> dict[str, int]:
         wanted = sorted({c.plan.target for c in channels if isinstance(c, _MarkerChannel) and c.reads_bc})
-        tagged = f"contains(displayName,'{self.tag}')"
+        tagged = f"contains(displayName,{odata_string(self.tag)})"
         view: dict[TargetKind, list[Mapping[str, Any]]] = {
             entity: [r for page in self.pair.businesscentral.pages(entity, filter=tagged) for r in page]
             for entity in wanted
@@ -116,7 +120,6 @@ class _MarkerChannel:
         self.plan = plan
         self.flow = plan.heading
         self.key = f"{plan.key} {role}"
-        self.role = role
         self.seq = 0
         self.seen = 0
         self.last_seen = "nothing looked at yet"
@@ -141,18 +144,23 @@ class _MarkerChannel:
 
 
 class _EditChannel(_MarkerChannel):
-    """A linked marker whose mapped property is edited on one side and read on the other."""
+    """A linked marker whose mapped property is edited on one side (``written_prop``) and read on the other."""
 
-    def __init__(self, board: TenantBoard, plan: FlowPlan, role: str) -> None:
+    def __init__(self, board: TenantBoard, plan: FlowPlan, role: str, written_prop: str) -> None:
         super().__init__(board, plan, role)
         self.pair_ = plan.pairs[0]
+        self.written_prop = written_prop
         self.record = board.new_record(plan, role)
-        self.values: dict[str, int] = {}
+        # The values it was created with count as change 0, so no fresh value can be mistaken for them.
+        self.values: dict[str, int] = {_digits(v): 0 for v in self.record.values.values()}
         self.written: dict[int, str] = {}
 
     def _fresh(self, prop: str) -> str:
-        self.seq += 1
+        # Compared by digits, so a number typed another way is no fresh value either.
         value = self.board.data.phone_for(prop)
+        while _digits(value) in self.values:
+            value = self.board.data.phone_for(prop)
+        self.seq += 1
         self.values[_digits(value)] = self.seq
         self.written[self.seq] = value
         return value
@@ -160,15 +168,21 @@ class _EditChannel(_MarkerChannel):
     def wrote(self, seq: int) -> str:
         return f"{self.written_prop} set to {self.written.get(seq)!r}"
 
-    @property
-    def written_prop(self) -> str:
-        raise NotImplementedError
-
     def describe(self) -> str:
         ids = f"CRMOffice id {self.record.crm_id}"
         if self.record.counterpart:
             ids += f", Business Central id {self.record.counterpart}"
         return f"{self.record.name!r} ({ids})"
+
+    def _counterparts(self, view: View, missing: str) -> list[Mapping[str, Any]]:
+        """The marker's counterparts in ``view``; none: says so (``missing`` leads the message) and returns []."""
+        found = self.board.counterparts(view, self.plan, self.record.name)
+        if found:
+            self.record.counterpart = str(found[0]["id"])
+        else:
+            target = f"{self.plan.target_type} {self.plan.target}"
+            self.last_seen = f"{missing}Business Central has no {target} named {self.record.name!r}"
+        return found
 
     def _seen_value(self, value: Any, where: str) -> int:
         self.seen = max(self.seen, self.values.get(_digits(value), 0))
@@ -180,11 +194,7 @@ class _Outbound(_EditChannel):
     direction = TO_BC
 
     def __init__(self, board: TenantBoard, plan: FlowPlan) -> None:
-        super().__init__(board, plan, f"outbound {plan.origin}")
-
-    @property
-    def written_prop(self) -> str:
-        return f"CRMOffice {self.pair_.origin}"
+        super().__init__(board, plan, f"outbound {plan.origin}", f"CRMOffice {plan.pairs[0].origin}")
 
     def change(self) -> int:
         value = self._fresh(self.pair_.origin)
@@ -192,12 +202,9 @@ class _Outbound(_EditChannel):
         return self.seq
 
     def observe(self, view: View) -> int:
-        found = self.board.counterparts(view, self.plan, self.record.name)
+        found = self._counterparts(view, "")
         if not found:
-            target = f"{self.plan.target_type} {self.plan.target}"
-            self.last_seen = f"Business Central has no {target} named {self.record.name!r}"
             return self.seen
-        self.record.counterpart = str(found[0]["id"])
         # Any counterpart showing the value proves the read; more than one is a duplicate worth saying (rule 1).
         shown = max(found, key=lambda r: self.values.get(_digits(r.get(self.pair_.target)), 0))
         seen = self._seen_value(shown.get(self.pair_.target), f"Business Central {self.pair_.target}")
@@ -210,11 +217,7 @@ class _Inbound(_EditChannel):
     direction = TO_CRM
 
     def __init__(self, board: TenantBoard, plan: FlowPlan) -> None:
-        super().__init__(board, plan, f"inbound {plan.origin}")
-
-    @property
-    def written_prop(self) -> str:
-        return f"Business Central {self.pair_.target}"
+        super().__init__(board, plan, f"inbound {plan.origin}", f"Business Central {plan.pairs[0].target}")
 
     @property
     def reads_bc(self) -> bool:  # type: ignore[override]
@@ -236,15 +239,8 @@ class _Inbound(_EditChannel):
         return self.seq
 
     def observe(self, view: View) -> int:
-        if self.record.counterpart is None:
-            found = self.board.counterparts(view, self.plan, self.record.name)
-            if not found:
-                self.last_seen = (
-                    f"its creation has not crossed: Business Central has no {self.plan.target_type} "
-                    f"{self.plan.target} named {self.record.name!r}"
-                )
-                return self.seen
-            self.record.counterpart = str(found[0]["id"])
+        if self.record.counterpart is None and not self._counterparts(view, "its creation has not crossed: "):
+            return self.seen
         if self.seq == 0:
             return self.seen
         record = self.board.pair.crmoffice.get(self.plan.origin, self.record.crm_id).record

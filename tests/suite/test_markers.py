@@ -4,7 +4,7 @@ that ends with a scenario that failed its barrier still leaves no marker behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,6 @@ import pytest
 from harness.businesscentral import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.crmoffice import CRMOfficeFake
-from harness.fakes import Clock, IdSource, mount
-from harness.fakes.serve import settings_environment
 from harness.settings import Settings, connect
 from harness.suite.barrier import BarrierTimeout
 from harness.suite.external import ExternalRun, poll_interval
@@ -21,21 +19,14 @@ from harness.suite.markers import TenantBoard, marker_tag
 from harness.sync import SyncEngine, SyncState, plan_dataflow
 from harness.tenants import TenantPair
 
+Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]  # the `served` fixture of tests/suite/conftest.py
 pytestmark = pytest.mark.wire
 PLANS = plan_dataflow(parse_file(Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"))
 RUN = "2611291500ab"
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[Settings, CRMOfficeFake, BusinessCentralFake]]:
-    clock, ids = Clock(), IdSource(5)
-    crm, bc = CRMOfficeFake(clock=clock, ids=ids), BusinessCentralFake(clock=clock, ids=ids)
-    with mount(crm, "wire"), mount(bc, "wire"):
-        yield Settings.from_env(settings_environment(crm.info(), bc.info())), crm, bc
-
-
-@pytest.fixture
-def pair(served: tuple[Settings, CRMOfficeFake, BusinessCentralFake]) -> Iterator[TenantPair]:
+def pair(served: Served) -> Iterator[TenantPair]:
     with connect(served[0]) as connected:
         yield connected
 
@@ -46,15 +37,6 @@ def _product(pair: TenantPair, tmp_path: Path, *, full: bool = False) -> None:
         SyncEngine(PLANS, pair.crmoffice, pair.businesscentral, state).run(reconcile=True if full else None)
     finally:
         state.close()
-
-
-def _tagged(crm: CRMOfficeFake, bc: BusinessCentralFake, tag: str) -> list[str]:
-    crm_dump = crm.dump()
-    names = [str(r.get("familyName") or r.get("name")) for kind in ("contacts", "companies") for r in crm_dump[kind]]
-    for environment in bc.dump()["environments"]:
-        for company in environment["companies"]:
-            names += [str(r.get("displayName")) for kind in ("contacts", "customers") for r in company[kind]]
-    return [name for name in names if tag in name]
 
 
 def test_each_marker_change_crosses_only_once_the_product_has_run_after_it(pair: TenantPair, tmp_path: Path) -> None:
@@ -106,11 +88,11 @@ def test_markers_carry_the_run_tag_and_a_scenario_part_no_scenario_can_have(pair
 
 
 def test_a_run_whose_scenario_failed_its_barrier_still_removes_every_marker(
-    served: tuple[Settings, CRMOfficeFake, BusinessCentralFake], tmp_path: Path
+    served: Served, tmp_path: Path, names_with: Callable[[CRMOfficeFake, BusinessCentralFake, str], list[str]]
 ) -> None:
     settings, crm, bc = served
     run = ExternalRun.start(settings, PLANS, RUN, converge_timeout=0.5, full_sync_timeout=0.5, seed=4)
-    assert _tagged(crm, bc, marker_tag(RUN)), "expected the markers made at the start of the run"
+    assert names_with(crm, bc, marker_tag(RUN)), "expected the markers made at the start of the run"
     with pytest.raises(BarrierTimeout, match="the sync product did not carry the edits"):
         run.service.wait("edits", "a scenario with no product running")  # nobody syncs: the scenario fails
     with connect(settings) as pair:
@@ -118,7 +100,7 @@ def test_a_run_whose_scenario_failed_its_barrier_still_removes_every_marker(
     sweep, problem = run.finish()
     assert problem is not None and "the run's final sweep" in problem, f"expected the last barrier to fail, {problem}"
     assert sweep.total > 0 and not sweep.errors, sweep.to_dict()
-    left = _tagged(crm, bc, RUN)
+    left = names_with(crm, bc, RUN)
     assert not left, f"expected no record of run {RUN} left on either tenant, found {left}"
 
 

@@ -3,7 +3,7 @@ cleanup leaves none of them behind, also when the scenario fails midway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,6 @@ import pytest
 from harness.businesscentral import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.crmoffice import CRMOfficeFake
-from harness.fakes import Clock, IdSource, mount
-from harness.fakes.serve import settings_environment
 from harness.report.exchanges import ExchangeLog
 from harness.report.redact import Redactor
 from harness.settings import Settings
@@ -24,16 +22,11 @@ from harness.suite.runtag import RunTag
 from harness.suite.subject import noun
 from harness.sync import plan_dataflow
 
+NamesWith = Callable[[CRMOfficeFake, BusinessCentralFake, str], list[str]]
+
+Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]  # the `served` fixture of tests/suite/conftest.py
 pytestmark = pytest.mark.wire
 PLANS = plan_dataflow(parse_file(Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"))
-
-
-@pytest.fixture
-def settings() -> Iterator[tuple[Settings, CRMOfficeFake, BusinessCentralFake]]:
-    clock, ids = Clock(), IdSource(11)
-    crm, bc = CRMOfficeFake(clock=clock, ids=ids), BusinessCentralFake(clock=clock, ids=ids)
-    with mount(crm, "wire"), mount(bc, "wire"):
-        yield Settings.from_env(settings_environment(crm.info(), bc.info())), crm, bc
 
 
 def _flow(settings: Settings, tmp_path: Path, scenario: int) -> Dataflow:
@@ -49,20 +42,10 @@ def _flow(settings: Settings, tmp_path: Path, scenario: int) -> Dataflow:
     )
 
 
-def _tagged(crm: CRMOfficeFake, bc: BusinessCentralFake) -> list[str]:
-    """Every tagged name left on either fake (all environments and companies)."""
-    crm_dump = crm.dump()
-    names = [str(r.get("familyName") or r.get("name")) for kind in ("contacts", "companies") for r in crm_dump[kind]]
-    for environment in bc.dump()["environments"]:
-        for company in environment["companies"]:
-            names += [str(r.get("displayName")) for kind in ("contacts", "customers") for r in company[kind]]
-    return [name for name in names if "qa-" in name]
-
-
 def test_a_scenario_that_fails_midway_leaves_nothing_behind(
-    settings: tuple[Settings, CRMOfficeFake, BusinessCentralFake], tmp_path: Path
+    served: Served, tmp_path: Path, names_with: NamesWith
 ) -> None:
-    config, crm, bc = settings
+    config, crm, bc = served
     flow = _flow(config, tmp_path, 7)
 
     def scenario() -> None:
@@ -78,13 +61,13 @@ def test_a_scenario_that_fails_midway_leaves_nothing_behind(
         report = remove_scenario_records(flow)
         flow.close()
     assert report.total == 3 and not report.errors, report.to_dict()
-    assert _tagged(crm, bc) == [], f"expected no tagged record left, found {_tagged(crm, bc)}"
+    assert names_with(crm, bc, "qa-") == [], f"expected no tagged record left, found {names_with(crm, bc, 'qa-')}"
 
 
 def test_a_scenario_syncs_and_removes_only_its_own_records(
-    settings: tuple[Settings, CRMOfficeFake, BusinessCentralFake], tmp_path: Path
+    served: Served, tmp_path: Path, names_with: NamesWith
 ) -> None:
-    config, crm, bc = settings
+    config, crm, bc = served
     mine, theirs = _flow(config, tmp_path, 1), _flow(config, tmp_path, 2)
     try:
         other = moves.create_contact(theirs, noun("contact"))
@@ -94,10 +77,10 @@ def test_a_scenario_syncs_and_removes_only_its_own_records(
         assert mine.counterparts_named("contacts", other.name) == [], "the scenario's sync left the other's alone"
         remove_scenario_records(mine)
         assert theirs.crm_get("contacts", other.crm_id) is not None, "the other scenario's record is still there"
-        left = _tagged(crm, bc)
+        left = names_with(crm, bc, "qa-")
         assert left and all(n.endswith("qa-2611252345a7-2") for n in left), f"only the other's left: {left}"
     finally:
         remove_scenario_records(theirs)
         mine.close()
         theirs.close()
-    assert _tagged(crm, bc) == []
+    assert names_with(crm, bc, "qa-") == []
