@@ -46,7 +46,7 @@ from harness.suite.timebound import time_bound
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan
 
-pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience"]
+pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
@@ -121,6 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for direction, arrow in DIRECTIONS.items():
         config.addinivalue_line("markers", f"{direction}: Examples proving checklist rows {arrow}")
     config.addinivalue_line("markers", "fakes_only: needs the fake tenants' controls (clock, faults)")
+    config.addinivalue_line("markers", "one_cycle: observes what one sync cycle does; not for an external product")
     worker = getattr(config, "workerinput", None)
     if worker is not None:
         config.stash[SEED] = int(worker["faker_seed"])
@@ -333,13 +334,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     checklist = parse_file(config.getoption("--checklist"))
     real = config.getoption("--tenants") == "sandbox"
-    if config.getoption("--sync") == "external":
+    external = config.getoption("--sync") == "external"
+    if external:
         # Longest first, so the slowest scenario does not start last (the order is the same on every worker).
         items.sort(key=_expected_waits, reverse=True)
     for item in scenario_items:
         if real and any(item.iter_markers("fakes_only")):
             item.add_marker(
                 pytest.mark.skip(reason="needs the fake tenants' clock or fault plan; the tenants are real")
+            )
+        if external and any(item.iter_markers("one_cycle")):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="counts what one sync cycle costs; an external product's cycles cannot be told apart "
+                    "from outside it (a barrier spans several)"
+                )
             )
         for name, value in _labels(item, checklist):
             item.add_marker(pytest.mark.allure_label(value, label_type=name))

@@ -221,3 +221,23 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When the sync runs again
       Then the sync wrote nothing to either system
       And no CRMOffice contact has been written to since its user created it
+
+  Rule: a sync cycle costs what changed, not what is there
+
+    @rule:11 @severity:critical @one_cycle
+    Scenario Outline: with many contacts linked, a quiet cycle reads almost nothing and an edit in <system> costs one write
+      Given a contact linked to a Business Central contact
+      And 100 more contacts have been linked since
+      And the sync has run
+      When the sync runs again
+      Then the sync read no more than 2 records and made no more than 6 requests in either system
+      And the sync wrote nothing to either system
+      When a <system> user changes the contact's <property>
+      And the sync runs
+      Then the sync read no more than 3 records and made no more than 8 requests in either system
+      And the sync wrote one record to <other> and none to <system>
+
+      Examples:
+        | system           | property    | other            |
+        | CRMOffice        | directPhone | Business Central |
+        | Business Central | phoneNumber | CRMOffice        |

@@ -367,6 +367,7 @@ class BusinessCentralFake(FakeTenant):
         if args.get("$count", "").lower() == "true":
             body["@odata.count"] = page.count
         body["value"] = value
+        self.count_served(len(value))
         if page.next_after is not None:
             items = [(k, v) for k, v in args.items(multi=True) if k != "$skiptoken"]
             items.append(("$skiptoken", _encode_skiptoken(page.next_after)))
@@ -390,7 +391,9 @@ class BusinessCentralFake(FakeTenant):
     ) -> Reply:
         self._scope(tenant, environment)
         scope = self.model.company(environment, company)
-        return self._entity(call, scope, entity_set, self.model.get(scope, entity_set, record_id))
+        record = self.model.get(scope, entity_set, record_id)
+        self.count_served(1)
+        return self._entity(call, scope, entity_set, record)
 
     def _create(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)

@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
@@ -20,7 +22,7 @@ from harness.client.errors import ApiError, ThrottledError, TransportError
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
 
-__all__ = ["TenantClient", "Versioned"]
+__all__ = ["TenantClient", "Versioned", "http_date"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Errors where the request certainly never reached the server.
@@ -66,6 +68,9 @@ class TenantClient(ABC):
         )
         # What this client sent, counting every retry: the sandbox-mode stand-in for the fakes' server counters.
         self.sent: Counter[str] = Counter()
+        self.server_time: datetime | None = None
+        """The tenant's clock as its last successful answer stated it (the ``Date`` header, whole seconds rounded
+        down); None when it stated none. A sync may move its cursor up to what the tenant's clock had passed."""
 
     @abstractmethod
     def error_from(self, response: httpx.Response, sent_json: Any) -> ApiError:
@@ -105,6 +110,7 @@ class TenantClient(ABC):
                 budget.pause(delay)
                 continue
             if response.is_success or response.is_redirect:
+                self.server_time = http_date(response.headers.get("Date"))
                 return response
             if self.retry.retryable_status(response.status_code, idempotent=idempotent):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -140,6 +146,18 @@ class TenantClient(ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP ``Date`` header (``Sun, 29 Nov 2026 16:53:22 GMT``) as an aware UTC datetime; None when absent or
+    not a date (a tenant that states no usable time leaves a sync to its overlap window alone)."""
+    if not text:
+        return None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _has_request(exc: httpx.TransportError) -> bool:

@@ -92,6 +92,7 @@ class CRMOfficeFake(FakeTenant):
         query = parse_list_query(resource, request.args.to_dict(flat=False))
         page = self.model.page(resource, since=query.since, after=query.after, size=query.page_size)
         next_page = None if page.last is None else next_page_url(request.base_url, resource, query, page.last)
+        self.count_served(len(page.items))
         return json_response({"items": page.items, "nextPage": next_page})
 
     def _create(self, request: Request, *, resource: str) -> Response:
@@ -100,7 +101,9 @@ class CRMOfficeFake(FakeTenant):
         return _record_response(stored, 201, location=location)
 
     def _get(self, request: Request, record_id: str, *, resource: str) -> Response:
-        return _record_response(self.model.get(resource, record_id))
+        stored = self.model.get(resource, record_id)
+        self.count_served(1)
+        return _record_response(stored)
 
     def _update(self, request: Request, record_id: str, *, resource: str) -> Response:
         if_match = parse_if_match(request.headers.get("If-Match"))

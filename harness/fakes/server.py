@@ -31,6 +31,13 @@ class _QuietHandler(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
         pass
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # The base class adds a Date from the machine's clock; the fakes state their own (their clock, which a test
+        # may have set or frozen), and two Date headers that disagree would leave a client guessing.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
+
 
 class LoopbackServer:
     """``with LoopbackServer(app) as server: server.url`` — threaded, port 0 picks a free port."""

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from harness.fakes.clock import Clock, IdSource, format_timestamp, parse_timestamp
@@ -131,6 +132,7 @@ class FakeTenant(ABC):
         self._count_lock = threading.Lock()
         self.request_counts: Counter[str] = Counter()
         self.batch_operation_counts: Counter[str] = Counter()
+        self._served = 0
         # Every unexpected exception the fake hit: a bug in the fake, which tests assert never happens.
         self.internal_errors: list[str] = []
         self.base_url = "http://testserver"
@@ -191,6 +193,7 @@ class FakeTenant(ABC):
         with self._count_lock:
             self.request_counts.clear()
             self.batch_operation_counts.clear()
+            self._served = 0
 
     def counts(self) -> dict[str, Any]:
         with self._count_lock:
@@ -198,6 +201,7 @@ class FakeTenant(ABC):
                 "total": sum(self.request_counts.values()),
                 "routes": dict(sorted(self.request_counts.items())),
                 "batch_operations": dict(sorted(self.batch_operation_counts.items())),
+                "records_served": self._served,
             }
 
     def writes(self) -> int:
@@ -211,6 +215,23 @@ class FakeTenant(ABC):
             if route.split()[0] in ("POST", "PATCH", "PUT", "DELETE") and "$batch" not in route and "token" not in route
         )
 
+    def requests(self) -> int:
+        """Requests for data received so far, ``$batch`` operations one by one (token requests are not counted: a
+        client's token cache decides those, not how much it reads or writes)."""
+        with self._count_lock:
+            routes = [*self.request_counts.items(), *self.batch_operation_counts.items()]
+        return sum(n for route, n in routes if "$batch" not in route and "token" not in route)
+
+    def served(self) -> int:
+        """Records answered to reads so far: each record of a page, each record read by id (in a ``$batch`` too).
+        What a sync costs a tenant grows with this, not with the number of requests alone."""
+        with self._count_lock:
+            return self._served
+
+    def count_served(self, records: int) -> None:
+        with self._count_lock:
+            self._served += records
+
     def count_batch_operation(self, name: str) -> None:
         with self._count_lock:
             self.batch_operation_counts[name] += 1
@@ -222,6 +243,9 @@ class FakeTenant(ABC):
             response = self._control(request)
         else:
             response = self._serve(request, environ)
+        # The tenant's clock as every HTTP server states it: a client learns from it how far the tenant's time has
+        # come (a sync's cursor may move up to it), so it is the fake's clock, never the machine's.
+        response.headers["Date"] = http_date(self.clock.now())
         return response(environ, start_response)
 
     def dispatch(self, method: str, path: str) -> tuple[Route, dict[str, str]] | list[str]:

@@ -41,6 +41,7 @@ RULES: dict[int, str] = {
     8: "The sync's own writes never echo",
     9: "A rejected value fails that record only",
     10: "Throttling, faults and interruptions converge",
+    11: "A cycle costs what changed",
 }
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")

@@ -210,14 +210,16 @@ class Dataflow:
         return found
 
     def run_sync(self, *, full: bool = False) -> SyncRun:
-        before = self.fake_writes()
+        before = self.tenant_counts()
         seen = self.fingerprint() if self.sync.kind == "external" else None
         run = self.sync.run(full=full, flows=self.flows_in_play())
         if seen is not None:
             run.changed = self.fingerprint() != seen
-        after = self.fake_writes()
+        after = self.tenant_counts()
         if before is not None and after is not None:
-            run.writes = {side: after[side] - before[side] for side in after}
+            run.writes, run.served, run.requests = (
+                {side: after[side][index] - before[side][index] for side in after} for index in range(3)
+            )
         self.runs.append(run)
         return run
 
@@ -239,13 +241,17 @@ class Dataflow:
         ]
         return flows or None
 
-    def fake_writes(self) -> dict[str, int] | None:
-        """Writes each fake has received so far (None when the tenants are real)."""
+    def tenant_counts(self) -> dict[str, tuple[int, int, int]] | None:
+        """What each fake has counted so far: (writes, records served, requests for data); None when the tenants are
+        real (they count nothing a test can read)."""
         try:
             fakes = self.fakes()
         except FakesOnly:
             return None
-        return {"crmoffice": fakes.crmoffice.writes(), "businesscentral": fakes.businesscentral.writes()}
+        return {
+            side: (tenant.writes(), tenant.served(), tenant.requests())
+            for side, tenant in (("crmoffice", fakes.crmoffice), ("businesscentral", fakes.businesscentral))
+        }
 
     # --- what the report shows --------------------------------------------------------------------------------
     def _track(self, side: Side, kind: str, record_id: str) -> None:

@@ -30,6 +30,10 @@ class SyncRun:
     reconciled: bool = False
     writes: dict[str, int] | None = None
     """Writes each fake tenant received during the run (None when the tenants are real)."""
+    served: dict[str, int] | None = None
+    """Records each fake tenant served to reads during the run (None when the tenants are real)."""
+    requests: dict[str, int] | None = None
+    """Requests for data each fake tenant received during the run, token requests left out (None: real tenants)."""
     changed: bool | None = None
     """For an external sync: whether anything the scenario can see changed while waiting for it."""
     barrier: BarrierResult | None = None

@@ -8,6 +8,12 @@ A run:
 3. on a reconciling pass also finds deletes: a vanished origin retires its link (its counterpart is left alone), a
    vanished counterpart is created again (rule 6).
 
+A cycle costs what changed (rule 11): a read asks only for records modified since the cursor, less a short overlap
+(records stamped in the same millisecond as the newest one seen may still have been in flight). The cursor moves to
+the newest modification read or, when the tenant's own clock (its ``Date`` header at the read) was already further
+on, to that clock less ``commit_lag``: everything stamped before it had been committed when the read ran, so a quiet
+cycle does not read the last burst of writes again and again.
+
 Writes to Business Central go in ``$batch`` requests of up to 100 operations, creates with an id chosen (and
 journalled) beforehand, updates with the ETag last read; "changed under you" re-reads and decides again, a bounded
 number of times. CRMOffice is written one record at a time, re-read first for its ETag. A value a tenant refuses
@@ -82,18 +88,22 @@ class SyncEngine:
         state: SyncState,
         *,
         overlap: timedelta = timedelta(milliseconds=200),
+        commit_lag: timedelta = timedelta(seconds=5),
         max_passes: int = 4,
         conflict_rounds: int = 3,
         new_id: Callable[[], str] | None = None,
         scope: Callable[[Mapping[str, Any]], bool] | None = None,
     ) -> None:
         """``scope``: when given, only CRMOffice records it accepts are synced (a test run's own records on shared
-        sandbox tenants); the others are neither created, linked nor retired."""
+        sandbox tenants); the others are neither created, linked nor retired. ``commit_lag``: how far behind a
+        tenant's stated time (its ``Date`` header) a modification must be to count as committed when a read ran — a
+        margin for writes in flight and for a front end's clock running ahead of the database's stamps."""
         self.plans = list(plans)
         self.crm = crmoffice
         self.bc = businesscentral
         self.state = state
         self.overlap = overlap
+        self.commit_lag = commit_lag
         self.max_passes = max_passes
         self.conflict_rounds = conflict_rounds
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
@@ -188,7 +198,8 @@ class SyncEngine:
         links = self._links[plan.key]
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
-        targets, newest_target = self._read_targets(plan, None if full else self._since(TARGET_SYSTEM, target_entity))
+        since = None if full else self._since(TARGET_SYSTEM, target_entity)
+        targets, newest_target, target_read_at = self._read_targets(plan, since)
         failures = self.state.failures(plan.key)
         self._failing.update((f.flow, f.side, f.record_id) for f in failures)
         for failure in failures:
@@ -198,7 +209,12 @@ class SyncEngine:
         by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
         seen: set[str] = set()
         newest_origin: datetime | None = None
-        for page in self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity)):
+        origin_read_at: datetime | None = None
+        for number, page in enumerate(
+            self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity))
+        ):
+            if number == 0:
+                origin_read_at = self.crm.server_time
             self._load(plan, "origin_id", [record["id"] for record in page])
             for record in page:
                 seen.add(record["id"])
@@ -234,10 +250,10 @@ class SyncEngine:
         self._flush(final=True)
         with self.state.transaction():
             self._save_dirty()
-            if newest_origin is not None:
-                self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, newest_origin)
-            if newest_target is not None:
-                self.state.set_cursor(TARGET_SYSTEM, target_entity, newest_target)
+            if (position := self._position(newest_origin, origin_read_at)) is not None:
+                self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, position)
+            if (position := self._position(newest_target, target_read_at)) is not None:
+                self.state.set_cursor(TARGET_SYSTEM, target_entity, position)
 
     def _load(self, plan: FlowPlan, column: str, ids: Iterable[str]) -> list[Link]:
         """The links for these origin (or target) ids, read from the state once and then kept in memory."""
@@ -260,17 +276,33 @@ class SyncEngine:
         cursor = self.state.cursor(system, entity)
         return cursor - self.overlap if cursor is not None else None
 
-    def _read_targets(self, plan: FlowPlan, since: datetime | None) -> tuple[dict[str, _Target], datetime | None]:
+    def _position(self, newest: datetime | None, read_at: datetime | None) -> datetime | None:
+        """Where a cursor may move after a committed pass: the newest modification read, or the tenant's clock at
+        the read less ``commit_lag`` when that is later (None: nothing learned, the cursor stays)."""
+        settled = read_at - self.commit_lag if read_at is not None else None
+        if newest is None or settled is None:
+            return newest or settled
+        return max(newest, settled)
+
+    def _read_targets(
+        self, plan: FlowPlan, since: datetime | None
+    ) -> tuple[dict[str, _Target], datetime | None, datetime | None]:
+        """The target records modified since ``since``, the newest modification among them, and the tenant's clock
+        when the read began."""
         select = ["id", "lastModifiedDateTime", *plan.target_properties]
         targets: dict[str, _Target] = {}
         newest: datetime | None = None
-        for page in self.bc.pages(plan.target, since, inclusive=True, filter=plan.target_filter, select=select):
+        read_at: datetime | None = None
+        pages = self.bc.pages(plan.target, since, inclusive=True, filter=plan.target_filter, select=select)
+        for number, page in enumerate(pages):
+            if number == 0:
+                read_at = self.bc.server_time
             for record in page:
                 target = _target_of(plan, record)
                 targets[record["id"]] = target
                 if target.modified is not None and (newest is None or target.modified > newest):
                     newest = target.modified
-        return targets, newest
+        return targets, newest, read_at
 
     def _fetch_target(self, plan: FlowPlan, target_id: str, targets: dict[str, _Target]) -> None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
@@ -96,17 +98,47 @@ def test_a_bad_fault_rule_is_refused(control: httpx.Client, rule: dict[str, obje
 
 
 def test_request_counters_per_route(control: httpx.Client, raw: httpx.Client, records: str) -> None:
-    raw.get(f"{records}/customers")
+    control.post("/_harness/seed", json={"customers": [{"displayName": "A AS"}, {"displayName": "B AS"}]})
+    customers = raw.get(f"{records}/customers").json()["value"]
     raw.get(f"{records}/contacts")
     raw.get(f"{records}/contacts")
+    raw.get(f"{records}/customers({customers[0]['id']})")
     raw.get("/nowhere")
     counts = control.get("/_harness/requests").json()
     assert counts == {
-        "total": 4,
-        "routes": {"GET (unrouted)": 1, "GET contacts": 2, "GET customers": 1},
+        "total": 5,
+        "routes": {"GET (unrouted)": 1, "GET contacts": 2, "GET customers": 1, "GET customers({id})": 1},
         "batch_operations": {},
+        "records_served": 3,  # two in the page, one by id; an empty page serves none
     }, counts
-    assert control.delete("/_harness/requests").json()["total"] == 0
+    cleared = control.delete("/_harness/requests").json()
+    assert (cleared["total"], cleared["records_served"]) == (0, 0), cleared
+
+
+def test_records_served_in_a_batch_count_one_by_one(
+    bc: BusinessCentralFake, raw: httpx.Client, api: str, records: str
+) -> None:
+    made = raw.post(f"{records}/customers", json={"displayName": "C AS"}).json()
+    before = bc.served()
+    answer = raw.post(
+        f"{api}/$batch",
+        json={
+            "requests": [
+                {"id": str(n), "method": "GET", "url": f"companies({bc.company_id})/customers({made['id']})"}
+                for n in (1, 2)
+            ]
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    assert bc.served() - before == 2, (
+        f"expected 2 records served by the batch's 2 reads, counted {bc.served() - before}"
+    )
+
+
+def test_every_answer_states_the_fakes_clock(bc: BusinessCentralFake, raw: httpx.Client, records: str) -> None:
+    bc.clock.set(datetime(2031, 5, 6, 7, 8, 9, 500_000, tzinfo=UTC), frozen=True)
+    answer = raw.get(f"{records}/customers")
+    assert answer.headers.get_list("Date") == ["Tue, 06 May 2031 07:08:09 GMT"], answer.headers
 
 
 def test_the_control_plane_bypasses_auth_faults_and_counters(control: httpx.Client, bc: BusinessCentralFake) -> None:

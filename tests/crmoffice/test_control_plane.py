@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 
 from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
@@ -40,7 +42,21 @@ def test_request_counters_per_route(client: CRMOfficeClient, http: httpx.Client)
     }
     same(counts["routes"], dict(sorted(expected.items())), "requests per route (the control plane is not counted)")
     same(counts["total"], 6, "total requests")
+    same(counts["records_served"], 2, "records served: one read by id, one in the page (writes' answers are not reads)")
     same(http.delete("/_harness/requests").json()["total"], 0, "total after zeroing the counters")
+
+
+def test_requests_for_data_leave_tokens_out(client: CRMOfficeClient, fake: CRMOfficeFake) -> None:
+    client.create("contacts", {"givenName": "Kari"})
+    list(client.records("contacts"))
+    same(fake.requests(), 2, "requests for data (the token request is the client's cache's business)")
+    same(fake.served(), 1, "records served")
+
+
+def test_the_client_learns_the_tenants_clock(client: CRMOfficeClient, fake: CRMOfficeFake) -> None:
+    fake.clock.set(datetime(2031, 5, 6, 7, 8, 9, 500_000, tzinfo=UTC), frozen=True)
+    list(client.records("contacts"))
+    same(client.server_time, datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC), "the Date the tenant stated, in whole seconds")
 
 
 def test_seed_over_http_returns_the_records_and_the_api_serves_them(http: httpx.Client, api: httpx.Client) -> None:

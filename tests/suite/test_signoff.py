@@ -72,7 +72,7 @@ def test_a_partial_run_is_not_ready_and_lists_what_is_unproven(tmp_path: Path) -
     for unproven in ("Rule 5: Empty never overwrites", "directPhone ↔ phoneNumber (Business Central → CRMOffice)"):
         assert "| NOT PROVEN | none ran |" in _row_line(markdown, unproven), f"expected {unproven!r} NOT PROVEN"
     not_proven = markdown.count("| NOT PROVEN |")
-    assert not_proven == 13, f"expected 13 of 16 items NOT PROVEN, found {not_proven}"
+    assert not_proven == 14, f"expected 14 of 17 items NOT PROVEN, found {not_proven}"
 
 
 def test_a_full_passing_run_is_ready_and_adds_the_signoff_result(
@@ -86,9 +86,9 @@ def test_a_full_passing_run_is_ready_and_adds_the_signoff_result(
     printed = capsys.readouterr().out
     markdown = out.read_text(encoding="utf-8")
     assert status == 0, f"expected exit 0, found {status}; stdout {printed!r}"
-    assert "**READY FOR SIGN-OFF** — 16 scenarios: 16 passed" in markdown, f"expected READY, found {markdown[:300]}"
+    assert "**READY FOR SIGN-OFF** — 17 scenarios: 17 passed" in markdown, f"expected READY, found {markdown[:300]}"
     assert "NOT PROVEN" not in markdown and "FAILED" not in markdown, "expected every item proven"
-    assert "16 of 16 items proven" in printed, f"expected the count on stdout, found {printed!r}"
+    assert "17 of 17 items proven" in printed, f"expected the count on stdout, found {printed!r}"
     assert "| Faker seed | 42 |" in markdown, "expected the environment.properties in the summary"
     signoffs = list(results.glob("signoff-*-result.json"))
     assert len(signoffs) == 1, f"expected one sign-off result, found {signoffs}"
@@ -107,7 +107,7 @@ def test_signing_off_twice_keeps_one_signoff_result_and_ignores_it_as_a_scenario
     statuses = [_signoff(results, out), _signoff(results, out)]
     assert statuses == [0, 0], f"expected exit 0 twice, found {statuses}"
     assert len(list(results.glob("signoff-*"))) == 2, "expected one result and one attachment after two sign-offs"
-    assert "— 16 scenarios:" in out.read_text(encoding="utf-8"), "expected the sign-off's own result not counted"
+    assert "— 17 scenarios:" in out.read_text(encoding="utf-8"), "expected the sign-off's own result not counted"
 
 
 def test_a_failed_result_fails_its_items(tmp_path: Path) -> None:
@@ -269,6 +269,6 @@ def test_the_signoff_holds_the_run_against_the_checklist_the_run_used(
     assert harness.cli.main(argv) == 1
     printed = capsys.readouterr().out
     markdown = (tmp_path / "s.md").read_text(encoding="utf-8")
-    # The older checklist has both sections but no phone rows: 2 sections + 10 rules, and the features' rows stale.
-    assert "0 of 12 items proven" in printed, f"expected the older checklist's 12 items, found {printed!r}"
+    # The older checklist has both sections but no phone rows: 2 sections + 11 rules, and the features' rows stale.
+    assert "0 of 13 items proven" in printed, f"expected the older checklist's 13 items, found {printed!r}"
     assert "## Coverage problems" in markdown and "is not a row of the checklist section" in markdown, markdown[:800]

@@ -194,6 +194,41 @@ def test_rule_8_a_second_sync_without_edits_writes_nothing(world: World) -> None
     assert (third.writes, world.writes()) == (0, {"crmoffice": 0, "businesscentral": 0}), third.to_dict()
 
 
+def served(world: World) -> dict[str, int]:
+    return {"crmoffice": world.crm.served(), "businesscentral": world.bc.served()}
+
+
+def test_rule_11_a_quiet_cycle_reads_nothing_once_the_tenants_clock_has_moved_on(world: World) -> None:
+    for index in range(40):
+        world.crm_contact(f"P{index}", "Hansen", directPhone=f"223344{index:02d}")
+    world.sync()  # 40 counterparts, written in one $batch at one moment of the frozen clock
+    world.tick(60)
+    world.sync()  # reads that last burst once more: the overlap window is behind the newest change
+    world.tick(60)
+    world.clear_counts()
+    quiet = world.sync()
+    assert served(world) == {"crmoffice": 0, "businesscentral": 0}, (
+        f"expected a quiet cycle to read no record, the tenants served {served(world)}; report {quiet.to_dict()}"
+    )
+    contact = world.crm_contact("Ny", "Person", directPhone="22334499")
+    world.tick(60)
+    world.clear_counts()
+    world.sync()
+    assert served(world)["crmoffice"] <= 2 and served(world)["businesscentral"] <= 2, (
+        f"expected a cycle after one new contact {contact} to read about that one, the tenants served {served(world)}"
+    )
+
+
+def test_rule_11_a_change_in_the_same_moment_as_the_read_is_not_missed(world: World) -> None:
+    contact = world.crm_contact("Kari", "Hansen", directPhone="22334455")
+    world.sync()
+    # The clock stands still: this edit carries the very moment the last read ran at.
+    world.crm_edit("contacts", contact, directPhone="99887766")
+    world.sync()
+    target = world.bc_record("contacts", world.counterpart(CONTACTS, contact))
+    assert target["phoneNumber"] == "99887766", f"expected the edit made at the read's moment synced, got {target}"
+
+
 def test_rule_9_a_refused_value_fails_that_record_only_and_syncs_once_fixed(world: World) -> None:
     bad = world.crm_contact("Ola", "Hansen", directPhone="22 33 44 55 ext. 12")
     good = world.crm_contact("Kari", "Nordmann", directPhone="22 33 44 56")
