@@ -32,6 +32,7 @@ from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.exchanges import ExchangeLog
 from harness.report.latency import BARRIERS_ATTACHMENT, summarise
+from harness.report.mutation import describe_mutation_run
 from harness.settings import Settings, SettingsError, connect, shared_rate_limit
 from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
@@ -250,6 +251,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             env.update(Settings.from_env().describe())
         except SettingsError as exc:
             env["Settings"] = str(exc)
+    mutation = describe_mutation_run(ROOT / "reports" / "mutation.json", ROOT)
+    if mutation is not None:
+        env["Mutation score (reference sync)"] = mutation
     write_properties(Path(alluredir), env)
     write_categories(Path(alluredir))
 

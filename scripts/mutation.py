@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import json
 import os
 import random
@@ -35,6 +36,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the harness's own digest of the sources, as the sign-off computes it
+from harness.report.mutation import now, sources_digest  # noqa: E402
+
 TARGET = Path("harness/sync")
 EXCLUDED = frozenset({"cli.py", "bench.py", "watch.py"})
 COPIED = ("harness", "steps", "features", "conftest.py", "pyproject.toml")
@@ -145,6 +149,32 @@ def mutated_source(mutant: Mutant, root: Path = ROOT) -> str:
     return ast.unparse(tree)
 
 
+def diff(mutant: Mutant, root: Path = ROOT) -> str:
+    """The mutant's change as a unified diff of the unparsed module (both sides formatted alike, so only it shows)."""
+    original = ast.unparse(ast.parse((root / mutant.path).read_text(encoding="utf-8"))).splitlines()
+    changed = mutated_source(mutant, root).splitlines()
+    lines = difflib.unified_diff(original, changed, mutant.path, f"{mutant.path} (mutant)", n=1, lineterm="")
+    return "\n".join(list(lines)[2:])
+
+
+def key(mutant: Mutant) -> str:
+    """``path:index``: names one mutant of the current sources (``--only``, the judgements file)."""
+    return f"{mutant.path}:{mutant.index}"
+
+
+def judgements(path: Path) -> dict[str, dict[str, str]]:
+    """Survivors judged equivalent (no user of the tenants could tell), by :func:`key`, with the change they were
+    judged for: a judgement whose change no longer matches the site (the sources moved) is refused, not applied."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(v, dict) and {"change", "reason"} <= set(v) for v in data.values()
+    ):
+        raise SystemExit(f"{path}: expected {{'path:index': {{'change': ..., 'reason': ...}}}}")
+    return data
+
+
 def run_suite(work: Path, timeout: float) -> tuple[bool, float]:
     """True when the suite passed (the mutant survived)."""
     started = time.monotonic()
@@ -164,15 +194,37 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED") or 1))
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant's suite run")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "mutation.json")
+    parser.add_argument(
+        "--only", nargs="+", metavar="PATH:INDEX", help="run these mutants only (e.g. the survivors of a run)"
+    )
+    parser.add_argument(
+        "--equivalent",
+        type=Path,
+        default=ROOT / "scripts" / "mutation-equivalent.json",
+        help="survivors judged equivalent, with the reason; the score counts them apart",
+    )
     args = parser.parse_args()
     every = sites()
-    chosen = (
-        every
-        if args.mutants <= 0
-        else sorted(
-            random.Random(args.seed).sample(every, min(args.mutants, len(every))), key=lambda m: (m.path, m.index)
+    if args.only:
+        by_key = {key(m): m for m in every}
+        unknown = [k for k in args.only if k not in by_key]
+        if unknown:
+            print(f"no such mutant: {', '.join(unknown)} (name one as path:index)", file=sys.stderr)
+            return 2
+        chosen = [by_key[k] for k in args.only]
+    else:
+        chosen = (
+            every
+            if args.mutants <= 0
+            else sorted(
+                random.Random(args.seed).sample(every, min(args.mutants, len(every))), key=lambda m: (m.path, m.index)
+            )
         )
-    )
+    judged = judgements(args.equivalent)
+    stale = [k for k, v in judged.items() if k in {key(m) for m in every} and v["change"] != _by_key(every, k).change]
+    if stale:
+        print(f"{args.equivalent}: judgements no longer match their sites: {', '.join(stale)}", file=sys.stderr)
+        return 2
     print(f"{len(every)} mutation sites in {TARGET}; running {len(chosen)} (seed {args.seed})", flush=True)
     with tempfile.TemporaryDirectory(prefix="harness-mutation-") as scratch:
         work = Path(scratch)
@@ -197,20 +249,49 @@ def main() -> int:
                 survived, seconds = run_suite(work, args.timeout)
             finally:
                 target.write_text(original, encoding="utf-8")
-            verdict = "SURVIVED" if survived else "killed"
-            print(f"[{number}/{len(chosen)}] {verdict:8} {mutant.path}:{mutant.line} {mutant.change} ({seconds:.0f} s)")
-            results.append({**asdict(mutant), "survived": survived})
+            verdict = "killed" if not survived else "EQUIVALENT" if key(mutant) in judged else "SURVIVED"
+            print(
+                f"[{number}/{len(chosen)}] {verdict:10} {key(mutant)} line {mutant.line} {mutant.change} "
+                f"({seconds:.0f} s)",
+                flush=True,
+            )
+            results.append({**asdict(mutant), "key": key(mutant), "verdict": verdict.lower(), "diff": diff(mutant)})
             if survived:
                 survivors.append(mutant)
     killed = len(chosen) - len(survivors)
+    equivalent = [m for m in survivors if key(m) in judged]
+    judged_run = len(chosen) - len(equivalent)
     score = killed / len(chosen) if chosen else 1.0
+    power = killed / judged_run if judged_run else 1.0
     print(f"\nmutation score: {killed} of {len(chosen)} killed ({score:.0%})")
+    print(f"judged equivalent: {len(equivalent)}; killed of the others: {killed} of {judged_run} ({power:.0%})")
     for mutant in survivors:
-        print(f"  survived: {mutant.path}:{mutant.line} {mutant.change}")
+        if key(mutant) in judged:
+            print(f"  equivalent: {key(mutant)} line {mutant.line} {mutant.change}: {judged[key(mutant)]['reason']}")
+    for mutant in survivors:
+        if key(mutant) not in judged:
+            print(
+                f"  SURVIVED: {key(mutant)} line {mutant.line} {mutant.change}\n    "
+                + diff(mutant).replace("\n", "\n    ")
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    summary = {"seed": args.seed, "sites": len(every), "run": len(chosen), "killed": killed, "score": score}
+    summary = {
+        "recorded": now(),
+        "sources": sources_digest(ROOT),
+        "seed": args.seed,
+        "sites": len(every),
+        "run": len(chosen),
+        "killed": killed,
+        "equivalent": len(equivalent),
+        "score": score,
+        "killed_of_non_equivalent": power,
+    }
     args.out.write_text(json.dumps({**summary, "mutants": results}, indent=2), encoding="utf-8")
     return 0
+
+
+def _by_key(every: list[Mutant], wanted: str) -> Mutant:
+    return next(m for m in every if key(m) == wanted)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("mutation", ROOT / "scripts" / "mutation.py")
 assert spec is not None
@@ -39,3 +41,23 @@ def test_a_comparison_is_flipped_where_it_stands() -> None:
         f"expected the comparison first (the docstring is no site), {visitor.found}"
     )
     assert ast.unparse(tree) == '"""doc"""\nx = a != b'
+
+
+def test_a_mutants_diff_shows_only_its_change() -> None:
+    site = next(s for s in mutation.sites() if s.change == "Eq → NotEq")
+    shown = mutation.diff(site)
+    removed = [line for line in shown.splitlines() if line.startswith("-")]
+    added = [line for line in shown.splitlines() if line.startswith("+")]
+    assert len(removed) == len(added) == 1, f"expected one line changed, found {shown}"
+    assert "==" in removed[0] and "!=" in added[0], f"expected the comparison flipped, found {shown}"
+
+
+def test_judgements_need_the_change_they_were_made_for_and_a_reason(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq", "reason": "why"}}', encoding="utf-8")
+    assert mutation.judgements(good)["harness/sync/merge.py:0"]["reason"] == "why"
+    assert mutation.judgements(tmp_path / "absent.json") == {}, "expected no judgements when there is no file"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq"}}', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"bad\.json"):
+        mutation.judgements(bad)

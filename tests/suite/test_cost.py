@@ -41,7 +41,7 @@ def test_writes_are_held_exactly_per_system() -> None:
 
 def test_real_tenants_report_the_syncs_own_figures_instead() -> None:
     report = SyncReport(requests={"crmoffice": 4, "businesscentral": 5})
-    with pytest.raises(NotCounted, match="reported, not asserted: .*CRMOffice 4"):
+    with pytest.raises(NotCounted, match=r"reported, not asserted: .*CRMOffice 4"):
         cost_of(SyncRun(report, 0.1))
     with pytest.raises(NotCounted, match="external product's cycles"):
         cost_of(SyncRun(None, 0.1))
