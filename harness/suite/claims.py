@@ -4,10 +4,15 @@ The report is part of what the sync delivers (people read it to learn what was c
 report that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even
 when the records themselves are right. Every claim is checked by reading the record it names: created and re-created
 counterparts exist with the type and name rule 2 gives them and the values the report lists; each change shows on
-the side its direction names; a retired link's origin is gone. An external product's report is its own business.
+the side its direction names; a retired link's origin is gone. And the other way round: every mapped property of
+the scenario's records that changed while the sync ran (no user wrote in between) is in the report, with the value
+it had before. An external product's report is its own business.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from harness.suite.dataflow import Dataflow
 from harness.sync.merge import normalise
@@ -15,13 +20,53 @@ from harness.sync.report import RecordOutcome, SyncReport
 
 __all__ = ["check_report"]
 
+Snapshot = Mapping[str, Mapping[str, list[dict[str, Any]]]]
 
-def check_report(flow: Dataflow, report: SyncReport) -> None:
-    """AssertionError listing every claim of ``report`` the tenants contradict (expected, found, which record)."""
+
+def check_report(
+    flow: Dataflow, report: SyncReport, before: Snapshot | None = None, after: Snapshot | None = None
+) -> None:
+    """AssertionError listing every claim of ``report`` the tenants contradict (expected, found, which record) and,
+    given the scenario's records before and after the run with no user write in between, every change they show
+    that the report leaves out."""
     problems: list[str] = []
     for outcome in report.records:
         problems += _contradictions(flow, outcome)
+    if before is not None and after is not None:
+        problems += _unreported(flow, report, before, after)
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
+
+
+def _unreported(flow: Dataflow, report: SyncReport, before: Snapshot, after: Snapshot) -> list[str]:
+    reported: dict[tuple[str, str, str], Any] = {}  # (side, record id, property) -> the old value the report gives
+    for outcome in report.records:
+        for change in outcome.changes:
+            if change.direction == "origin->target" and outcome.target_id is not None:
+                reported[("businesscentral", outcome.target_id, change.property)] = change.old
+            elif change.direction == "target->origin":
+                reported[("crmoffice", outcome.origin_id, change.property)] = change.old
+    found = []
+    for plan in flow.plans:
+        for side, kind, properties in (
+            ("crmoffice", plan.origin, [pair.origin for pair in plan.pairs]),
+            ("businesscentral", plan.target, [pair.target for pair in plan.pairs]),
+        ):
+            earlier = {str(r["id"]): r for r in before.get(side, {}).get(kind, [])}
+            for record in after.get(side, {}).get(kind, []):
+                old = earlier.get(str(record["id"]))
+                if old is None or old.get("deleted") or record.get("deleted"):
+                    continue  # met during the run, or deleted: the claims above cover creates and deletes
+                for name in properties:
+                    was, now = normalise(old.get(name)), normalise(record.get(name))
+                    if was == now:
+                        continue
+                    where = f"{'CRMOffice' if side == 'crmoffice' else 'Business Central'} {kind} {record['id']}"
+                    key = (side, str(record["id"]), name)
+                    if key not in reported:
+                        found.append(f"{where}: {name} changed from {was!r} to {now!r}, the report does not say so")
+                    elif normalise(reported[key]) != was:
+                        found.append(f"{where}: {name} was {was!r} before the run, the report says {reported[key]!r}")
+    return found
 
 
 def _contradictions(flow: Dataflow, outcome: RecordOutcome) -> list[str]:

@@ -81,6 +81,8 @@ class Dataflow:
     user_versions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     """(CRMOffice kind, id) → the version (ETag) its user's last write left: any later version is the sync's."""
     runs: list[SyncRun] = field(default_factory=list)
+    user_writes: int = 0
+    """Writes made as a user so far: one made while the sync ran (a planned interleaving) is not the sync's."""
     _same_moment: bool = False
 
     def __repr__(self) -> str:
@@ -108,6 +110,10 @@ class Dataflow:
         if self.clock is not None and not self._same_moment:
             self.clock.advance(self.edit_gap)
 
+    def _user_writes(self) -> None:
+        self.user_writes += 1
+        self._user_pause()
+
     @contextlib.contextmanager
     def same_moment(self) -> Iterator[None]:
         self._user_pause()
@@ -128,7 +134,7 @@ class Dataflow:
 
     # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
     def crm_create(self, kind: OriginKind, fields: Mapping[str, Any]) -> dict[str, Any]:
-        self._user_pause()
+        self._user_writes()
         made = self.pair.crmoffice.create(kind, fields)
         record = dict(made.record)
         self._track("crmoffice", kind, str(record["id"]))
@@ -142,7 +148,7 @@ class Dataflow:
             return None
 
     def crm_update(self, kind: OriginKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        self._user_pause()
+        self._user_writes()
         written = self.pair.crmoffice.update(kind, record_id, changes)
         self.user_versions[(kind, record_id)] = written.etag
         return dict(written.record)
@@ -158,7 +164,7 @@ class Dataflow:
         return None if now == user else (user, now)
 
     def crm_delete(self, kind: OriginKind, record_id: str) -> None:
-        self._user_pause()
+        self._user_writes()
         self.pair.crmoffice.delete(kind, record_id)
 
     def crm_find(self, kind: OriginKind, name: str) -> list[dict[str, Any]]:
@@ -167,7 +173,7 @@ class Dataflow:
 
     # --- Business Central, as its users edit it ---------------------------------------------------------------
     def bc_create(self, entity: TargetKind, fields: Mapping[str, Any]) -> dict[str, Any]:
-        self._user_pause()
+        self._user_writes()
         record = dict(self.pair.businesscentral.create(entity, fields).record)
         self._track("businesscentral", entity, str(record["id"]))
         return record
@@ -179,13 +185,13 @@ class Dataflow:
             return None
 
     def bc_update(self, entity: TargetKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        self._user_pause()
+        self._user_writes()
         current = self.pair.businesscentral.get(entity, record_id)
         etag = current.etag or "*"
         return dict(self.pair.businesscentral.update(entity, record_id, changes, etag).record)
 
     def bc_delete(self, entity: TargetKind, record_id: str) -> None:
-        self._user_pause()
+        self._user_writes()
         self.pair.businesscentral.delete(entity, record_id)
 
     def bc_find(self, entity: TargetKind, name: str, record_type: str | None = None) -> list[dict[str, Any]]:

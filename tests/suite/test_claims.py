@@ -1,0 +1,71 @@
+"""The reference sync's report held against the tenants, both ways: a claim they contradict, a change it leaves out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.checklist import parse_file
+from harness.report.exchanges import ExchangeLog
+from harness.report.redact import Redactor
+from harness.suite.build import SuiteMode, build_dataflow
+from harness.suite.claims import check_report
+from harness.suite.dataflow import Dataflow
+from harness.sync import plan_dataflow
+from harness.sync.report import Change, RecordOutcome, SyncReport
+
+CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
+PLANS = plan_dataflow(parse_file(CHECKLIST))
+CONTACTS = next(plan.key for plan in PLANS if plan.origin == "contacts")
+
+
+@pytest.fixture
+def flow(tmp_path: Path) -> Iterator[Dataflow]:
+    built = build_dataflow(
+        SuiteMode(), PLANS, seed=1, state_path=tmp_path / "s.sqlite", exchanges=ExchangeLog(), redactor=Redactor()
+    )
+    yield built
+    built.close()
+
+
+def _linked(flow: Dataflow) -> tuple[str, str]:
+    contact = flow.crm_create("contacts", {"givenName": "Kari", "familyName": "Holm", "directPhone": "22334455"})
+    flow.run_sync()
+    [counterpart] = flow.counterparts("contacts", contact)
+    return str(contact["id"]), str(counterpart["id"])
+
+
+def test_a_change_the_tenants_show_but_the_report_leaves_out_is_named(flow: Dataflow) -> None:
+    crm_id, bc_id = _linked(flow)
+    before = flow.snapshot()
+    flow.bc_update("contacts", bc_id, {"phoneNumber": "99887766"})  # stands in for the sync's write
+    after = flow.snapshot()
+    with pytest.raises(AssertionError, match=r"phoneNumber changed from '22334455' to '99887766', the report does not"):
+        check_report(flow, SyncReport(), before, after)
+    told = SyncReport()
+    told.add(
+        RecordOutcome(
+            CONTACTS, crm_id, bc_id, "updated", [Change("phoneNumber", "origin->target", "22334455", "99887766")]
+        )
+    )
+    check_report(flow, told, before, after)
+
+
+def test_a_reported_old_value_that_was_not_there_is_named(flow: Dataflow) -> None:
+    crm_id, bc_id = _linked(flow)
+    before = flow.snapshot()
+    flow.bc_update("contacts", bc_id, {"phoneNumber": "99887766"})
+    told = SyncReport()
+    told.add(
+        RecordOutcome(CONTACTS, crm_id, bc_id, "updated", [Change("phoneNumber", "origin->target", "1", "99887766")])
+    )
+    with pytest.raises(AssertionError, match=r"was '22334455' before the run, the report says '1'"):
+        check_report(flow, told, before, flow.snapshot())
+
+
+def test_without_the_snapshots_only_the_claims_are_held(flow: Dataflow) -> None:
+    _crm_id, bc_id = _linked(flow)
+    flow.bc_update("contacts", bc_id, {"phoneNumber": "99887766"})
+    check_report(flow, SyncReport())  # a user wrote during the run: nothing is missing from an empty report
