@@ -3,10 +3,11 @@
 The report is part of what the sync delivers (people read it to learn what was created, changed or refused), so a
 report that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even
 when the records themselves are right. Every claim is checked by reading the record it names: created and re-created
-counterparts exist with the type and name rule 2 gives them and the values the report lists; each change shows on
-the side its direction names; a retired link's origin is gone. And the other way round: every mapped property of
-the scenario's records that changed while the sync ran (no user wrote in between) is in the report, with the value
-it had before. An external product's report is its own business.
+counterparts exist with the type and name rule 2 gives them and the values the report lists ("created" the first
+time, "re-created" only after an earlier run created one); each change shows on the side its direction names; a
+retired link's origin is gone. And the other way round: every mapped property of the scenario's records that changed
+while the sync ran (no user wrote in between) is in the report, with the value it had before. An external product's
+report is its own business.
 """
 
 from __future__ import annotations
@@ -30,8 +31,20 @@ def check_report(
     given the scenario's records before and after the run with no user write in between, every change they show
     that the report leaves out."""
     problems: list[str] = []
+    earlier = {
+        (o.flow, o.origin_id)
+        for run in flow.runs
+        if run.report is not None and run.report is not report
+        for o in run.report.records
+        if o.action in ("created", "recreated")
+    }
     for outcome in report.records:
         problems += _contradictions(flow, outcome)
+        made_before = (outcome.flow, outcome.origin_id) in earlier
+        if outcome.action == "created" and made_before:
+            problems.append(f"created {outcome.origin_id}: reported created, but an earlier run had created one")
+        elif outcome.action == "recreated" and not made_before:
+            problems.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)

@@ -69,3 +69,16 @@ def test_without_the_snapshots_only_the_claims_are_held(flow: Dataflow) -> None:
     _crm_id, bc_id = _linked(flow)
     flow.bc_update("contacts", bc_id, {"phoneNumber": "99887766"})
     check_report(flow, SyncReport())  # a user wrote during the run: nothing is missing from an empty report
+
+
+def test_created_means_the_first_time_and_recreated_only_after_an_earlier_create(flow: Dataflow) -> None:
+    crm_id, bc_id = _linked(flow)  # the run that linked it reported it created
+    again = SyncReport()
+    again.add(RecordOutcome(CONTACTS, crm_id, bc_id, "created"))
+    with pytest.raises(AssertionError, match="reported created, but an earlier run had created one"):
+        check_report(flow, again)
+    fresh = flow.crm_create("contacts", {"givenName": "Ola", "familyName": "Berg"})
+    first = SyncReport()
+    first.add(RecordOutcome(CONTACTS, str(fresh["id"]), bc_id, "recreated"))
+    with pytest.raises(AssertionError, match="reported re-created, but no earlier run created one"):
+        check_report(flow, first)
