@@ -163,15 +163,15 @@ def key(mutant: Mutant) -> str:
 
 
 def judgements(path: Path) -> dict[str, dict[str, str]]:
-    """Survivors judged equivalent (no user of the tenants could tell), by :func:`key`, with the change they were
-    judged for: a judgement whose change no longer matches the site (the sources moved) is refused, not applied."""
+    """Survivors judged equivalent (no user of the tenants could tell), by :func:`key`, with the change and the source
+    line they were judged for: a judgement that no longer matches its site (the sources moved) is refused."""
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not all(
-        isinstance(v, dict) and {"change", "reason"} <= set(v) for v in data.values()
+        isinstance(v, dict) and {"change", "code", "reason"} <= set(v) for v in data.values()
     ):
-        raise SystemExit(f"{path}: expected {{'path:index': {{'change': ..., 'reason': ...}}}}")
+        raise SystemExit(f"{path}: expected {{'path:index': {{'change': ..., 'code': ..., 'reason': ...}}}}")
     return data
 
 
@@ -221,7 +221,7 @@ def main() -> int:
             )
         )
     judged = judgements(args.equivalent)
-    stale = [k for k, v in judged.items() if k in {key(m) for m in every} and v["change"] != _by_key(every, k).change]
+    stale = [k for k, v in judged.items() if (v["change"], v["code"]) != _judged_for(every, k)]
     if stale:
         print(f"{args.equivalent}: judgements no longer match their sites: {', '.join(stale)}", file=sys.stderr)
         return 2
@@ -290,8 +290,14 @@ def main() -> int:
     return 0
 
 
-def _by_key(every: list[Mutant], wanted: str) -> Mutant:
-    return next(m for m in every if key(m) == wanted)
+def code(mutant: Mutant, root: Path = ROOT) -> str:
+    """The source line the mutant changes, stripped: a judgement is made for it, and refused once it changed."""
+    return (root / mutant.path).read_text(encoding="utf-8").splitlines()[mutant.line - 1].strip()
+
+
+def _judged_for(every: list[Mutant], wanted: str) -> tuple[str, str] | None:
+    found = next((m for m in every if key(m) == wanted), None)
+    return (found.change, code(found)) if found is not None else None
 
 
 if __name__ == "__main__":

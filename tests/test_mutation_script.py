@@ -54,10 +54,12 @@ def test_a_mutants_diff_shows_only_its_change() -> None:
 
 def test_judgements_need_the_change_they_were_made_for_and_a_reason(tmp_path: Path) -> None:
     good = tmp_path / "good.json"
-    good.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq", "reason": "why"}}', encoding="utf-8")
+    good.write_text(
+        '{"harness/sync/merge.py:0": {"change": "Eq → NotEq", "code": "x = a == b", "reason": "why"}}', encoding="utf-8"
+    )
     assert mutation.judgements(good)["harness/sync/merge.py:0"]["reason"] == "why"
     assert mutation.judgements(tmp_path / "absent.json") == {}, "expected no judgements when there is no file"
     bad = tmp_path / "bad.json"
-    bad.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq"}}', encoding="utf-8")
+    bad.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq", "code": "x = a == b"}}', encoding="utf-8")
     with pytest.raises(SystemExit, match=r"bad\.json"):
         mutation.judgements(bad)

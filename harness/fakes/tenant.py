@@ -216,11 +216,10 @@ class FakeTenant(ABC):
         )
 
     def requests(self) -> int:
-        """Requests for data received so far, ``$batch`` operations one by one (token requests are not counted: a
-        client's token cache decides those, not how much it reads or writes)."""
+        """HTTP requests for data received so far, a ``$batch`` as one (token requests are not counted: a client's
+        token cache decides those, not how much it reads or writes)."""
         with self._count_lock:
-            routes = [*self.request_counts.items(), *self.batch_operation_counts.items()]
-        return sum(n for route, n in routes if "$batch" not in route and "token" not in route)
+            return sum(n for route, n in self.request_counts.items() if "token" not in route)
 
     def served(self) -> int:
         """Records answered to reads so far: each record of a page, each record read by id (in a ``$batch`` too).

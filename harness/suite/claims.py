@@ -6,8 +6,8 @@ when the records themselves are right. Every claim is checked by reading the rec
 counterparts exist with the type and name rule 2 gives them and the values the report lists ("created" the first
 time, "re-created" only after an earlier run created one); each change shows on the side its direction names; a
 retired link's origin is gone. And the other way round: every mapped property of the scenario's records that changed
-while the sync ran (no user wrote in between) is in the report, with the value it had before. An external product's
-report is its own business.
+while the sync ran (no user wrote in between) is in the report, with the value it had before; and the requests it
+says it sent are the ones the (fake) tenants received. An external product's report is its own business.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ def check_report(
             problems.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
+    run = flow.runs[-1] if flow.runs else None
+    if run is not None and run.report is report and run.requests is not None and report.requests != run.requests:
+        problems.append(f"the report says it sent {report.requests} requests, the tenants received {run.requests}")
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
 
 

@@ -2,9 +2,9 @@
 
 The fakes count what they serve and receive (:meth:`harness.fakes.tenant.FakeTenant.served`, ``requests``,
 ``writes``), so the figures are the tenants' own, whatever the sync is: records answered to reads (each record of a
-page, each record read by id), requests for data (token requests left out: a client's token cache decides those),
-and writes. Real tenants count nothing a test can read: there the figures are the reference sync's own report,
-reported and not held against the bound (:class:`NotCounted`).
+page, each record read by id), HTTP requests for data (a ``$batch`` is one; token requests left out: a client's token
+cache decides those), and writes (a ``$batch``'s operations one by one). Real tenants count nothing a test can read:
+there the figures are the reference sync's own report, reported and not held against the bound (:class:`NotCounted`).
 """
 
 from __future__ import annotations
