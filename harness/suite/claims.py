@@ -7,7 +7,8 @@ counterparts exist with the type and name rule 2 gives them and the values the r
 time, "re-created" only after an earlier run created one); each change shows on the side its direction names; a
 retired link's origin is gone. And the other way round: every mapped property of the scenario's records that changed
 while the sync ran (no user wrote in between) is in the report, with the value it had before; and the requests it
-says it sent are the ones the (fake) tenants received. An external product's report is its own business.
+says it sent are the ones the (fake) tenants received; it says it reconciled (read everything) exactly when asked to
+or on its first run. An external product's report is its own business.
 """
 
 from __future__ import annotations
@@ -48,8 +49,16 @@ def check_report(
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
     run = flow.runs[-1] if flow.runs else None
-    if run is not None and run.report is report and run.requests is not None and report.requests != run.requests:
-        problems.append(f"the report says it sent {report.requests} requests, the tenants received {run.requests}")
+    if run is not None and run.report is report:
+        if run.requests is not None and report.requests != run.requests:
+            problems.append(f"the report says it sent {report.requests} requests, the tenants received {run.requests}")
+        # A fresh state has never read everything, so its first run must (deletes are found only so, rule 6).
+        first = next((r for r in flow.runs if r.report is not None), None) is run
+        if report.reconciled != (run.full or first):
+            asked = "the full sync" if run.full else "the first run" if first else "an incremental run"
+            problems.append(f"{asked} reports reconciled={report.reconciled}")
+        if report.passes < 1:
+            problems.append(f"the report says the run made {report.passes} passes over the tenants")
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
 
 

@@ -28,6 +28,8 @@ class SyncRun:
     report: SyncReport | None
     seconds: float
     reconciled: bool = False
+    full: bool = False
+    """Whether the run was asked to read everything ("the full sync runs")."""
     writes: dict[str, int] | None = None
     """Writes each fake tenant received during the run (None when the tenants are real)."""
     served: dict[str, int] | None = None
@@ -73,7 +75,7 @@ class ReferenceSync:
             report = engine.run(reconcile=True if full else None)
         finally:
             state.close()
-        run = SyncRun(report, report.seconds, reconciled=report.reconciled)
+        run = SyncRun(report, report.seconds, reconciled=report.reconciled, full=full)
         self.runs.append(run)
         return run
 
@@ -99,7 +101,7 @@ class ExternalSync:
 
     def run(self, *, full: bool = False, flows: Collection[str] | None = None) -> SyncRun:
         result = self.barriers.wait("full" if full else "edits", self.label, flows)
-        run = SyncRun(None, result.waited, reconciled=full, barrier=result)
+        run = SyncRun(None, result.waited, reconciled=full, full=full, barrier=result)
         self.runs.append(run)
         return run
 

@@ -82,3 +82,34 @@ def test_created_means_the_first_time_and_recreated_only_after_an_earlier_create
     first.add(RecordOutcome(CONTACTS, str(fresh["id"]), bc_id, "recreated"))
     with pytest.raises(AssertionError, match="reported re-created, but no earlier run created one"):
         check_report(flow, first)
+
+
+def test_the_report_reconciles_exactly_on_the_first_run_and_when_asked(flow: Dataflow) -> None:
+    flow.crm_create("contacts", {"givenName": "Kari", "familyName": "Holm"})
+    first = flow.run_sync()
+    assert first.report is not None
+    check_report(flow, first.report)
+    first.report.reconciled = False
+    with pytest.raises(AssertionError, match="the first run reports reconciled=False"):
+        check_report(flow, first.report)
+    later = flow.run_sync()
+    assert later.report is not None
+    later.report.reconciled = True
+    with pytest.raises(AssertionError, match="an incremental run reports reconciled=True"):
+        check_report(flow, later.report)
+    full = flow.run_sync(full=True)
+    assert full.report is not None
+    check_report(flow, full.report)
+    full.report.passes = 0
+    with pytest.raises(AssertionError, match="made 0 passes"):
+        check_report(flow, full.report)
+
+
+def test_the_requests_the_report_names_are_the_ones_the_tenants_received(flow: Dataflow) -> None:
+    flow.crm_create("contacts", {"givenName": "Kari", "familyName": "Holm"})
+    run = flow.run_sync()
+    assert run.report is not None
+    check_report(flow, run.report)
+    run.report.requests = {**run.report.requests, "crmoffice": run.report.requests["crmoffice"] + 1}
+    with pytest.raises(AssertionError, match="the report says it sent"):
+        check_report(flow, run.report)
