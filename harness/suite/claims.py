@@ -57,6 +57,13 @@ def check_report(
         if report.reconciled != (run.full or first):
             asked = "the full sync" if run.full else "the first run" if first else "an incremental run"
             problems.append(f"{asked} reports reconciled={report.reconciled}")
+        for plan in flow.plans:
+            mine = len(flow.tracked.get(("crmoffice", plan.origin), []))
+            if report.unchanged.get(plan.key, 0) > mine:
+                problems.append(
+                    f"{plan.key}: the report counts {report.unchanged[plan.key]} records unchanged, the scenario has "
+                    f"{mine} CRMOffice {plan.origin} in all"
+                )
         if report.passes < 1:
             problems.append(f"the report says the run made {report.passes} passes over the tenants")
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
