@@ -113,3 +113,19 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then each of them has exactly one person contact in Business Central
       And each Business Central contact has its CRMOffice contact's phone numbers
+
+    @rule:10 @severity:normal
+    Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop
+      Given a contact linked to a Business Central contact
+      And a <other side> user changes the contact's <other property>
+      And a <side> user keeps changing the contact's <kept property> while the sync writes it
+      When the sync runs
+      Then the sync reports that contact as failed because <side> kept changing it
+      When the sync runs again
+      Then both sides show <side>'s new value for <kept crmoffice> ↔ <kept businesscentral>
+      And both sides show <other side>'s new value for <other crmoffice> ↔ <other businesscentral>
+
+      Examples:
+        | side             | kept property     | kept crmoffice | kept businesscentral | other side       | other property | other crmoffice | other businesscentral |
+        | Business Central | mobilePhoneNumber | mobilePhone    | mobilePhoneNumber    | CRMOffice        | directPhone    | directPhone     | phoneNumber           |
+        | CRMOffice        | mobilePhone       | mobilePhone    | mobilePhoneNumber    | Business Central | phoneNumber    | directPhone     | phoneNumber           |

@@ -62,3 +62,19 @@ def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str
         moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
     wire.before_next_write(user_edit)
+
+
+@given(
+    parsers.re(
+        r"an? (?P<side>CRMOffice|Business Central) user keeps changing the contact's (?P<prop>\w+) "
+        r"while the sync writes it"
+    )
+)
+def keeps_editing(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    """Before every write of the next run to the user's own system, the user changes the contact again: each write
+    the sync makes meets a newer version than the one it read."""
+    if dataflow.sync.kind != "reference":
+        pytest.skip("the moment an external sync writes cannot be caught from outside it")
+    dataflow.tripwires[SIDES[side]].before_writes(
+        lambda: moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+    )

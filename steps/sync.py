@@ -11,6 +11,8 @@ from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
 from harness.suite.subject import Subject
 
+CHANGED_CODES = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
+
 
 def _run(dataflow: Dataflow, *, full: bool = False, label: str = "") -> None:
     before, user_writes = dataflow.snapshot(), dataflow.user_writes
@@ -82,6 +84,24 @@ def no_failure(dataflow: Dataflow, subject: Subject) -> None:
     else:
         # An external product reports elsewhere; what shows on the tenants is that the record went through.
         moves.counterpart(dataflow, subject)
+
+
+@then(
+    parsers.re(r"the sync reports that contact as failed because (?P<side>Business Central|CRMOffice) kept changing it")
+)
+def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    run = dataflow.runs[-1]
+    assert run.report is not None, "only the reference sync's report names a record that kept changing"
+    failed = [o for o in run.report.for_record(subject.crm_id) if o.action == "failed"]
+    assert failed, (
+        f"expected {subject.describe()} reported as failed, the sync reported {run.report.for_record(subject.crm_id)}"
+    )
+    error = failed[0].error or {}
+    system = "businesscentral" if side == "Business Central" else "crmoffice"
+    same(error.get("system"), system, "the system whose record kept changing", subject)
+    same(error.get("code"), CHANGED_CODES[system], f"{side}'s code for a record changed since it was read", subject)
+    others = [o.origin_id for o in run.report.failures if o.origin_id != subject.crm_id]
+    assert not others, f"expected only {subject.describe()} to fail, also failed: {others}"
 
 
 @then(

@@ -218,7 +218,12 @@ class Dataflow:
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.tenant_counts()
         seen = self.fingerprint() if self.sync.kind == "external" else None
-        run = self.sync.run(full=full, flows=self.flows_in_play())
+        try:
+            run = self.sync.run(full=full, flows=self.flows_in_play())
+        finally:
+            # A planned interleaving ("a user edits it while the sync writes it") belongs to this run only.
+            for wire in self.tripwires.values():
+                wire.disarm()
         if seen is not None:
             run.changed = self.fingerprint() != seen
         after = self.tenant_counts()

@@ -3,7 +3,7 @@
 "The sync is stopped midway" must look to the sync exactly like a killed process: the write reached the tenant, the
 answer never came back, and nothing in the sync got to react. :class:`Interrupted` is therefore a BaseException that
 no handler in the harness catches. "A user edits the record just before the sync writes it" runs a callback before
-the write is sent, once, with the wire disarmed so the user's own request passes.
+the write is sent, once or before each write, and the callback's own requests pass the wire as a user's would.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class Tripwire(httpx.BaseTransport):
         self._lock = threading.Lock()
         self._stop_after: int | None = None
         self._before_write: Callable[[], None] | None = None
+        self._before_left: int | None = None
+        self._acting = threading.local()
         self.writes = 0
 
     def stop_after_writes(self, count: int) -> None:
@@ -39,20 +41,37 @@ class Tripwire(httpx.BaseTransport):
             self._stop_after, self.writes = count, 0
 
     def before_next_write(self, action: Callable[[], None]) -> None:
+        self.before_writes(action, 1)
+
+    def before_writes(self, action: Callable[[], None], times: int | None = None) -> None:
+        """Run ``action`` before each of the next ``times`` writes (None: every write until disarmed). The action's
+        own requests pass the wire untouched: they are a user's, not the sync's."""
+        if times is not None and times < 1:
+            raise ValueError(f"act before at least one write, got {times}")
         with self._lock:
-            self._before_write = action
+            self._before_write, self._before_left = action, times
 
     def disarm(self) -> None:
         with self._lock:
-            self._stop_after, self._before_write = None, None
+            self._stop_after, self._before_write, self._before_left = None, None, None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.method not in WRITE_METHODS or "/connect/token" in request.url.path:
             return self.inner.handle_request(request)
+        if getattr(self._acting, "on", False):
+            return self.inner.handle_request(request)  # the user's own write, made by an action before the sync's
         with self._lock:
-            action, self._before_write = self._before_write, None
+            action = self._before_write
+            if action is not None and self._before_left is not None:
+                self._before_left -= 1
+                if self._before_left <= 0:
+                    self._before_write, self._before_left = None, None
         if action is not None:
-            action()
+            self._acting.on = True
+            try:
+                action()
+            finally:
+                self._acting.on = False
         response = self.inner.handle_request(request)
         with self._lock:
             self.writes += 1

@@ -494,6 +494,7 @@ class SyncEngine:
             "target",
             "ChangedUnderYou",
             "the CRMOffice record kept changing while the sync wrote to it",
+            system=ORIGIN_SYSTEM,
         )
         return False
 
@@ -599,6 +600,7 @@ class SyncEngine:
                 "origin",
                 "Request_EntityChanged",
                 "the Business Central record kept changing while the sync wrote to it",
+                system=TARGET_SYSTEM,
             )
         pendings = [p for p in pendings if p.round < self.conflict_rounds]
         results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])

@@ -92,6 +92,42 @@ def test_before_next_write_runs_once_just_before_the_write() -> None:
     )
 
 
+def test_before_writes_acts_before_every_write_and_lets_the_actions_own_write_through() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+
+    def user_edit() -> None:
+        log.append("user edit")
+        client.patch("/contacts/1", json={})  # the user's own write: not acted on again, not counted as the sync's
+
+    wire.before_writes(user_edit)
+    with client:
+        client.post("/contacts", json={})
+        client.get("/contacts")
+        client.put("/contacts/2", json={})
+    assert log == [
+        "user edit",
+        "PATCH /contacts/1",
+        "POST /contacts",
+        "GET /contacts",
+        "user edit",
+        "PATCH /contacts/1",
+        "PUT /contacts/2",
+    ], f"expected the action before each of the two writes, its own write passing, found {log}"
+
+
+def test_before_writes_stops_after_the_given_number() -> None:
+    log: list[str] = []
+    wire, client = _wired(log)
+    wire.before_writes(lambda: log.append("user edit"), times=2)
+    with client:
+        for _ in range(3):
+            client.post("/contacts", json={})
+    assert log.count("user edit") == 2, f"expected the action twice, found {log}"
+    with pytest.raises(ValueError, match="at least one write"):
+        wire.before_writes(lambda: None, times=0)
+
+
 def test_disarm_clears_both_the_stop_and_the_action() -> None:
     log: list[str] = []
     wire, client = _wired(log)
