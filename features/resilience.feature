@@ -114,6 +114,15 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       Then each of them has exactly one person contact in Business Central
       And each Business Central contact has its CRMOffice contact's phone numbers
 
+    @rule:10 @rule:6 @severity:critical
+    Scenario: a re-create stopped midway is finished by the next run, once
+      Given a contact linked to a Business Central contact
+      And a Business Central user deletes the contact
+      And the full sync is stopped after its first write to Business Central
+      When the sync runs again
+      Then Business Central holds exactly one person contact for it
+      And that contact has the CRMOffice contact's phone numbers
+
     @rule:10 @severity:normal
     Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop
       Given a contact linked to a Business Central contact

@@ -87,6 +87,7 @@ def customer_phone(dataflow: Dataflow, subject: Subject) -> None:
     moves.change(dataflow, subject, "businesscentral", "phoneNumber")
 
 
+@given(parsers.parse("a Business Central user deletes the {word:w}"))
 @when(parsers.parse("a Business Central user deletes the {word:w}"))
 def bc_user_deletes(dataflow: Dataflow, subject: Subject, word: str) -> None:
     assert subject.bc_id, f"{subject.describe()} has no Business Central {word} to delete"

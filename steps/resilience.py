@@ -34,14 +34,13 @@ def crm_refuses_next_change(dataflow: Dataflow, subject: Subject) -> None:
         pytest.skip(f"{exc}: real tenants cannot be made to refuse a value on cue")
 
 
-@given("the sync is stopped after its first write to Business Central")
-def stopped_midway(dataflow: Dataflow) -> None:
+@given(parsers.re(r"the (?P<full>full )?sync is stopped after its first write to Business Central"))
+def stopped_midway(dataflow: Dataflow, full: str | None) -> None:
     if dataflow.sync.kind != "reference":
         pytest.skip("only the harness's own sync can be stopped midway; an external sync is not ours to stop")
     dataflow.tripwires["businesscentral"].stop_after_writes(1)
     with pytest.raises(Interrupted):
-        dataflow.run_sync()
-    dataflow.tripwires["businesscentral"].disarm()
+        dataflow.run_sync(full=bool(full))
 
 
 @given(

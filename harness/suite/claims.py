@@ -4,7 +4,8 @@ The report is part of what the sync delivers (people read it to learn what was c
 report that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even
 when the records themselves are right. Every claim is checked by reading the record it names: created and re-created
 counterparts exist with the type and name rule 2 gives them and the values the report lists ("created" the first
-time, "re-created" only after an earlier run created one); each change shows on the side its direction names; a
+time, "re-created" only after an earlier run created one, and neither names a record that existed before the run);
+each change shows on the side its direction names; a
 retired link's origin is gone. And the other way round: every mapped property of the scenario's records that changed
 while the sync ran (no user wrote in between) is in the report, with the value it had before; and the requests it
 says it sent are the ones the (fake) tenants received; it says it reconciled (read everything) exactly when asked to
@@ -48,6 +49,14 @@ def check_report(
             problems.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
+        existing = {
+            str(r["id"]) for kinds in before.get("businesscentral", {}).values() for r in kinds if not r.get("deleted")
+        }
+        for outcome in report.records:
+            if outcome.action in ("created", "recreated") and outcome.target_id in existing:
+                problems.append(
+                    f"{outcome.action} {outcome.origin_id}: Business Central {outcome.target_id} existed before the run"
+                )
     run = flow.runs[-1] if flow.runs else None
     if run is not None and run.report is report:
         if run.requests is not None and report.requests != run.requests:

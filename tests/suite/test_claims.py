@@ -113,3 +113,12 @@ def test_the_requests_the_report_names_are_the_ones_the_tenants_received(flow: D
     run.report.requests = {**run.report.requests, "crmoffice": run.report.requests["crmoffice"] + 1}
     with pytest.raises(AssertionError, match="the report says it sent"):
         check_report(flow, run.report)
+
+
+def test_a_created_record_that_existed_before_the_run_is_named(flow: Dataflow) -> None:
+    crm_id, bc_id = _linked(flow)
+    before = flow.snapshot()
+    claimed = SyncReport()
+    claimed.add(RecordOutcome(CONTACTS, crm_id, bc_id, "recreated"))
+    with pytest.raises(AssertionError, match=f"Business Central {bc_id} existed before the run"):
+        check_report(flow, claimed, before, flow.snapshot())
