@@ -46,6 +46,21 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       Then the CRMOffice contact's directPhone is the new phoneNumber
       And the sync reports no failure
 
+    @rule:9 @severity:critical @fakes_only
+    Scenario: a change Business Central refuses fails that contact only, and goes through on a later run unedited
+      Given a contact linked to a Business Central contact
+      And 2 more contacts have been linked since
+      And Business Central refuses the next change to the contact
+      When a CRMOffice user changes the contact's directPhone
+      And a CRMOffice user changes the other contacts' directPhone
+      And the sync runs
+      Then the sync reports that contact as failed with Business Central's error
+      And the Business Central contact still has its phoneNumber
+      And each of the other contacts has the new directPhone as its phoneNumber
+      When the sync runs again
+      Then the Business Central contact's phoneNumber is the new directPhone
+      And the sync reports no failure
+
   Rule: throttling, faults and interruptions are retried until both sides agree
 
     @rule:10 @severity:critical @fakes_only

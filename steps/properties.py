@@ -59,21 +59,27 @@ def user_clears(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> N
     moves.clear(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
 
-@when(parsers.re(r"a Business Central user changes the other contacts' (?P<prop>\w+)"))
-def user_changes_others(dataflow: Dataflow, others: list[Subject], prop: str) -> None:
+@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the other contacts' (?P<prop>\w+)"))
+def user_changes_others(dataflow: Dataflow, others: list[Subject], side: str, prop: str) -> None:
     for other in others:
-        if not other.bc_id:
+        if side == "Business Central" and not other.bc_id:
             moves.counterpart(dataflow, other)
-        moves.change(dataflow, other, "businesscentral", prop)
+        moves.change(dataflow, other, SIDES[side], prop)  # type: ignore[arg-type]
 
 
 @then(parsers.re(r"each of the other contacts has the new (?P<source>\w+) as its (?P<prop>\w+)"))
 def others_show_new(dataflow: Dataflow, others: list[Subject], source: str, prop: str) -> None:
     for other in others:
         same(_counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other)
-        dataflow.eventually(
-            lambda o=other: same(_value(dataflow, o, "crmoffice", prop), o.written(source), f"CRMOffice {prop}", o)
-        )
+        origins = {pair.origin for pair in dataflow.plan(other.kind.origin).pairs}
+        side = "CRMOffice" if prop in origins else "Business Central"
+        if side == "Business Central" and not other.bc_id:
+            moves.counterpart(dataflow, other)
+
+        def shows(o: Subject = other, side: str = side) -> None:
+            same(_value(dataflow, o, SIDES[side], prop), o.written(source), f"{side} {prop}", o)  # type: ignore[arg-type]
+
+        dataflow.eventually(shows)
 
 
 @when("users of both systems change the contact's direct phone at the same moment")

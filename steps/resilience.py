@@ -25,11 +25,15 @@ def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
         raise AssertionError(str(exc)) from None
 
 
-@given(parsers.re(r"CRMOffice refuses the next change to the \w+"))
-def crm_refuses_next_change(dataflow: Dataflow, subject: Subject) -> None:
-    # CRMOffice only: the sync writes Business Central in $batch requests, which a per-record fault would not meet.
+@given(parsers.re(r"(?P<side>CRMOffice|Business Central) refuses the next change to the \w+"))
+def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    if side == "CRMOffice":
+        kind, record_id = subject.kind.origin, subject.crm_id
+    else:
+        assert subject.bc_id, f"{subject.describe()} has no Business Central counterpart to refuse a change to"
+        kind, record_id = subject.kind.target, subject.bc_id
     try:
-        refuse_next_change(dataflow, "crmoffice", subject.kind.origin, subject.crm_id)
+        refuse_next_change(dataflow, SIDES[side], kind, record_id)  # type: ignore[arg-type]
     except FakesOnly as exc:
         pytest.skip(f"{exc}: real tenants cannot be made to refuse a value on cue")
 

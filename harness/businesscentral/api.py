@@ -239,6 +239,7 @@ class BusinessCentralFake(FakeTenant):
 
     def fault_error(self, status: int, retry_after: float | None) -> VendorError:
         codes = {
+            400: "BadRequest",
             408: "RequestTimeout",
             429: "Application_TooManyRequests",
             500: "Unknown",
@@ -481,6 +482,9 @@ class BusinessCentralFake(FakeTenant):
             if route.name == "POST $batch":
                 raise BadRequest("A batch operation cannot itself be a batch.")
             self.count_batch_operation(route.label(params))
+            fault = self.faults.take(method, path, in_batch=True)
+            if fault is not None and fault.status is not None:
+                raise self.fault_error(fault.status, fault.retry_after)
             headers = op.get("headers") or {}
             if not isinstance(headers, dict):
                 raise BadRequest("The 'headers' of a batch operation must be a JSON object.")

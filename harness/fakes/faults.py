@@ -27,7 +27,9 @@ class Fault:
     ``method`` a method name or ``*``. ``skip`` lets that many matching requests through first, so a test can
     fail exactly the third page read. ``times`` is how many matching requests the rule then affects.
     ``status``: answer with this status and the vendor's error body for it. ``delay``: seconds to wait first.
-    ``drop``: close the connection without answering (after ``delay``).
+    ``drop``: close the connection without answering (after ``delay``). ``in_batch``: the rule meets the operations
+    inside a ``$batch`` one by one instead of whole requests (answering that operation alone with ``status``), as a
+    tenant refuses one record of a batch and accepts the rest.
     """
 
     method: str = "*"
@@ -38,6 +40,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     drop: bool = False
+    in_batch: bool = False
     fired: int = field(default=0)
     seen: int = field(default=0)
 
@@ -55,12 +58,14 @@ class Fault:
             raise FaultRuleError("a fault needs a 'status', a 'delay' or 'drop': true")
         if self.drop and self.status is not None:
             raise FaultRuleError("a fault either answers with a 'status' or drops the connection, not both")
+        if self.in_batch and (self.status is None or self.drop or self.delay):
+            raise FaultRuleError("a fault 'in_batch' answers one operation with a 'status'; it cannot wait or drop")
         if self.retry_after is not None and (self.status is None or self.retry_after < 0):
             raise FaultRuleError("'retry_after' needs a 'status' and must not be negative")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
-        allowed = {"method", "path", "times", "skip", "status", "retry_after", "delay", "drop"}
+        allowed = {"method", "path", "times", "skip", "status", "retry_after", "delay", "drop", "in_batch"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise FaultRuleError(f"unknown fault field(s) {unknown}; allowed: {sorted(allowed)}")
@@ -96,10 +101,11 @@ class FaultPlan:
         with self._lock:
             self._rules.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, *, in_batch: bool = False) -> Fault | None:
+        """The rule this request (or, ``in_batch``, this operation of a ``$batch``) meets, if any."""
         with self._lock:
             for rule in self._rules:
-                if rule.exhausted or not rule.matches(method, path):
+                if rule.exhausted or rule.in_batch != in_batch or not rule.matches(method, path):
                     continue
                 rule.seen += 1
                 if rule.seen <= rule.skip:

@@ -54,7 +54,13 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
 def refuse_next_change(
     flow: Dataflow, side: Literal["crmoffice", "businesscentral"], kind: str, record_id: str
 ) -> None:
-    """The next PATCH of that one record is refused as invalid (422), as a tenant refuses a value it will not store;
-    later changes are accepted (FakesOnly when the tenant is real). A change sent inside a ``$batch`` is not a
-    request of its own and does not meet this rule."""
-    flow.fakes().tenant(side).add_fault(method="PATCH", path=f"*/{kind}/{record_id}", status=422, times=1)
+    """The next change to that one record is refused as invalid, as a tenant refuses a value it will not store;
+    later changes are accepted (FakesOnly when the tenant is real). CRMOffice answers its PATCH with 422; Business
+    Central answers 400 to a PATCH of it, whether sent alone or as one operation of a ``$batch`` (the others of the
+    batch go through)."""
+    tenant = flow.fakes().tenant(side)
+    if side == "crmoffice":
+        tenant.add_fault(method="PATCH", path=f"*/{kind}/{record_id}", status=422, times=1)
+        return
+    for in_batch in (False, True):
+        tenant.add_fault(method="PATCH", path=f"*/{kind}({record_id})", status=400, times=1, in_batch=in_batch)

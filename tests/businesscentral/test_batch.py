@@ -8,6 +8,7 @@ import pytest
 from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.client import ChangedUnderYouError, ValidationError
+from harness.fakes.faults import Fault, FaultRuleError
 from tests.businesscentral.helpers import assert_error
 
 
@@ -178,3 +179,35 @@ def test_the_client_refuses_more_than_100_operations_before_sending(
         client.batch([BatchOperation("POST", "contacts", body={"displayName": str(i)}) for i in range(101)])
     assert bc.counts()["total"] == 0
     assert client.batch([]) == []
+
+
+def test_a_fault_in_batch_refuses_that_one_operation_and_no_whole_request(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    made = [
+        raw.post(f"{api}/companies({bc.company_id})/contacts", json={"displayName": f"K{n}"}).json() for n in (1, 2)
+    ]
+    bc.add_fault(method="PATCH", path=f"*/contacts({made[0]['id']})", status=400, in_batch=True)
+    operations = [
+        {
+            "id": str(n),
+            "method": "PATCH",
+            "url": f"companies({bc.company_id})/contacts({record['id']})",
+            "headers": {"If-Match": "*"},
+            "body": {"phoneNumber": "22334455"},
+        }
+        for n, record in enumerate(made)
+    ]
+    answer = raw.post(f"{api}/$batch", json={"requests": operations})
+    assert answer.status_code == 200, f"expected the batch itself accepted, got {answer.status_code} {answer.text}"
+    statuses = [op["status"] for op in answer.json()["responses"]]
+    assert statuses == [400, 200], f"expected only the first operation refused, got {statuses}"
+    again = raw.post(f"{api}/$batch", json={"requests": operations[:1]}).json()["responses"]
+    assert again[0]["status"] == 200, f"expected the rule spent after one operation, got {again[0]}"
+
+
+def test_a_fault_in_batch_needs_a_status_and_cannot_drop() -> None:
+    with pytest.raises(FaultRuleError, match="in_batch"):
+        Fault(in_batch=True, drop=True)
+    with pytest.raises(FaultRuleError, match="in_batch"):
+        Fault(in_batch=True, delay=1.0)
