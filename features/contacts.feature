@@ -202,6 +202,8 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And the full sync runs
       Then the Business Central contact is still there, unchanged
       And CRMOffice does not get the contact back
+      When the full sync runs again
+      Then the sync wrote nothing to either system
 
   Rule: contacts created in Business Central stay in Business Central
 

@@ -45,6 +45,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the CRMOffice contact's directPhone is the new phoneNumber
       And the sync reports no failure
+      When the sync runs again
+      Then the sync read no more than 3 records and made no more than 2 requests in either system
 
     @rule:9 @severity:critical @fakes_only
     Scenario: a change Business Central refuses fails that contact only, and goes through on a later run unedited
@@ -60,6 +62,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the Business Central contact's phoneNumber is the new directPhone
       And the sync reports no failure
+      When the sync runs again
+      Then the sync read no more than 3 records and made no more than 2 requests in either system
 
   Rule: throttling, faults and interruptions are retried until both sides agree
 
@@ -128,6 +132,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then each of them has exactly one person contact in Business Central
       And each Business Central contact has its CRMOffice contact's phone numbers
+      And the sync reports no failure for any of them
 
     @rule:10 @rule:6 @severity:critical
     Scenario: a re-create stopped midway is finished by the next run, once

@@ -203,8 +203,17 @@ def main() -> int:
         default=ROOT / "scripts" / "mutation-equivalent.json",
         help="survivors judged equivalent, with the reason; the score counts them apart",
     )
+    parser.add_argument(
+        "--judge",
+        nargs=2,
+        action="append",
+        metavar=("PATH:INDEX", "REASON"),
+        help="record a survivor as equivalent, with why no user of the tenants could tell (runs nothing)",
+    )
     args = parser.parse_args()
     every = sites()
+    if args.judge:
+        return _judge(every, args.equivalent, args.judge)
     if args.only:
         by_key = {key(m): m for m in every}
         unknown = [k for k in args.only if k not in by_key]
@@ -293,6 +302,21 @@ def main() -> int:
 def code(mutant: Mutant, root: Path = ROOT) -> str:
     """The source line the mutant changes, stripped: a judgement is made for it, and refused once it changed."""
     return (root / mutant.path).read_text(encoding="utf-8").splitlines()[mutant.line - 1].strip()
+
+
+def _judge(every: list[Mutant], path: Path, verdicts: list[list[str]]) -> int:
+    by_key = {key(m): m for m in every}
+    judged = judgements(path)
+    for name, reason in verdicts:
+        if name not in by_key:
+            print(f"no such mutant: {name} (name one as path:index)", file=sys.stderr)
+            return 2
+        mutant = by_key[name]
+        judged[name] = {"change": mutant.change, "code": code(mutant), "reason": reason}
+    ordered = dict(sorted(judged.items(), key=lambda item: (item[0].rsplit(":", 1)[0], int(item[0].rsplit(":", 1)[1]))))
+    path.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{len(verdicts)} judged equivalent; {path} holds {len(ordered)}")
+    return 0
 
 
 def _judged_for(every: list[Mutant], wanted: str) -> tuple[str, str] | None:

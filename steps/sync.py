@@ -39,6 +39,7 @@ def sync_runs_times(dataflow: Dataflow, times: int) -> None:
 
 
 @when("the full sync runs")
+@when("the full sync runs again")
 def full_sync_runs(dataflow: Dataflow) -> None:
     _run(dataflow, full=True, label="full sync")
 
@@ -84,6 +85,17 @@ def no_failure(dataflow: Dataflow, subject: Subject) -> None:
     else:
         # An external product reports elsewhere; what shows on the tenants is that the record went through.
         moves.counterpart(dataflow, subject)
+
+
+@then("the sync reports no failure for any of them")
+def no_failure_in_group(dataflow: Dataflow, group: list[Subject]) -> None:
+    run = dataflow.runs[-1]
+    if run.report is not None:
+        failed = [(r.origin_id, r.error) for r in run.report.failures]
+        assert not failed, f"expected no failed record among {len(group)}, the sync reported {failed}"
+    else:
+        for subject in group:
+            moves.counterpart(dataflow, subject)
 
 
 @then(

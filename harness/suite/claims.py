@@ -1,15 +1,15 @@
 """What the reference sync's report claims, held against what the tenants show.
 
-The report is part of what the sync delivers (people read it to learn what was created, changed or refused), so a
-report that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even
-when the records themselves are right. Every claim is checked by reading the record it names: created and re-created
-counterparts exist with the type and name rule 2 gives them and the values the report lists ("created" the first
-time, "re-created" only after an earlier run created one, and neither names a record that existed before the run);
-each change shows on the side its direction names; a
-retired link's origin is gone. And the other way round: every mapped property of the scenario's records that changed
-while the sync ran (no user wrote in between) is in the report, with the value it had before; and the requests it
-says it sent are the ones the (fake) tenants received; it says it reconciled (read everything) exactly when asked to
-or on its first run. An external product's report is its own business.
+The report is part of what the sync delivers (people read it to learn what was created, changed or refused), so a report
+that says "updated phoneNumber to 22 33 44 55" while Business Central shows something else is a defect even when the
+records themselves are right. Every claim is checked by reading the record it names: created and re-created counterparts
+exist with the type and name rule 2 gives them and the values the report lists ("created" the first time, "re-created"
+only after an earlier run created one, and neither names a record that existed before the run); each change shows on the
+side its direction names; a retired link's origin is gone, and a link is retired once. And the other way round: every
+mapped property of the scenario's records that changed while the sync ran (no user wrote in between) is in the report,
+with the value it had before; and the requests it says it sent are the ones the (fake) tenants received; it says it
+reconciled (read everything) exactly when asked to or on its first run. An external product's report is its own
+business.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ def check_report(
         for o in run.report.records
         if o.action in ("created", "recreated")
     }
+    retired = {
+        (o.flow, o.origin_id)
+        for run in flow.runs
+        if run.report is not None and run.report is not report
+        for o in run.report.records
+        if o.action == "retired"
+    }
     for outcome in report.records:
         problems += _contradictions(flow, outcome)
         made_before = (outcome.flow, outcome.origin_id) in earlier
@@ -47,6 +54,8 @@ def check_report(
             problems.append(f"created {outcome.origin_id}: reported created, but an earlier run had created one")
         elif outcome.action == "recreated" and not made_before:
             problems.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
+        elif outcome.action == "retired" and (outcome.flow, outcome.origin_id) in retired:
+            problems.append(f"retired {outcome.origin_id}: reported retired, but an earlier run had retired its link")
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
         existing = {
