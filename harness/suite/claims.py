@@ -8,12 +8,13 @@ only after an earlier run created one, and neither names a record that existed b
 side its direction names; a retired link's origin is gone, and a link is retired once. And the other way round: every
 mapped property of the scenario's records that changed while the sync ran (no user wrote in between) is in the report,
 with the value it had before; and the requests it says it sent are the ones the (fake) tenants received; it says it
-reconciled (read everything) exactly when asked to or on its first run. An external product's report is its own
-business.
+reconciled (read everything) exactly when asked to or on its first run, and its summary counts the records it lists. An
+external product's report is its own business.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,6 +83,12 @@ def check_report(
                     f"{plan.key}: the report counts {report.unchanged[plan.key]} records unchanged, the scenario has "
                     f"{mine} CRMOffice {plan.origin} in all"
                 )
+        summary = report.counts()
+        for plan in flow.plans:
+            listed = Counter(o.action for o in report.records if o.flow == plan.key)
+            said = {action: n for action, n in summary.get(plan.key, {}).items() if action != "unchanged"}
+            if said != dict(listed):
+                problems.append(f"{plan.key}: the report's summary says {said}, its records are {dict(listed)}")
         if report.passes < 1:
             problems.append(f"the report says the run made {report.passes} passes over the tenants")
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
