@@ -127,6 +127,19 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
+    @rule:10 @severity:critical @fakes_only
+    Scenario: an outage of CRMOffice that outlasts the retries stops the run, and the next run finishes the work
+      Given a contact linked to a Business Central contact
+      And a Business Central user changes the contact's phoneNumber
+      And CRMOffice fails the next 50 changes with an internal error
+      When the sync runs into the outage
+      Then the run stopped with CRMOffice's internal error
+      And the CRMOffice contact still has its directPhone
+      When CRMOffice works again
+      And the sync runs again
+      Then the CRMOffice contact's directPhone is the new phoneNumber
+      And the sync reports no failure
+
     @rule:10 @rule:1 @severity:blocker
     Scenario: a sync stopped midway and started again leaves no duplicate and no lost value
       Given 150 CRMOffice contacts with phone numbers

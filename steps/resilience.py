@@ -4,18 +4,21 @@ a record while the sync writes it. These need the fakes' controls (and the stopp
 from __future__ import annotations
 
 import pytest
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, then, when
 
+from harness.client.errors import ApiError, TenantError
 from harness.suite import moves
 from harness.suite.dataflow import Dataflow, FakesOnly
-from harness.suite.faults import TroubleError, inject, refuse_next_change
+from harness.suite.faults import TroubleError, inject, refuse_next_change, trouble_over
 from harness.suite.subject import Subject
 from harness.suite.tripwire import Interrupted
 
 SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
 
 
-@given(parsers.re(r"(?P<side>CRMOffice|Business Central) (?P<trouble>(?:throttles|is unavailable|drops|answers) .+)"))
+@given(
+    parsers.re(r"(?P<side>CRMOffice|Business Central) (?P<trouble>(?:throttles|is unavailable|drops|answers|fails) .+)")
+)
 def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
     try:
         inject(dataflow, SIDES[side], trouble)  # type: ignore[arg-type]
@@ -81,3 +84,28 @@ def keeps_editing(dataflow: Dataflow, subject: Subject, side: str, prop: str) ->
     dataflow.tripwires[SIDES[side]].before_writes(
         lambda: moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
     )
+
+
+@when("the sync runs into the outage", target_fixture="stopped")
+def sync_into_outage(dataflow: Dataflow) -> TenantError:
+    """A tenant failing longer than the clients retry: the run must end with the tenant's error (nothing it did not
+    commit is lost, the next run resumes), not carry on as if the records had been refused one by one."""
+    try:
+        run = dataflow.run_sync()
+    except TenantError as exc:
+        return exc
+    failed = [(o.origin_id, (o.error or {}).get("code")) for o in run.report.failures] if run.report else []
+    raise AssertionError(f"expected the run to stop with the tenant's error, it finished; records failed: {failed}")
+
+
+@then(parsers.re(r"the run stopped with (?P<side>CRMOffice|Business Central)'s internal error"))
+def stopped_with(stopped: TenantError, side: str) -> None:
+    assert isinstance(stopped, ApiError), f"expected {side}'s answer to end the run, it ended with {stopped!r}"
+    assert (stopped.system, stopped.status) == (SIDES[side], 500), (
+        f"expected {side}'s internal error (500) to end the run, it ended with {stopped.system} {stopped.status}"
+    )
+
+
+@when(parsers.re(r"(?P<side>CRMOffice|Business Central) works again"))
+def works_again(dataflow: Dataflow, side: str) -> None:
+    trouble_over(dataflow, SIDES[side])  # type: ignore[arg-type]

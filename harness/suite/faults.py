@@ -12,7 +12,7 @@ from typing import Literal
 
 from harness.suite.dataflow import Dataflow
 
-__all__ = ["SENTENCES", "TroubleError", "inject", "refuse_next_change"]
+__all__ = ["SENTENCES", "TroubleError", "inject", "refuse_next_change", "trouble_over"]
 
 SENTENCES = {
     r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
@@ -20,6 +20,7 @@ SENTENCES = {
     r"is unavailable for the next (?P<n>\d+) requests?": "unavailable",
     r"drops the connection on the next (?P<n>\d+) requests?": "drop",
     r"answers the next (?P<n>\d+) requests? too slowly": "slow",
+    r"fails the next (?P<n>\d+) changes? with an internal error": "failing-writes",
 }
 
 
@@ -43,6 +44,12 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
             tenant.add_fault(status=503, times=times)
         elif kind == "drop":
             tenant.add_fault(drop=True, times=times)
+        elif kind == "failing-writes":
+            # Each tenant's way of writing: CRMOffice one PATCH per record, Business Central the sync's $batch.
+            if side == "crmoffice":
+                tenant.add_fault(method="PATCH", status=500, times=times)
+            else:
+                tenant.add_fault(method="POST", path="*/$batch", status=500, times=times)
         else:
             # Longer than the clients' read timeout, so each of these requests times out and is tried again.
             tenant.add_fault(delay=flow.read_timeout + 0.5, times=times)
@@ -64,3 +71,8 @@ def refuse_next_change(
         return
     for in_batch in (False, True):
         tenant.add_fault(method="PATCH", path=f"*/{kind}({record_id})", status=400, times=1, in_batch=in_batch)
+
+
+def trouble_over(flow: Dataflow, side: Literal["crmoffice", "businesscentral"]) -> None:
+    """The tenant works again: every fault rule still pending on it is dropped (FakesOnly when the tenant is real)."""
+    flow.fakes().tenant(side).faults.clear()

@@ -14,7 +14,7 @@ from harness.report.exchanges import ExchangeLog
 from harness.report.redact import Redactor
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow
 from harness.suite.dataflow import Dataflow
-from harness.suite.faults import SENTENCES, TroubleError, inject
+from harness.suite.faults import SENTENCES, TroubleError, inject, trouble_over
 from harness.suite.tripwire import Interrupted, Tripwire
 from harness.sync import plan_dataflow
 
@@ -242,3 +242,23 @@ def test_the_built_dataflow_has_a_tripwire_in_front_of_each_tenant(flow: Dataflo
         flow.bc_create("contacts", {"displayName": "Kari Nordmann", "type": "Person"})
     found = flow.bc_find("contacts", "Kari Nordmann")
     assert len(found) == 1, f"expected the interrupted create to have reached Business Central, found {found}"
+
+
+def test_trouble_over_drops_every_pending_rule_of_that_fake(flow: Dataflow) -> None:
+    inject(flow, "crmoffice", "fails the next 50 changes with an internal error")
+    inject(flow, "businesscentral", "is unavailable for the next 2 requests")
+    trouble_over(flow, "crmoffice")
+    fakes = flow.fakes()
+    assert (fakes.crmoffice.faults.pending, fakes.businesscentral.faults.pending) == (0, 2), (
+        f"expected CRMOffice's rules gone and Business Central's kept, found "
+        f"{fakes.crmoffice.faults.pending} and {fakes.businesscentral.faults.pending}"
+    )
+
+
+def test_failing_changes_meet_each_tenants_way_of_writing(flow: Dataflow) -> None:
+    inject(flow, "crmoffice", "fails the next 50 changes with an internal error")
+    inject(flow, "businesscentral", "fails the next 3 changes with an internal error")
+    (crm,) = flow.fakes().crmoffice.faults.rules()
+    (bc,) = flow.fakes().businesscentral.faults.rules()
+    assert (crm.method, crm.path, crm.status, crm.times) == ("PATCH", "*", 500, 50), f"CRMOffice: found {crm}"
+    assert (bc.method, bc.path, bc.status, bc.times) == ("POST", "*/$batch", 500, 3), f"Business Central: found {bc}"
