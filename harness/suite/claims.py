@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.suite.dataflow import Dataflow
+from harness.suite.sync import SyncRun
 from harness.sync.merge import normalise
 from harness.sync.report import RecordOutcome, SyncReport
 
@@ -34,64 +35,81 @@ def check_report(
     given the scenario's records before and after the run with no user write in between, every change they show
     that the report leaves out."""
     problems: list[str] = []
-    earlier = {
-        (o.flow, o.origin_id)
-        for run in flow.runs
-        if run.report is not None and run.report is not report
-        for o in run.report.records
-        if o.action in ("created", "recreated")
-    }
-    retired = {
-        (o.flow, o.origin_id)
-        for run in flow.runs
-        if run.report is not None and run.report is not report
-        for o in run.report.records
-        if o.action == "retired"
-    }
     for outcome in report.records:
         problems += _contradictions(flow, outcome)
-        made_before = (outcome.flow, outcome.origin_id) in earlier
-        if outcome.action == "created" and made_before:
-            problems.append(f"created {outcome.origin_id}: reported created, but an earlier run had created one")
-        elif outcome.action == "recreated" and not made_before:
-            problems.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
-        elif outcome.action == "retired" and (outcome.flow, outcome.origin_id) in retired:
-            problems.append(f"retired {outcome.origin_id}: reported retired, but an earlier run had retired its link")
+    problems += _against_history(flow, report)
     if before is not None and after is not None:
         problems += _unreported(flow, report, before, after)
-        existing = {
-            str(r["id"]) for kinds in before.get("businesscentral", {}).values() for r in kinds if not r.get("deleted")
-        }
-        for outcome in report.records:
-            if outcome.action in ("created", "recreated") and outcome.target_id in existing:
-                problems.append(
-                    f"{outcome.action} {outcome.origin_id}: Business Central {outcome.target_id} existed before the run"
-                )
+        problems += _not_new(report, before)
     run = flow.runs[-1] if flow.runs else None
     if run is not None and run.report is report:
-        if run.requests is not None and report.requests != run.requests:
-            problems.append(f"the report says it sent {report.requests} requests, the tenants received {run.requests}")
-        # A fresh state has never read everything, so its first run must (deletes are found only so, rule 6).
-        first = next((r for r in flow.runs if r.report is not None), None) is run
-        if report.reconciled != (run.full or first):
-            asked = "the full sync" if run.full else "the first run" if first else "an incremental run"
-            problems.append(f"{asked} reports reconciled={report.reconciled}")
-        for plan in flow.plans:
-            mine = len(flow.tracked.get(("crmoffice", plan.origin), []))
-            if report.unchanged.get(plan.key, 0) > mine:
-                problems.append(
-                    f"{plan.key}: the report counts {report.unchanged[plan.key]} records unchanged, the scenario has "
-                    f"{mine} CRMOffice {plan.origin} in all"
-                )
-        summary = report.counts()
-        for plan in flow.plans:
-            listed = Counter(o.action for o in report.records if o.flow == plan.key)
-            said = {action: n for action, n in summary.get(plan.key, {}).items() if action != "unchanged"}
-            if said != dict(listed):
-                problems.append(f"{plan.key}: the report's summary says {said}, its records are {dict(listed)}")
-        if report.passes < 1:
-            problems.append(f"the report says the run made {report.passes} passes over the tenants")
+        problems += _bookkeeping(flow, run, report)
     assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
+
+
+def _earlier(flow: Dataflow, report: SyncReport, actions: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(flow, origin id) of every record an earlier run of the scenario reported with one of ``actions``."""
+    return {
+        (o.flow, o.origin_id)
+        for run in flow.runs
+        if run.report is not None and run.report is not report
+        for o in run.report.records
+        if o.action in actions
+    }
+
+
+def _against_history(flow: Dataflow, report: SyncReport) -> list[str]:
+    """Created the first time, re-created only after an earlier create, retired once."""
+    made, retired = _earlier(flow, report, ("created", "recreated")), _earlier(flow, report, ("retired",))
+    found = []
+    for outcome in report.records:
+        key = (outcome.flow, outcome.origin_id)
+        if outcome.action == "created" and key in made:
+            found.append(f"created {outcome.origin_id}: reported created, but an earlier run had created one")
+        elif outcome.action == "recreated" and key not in made:
+            found.append(f"recreated {outcome.origin_id}: reported re-created, but no earlier run created one")
+        elif outcome.action == "retired" and key in retired:
+            found.append(f"retired {outcome.origin_id}: reported retired, but an earlier run had retired its link")
+    return found
+
+
+def _not_new(report: SyncReport, before: Snapshot) -> list[str]:
+    """A created or re-created counterpart is a record that was not there before the run."""
+    existing = {
+        str(r["id"]) for rows in before.get("businesscentral", {}).values() for r in rows if not r.get("deleted")
+    }
+    return [
+        f"{o.action} {o.origin_id}: Business Central {o.target_id} existed before the run"
+        for o in report.records
+        if o.action in ("created", "recreated") and o.target_id in existing
+    ]
+
+
+def _bookkeeping(flow: Dataflow, run: SyncRun, report: SyncReport) -> list[str]:
+    """The run-level figures: requests, reconciled, unchanged, the summary, passes."""
+    found = []
+    if run.requests is not None and report.requests != run.requests:
+        found.append(f"the report says it sent {report.requests} requests, the tenants received {run.requests}")
+    # A fresh state has never read everything, so its first run must (deletes are found only so, rule 6).
+    first = next((r for r in flow.runs if r.report is not None), None) is run
+    if report.reconciled != (run.full or first):
+        asked = "the full sync" if run.full else "the first run" if first else "an incremental run"
+        found.append(f"{asked} reports reconciled={report.reconciled}")
+    summary = report.counts()
+    for plan in flow.plans:
+        mine = len(flow.tracked.get(("crmoffice", plan.origin), []))
+        if report.unchanged.get(plan.key, 0) > mine:
+            found.append(
+                f"{plan.key}: the report counts {report.unchanged[plan.key]} records unchanged, the scenario has "
+                f"{mine} CRMOffice {plan.origin} in all"
+            )
+        listed = Counter(o.action for o in report.records if o.flow == plan.key)
+        said = {action: n for action, n in summary.get(plan.key, {}).items() if action != "unchanged"}
+        if said != dict(listed):
+            found.append(f"{plan.key}: the report's summary says {said}, its records are {dict(listed)}")
+    if report.passes < 1:
+        found.append(f"the report says the run made {report.passes} passes over the tenants")
+    return found
 
 
 def _unreported(flow: Dataflow, report: SyncReport, before: Snapshot, after: Snapshot) -> list[str]:
