@@ -28,12 +28,12 @@ from pytest_bdd.scenario import scenario_wrapper_template_registry
 from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.client import TenantError
+from harness.client.exchanges import ExchangeLog
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
-from harness.report.exchanges import ExchangeLog
 from harness.report.latency import BARRIERS_ATTACHMENT, summarise
 from harness.report.mutation import describe_mutation_run
-from harness.settings import Settings, SettingsError, connect, shared_rate_limit
+from harness.settings import Settings, SettingsError
 from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
 from harness.suite.cleanup import CleanupReport, remove_scenario_records
@@ -46,6 +46,7 @@ from harness.suite.sync import Barriers
 from harness.suite.timebound import time_bound
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan
+from harness.tenants import connect, shared_rate_limit
 
 pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
 
@@ -131,7 +132,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_ID] = os.environ.get("HARNESS_RUN_ID") or new_run_id()
         if config.getoption("--tenants") == "sandbox" and "HARNESS_BC_LEDGER" not in os.environ:
             # One Business Central request window for the controller and every worker (they inherit the variable):
-            # a busy worker may use what idle ones leave (harness.settings.shared_rate_limit).
+            # a busy worker may use what idle ones leave (harness.tenants.shared_rate_limit).
             ledger = Path(tempfile.mkdtemp(prefix="harness-bc-ledger-")) / "requests"
             config.stash[LEDGER] = ledger
             os.environ["HARNESS_BC_LEDGER"] = str(ledger)

@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Imported here so that `harness --help` stays cheap and each room owns its own arguments.
-    from harness.fakes import serve
+    from harness import serve
 
     serve.register(subparsers)
     from harness.checklist import cli as checklist_cli

@@ -18,28 +18,19 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-import httpx
-
 from harness.businesscentral.auth import (
     DEFAULT_AUTHORITY,
     DEFAULT_SCOPE,
-    EntraAuth,
     check_certificate,
     normalize_thumbprint,
 )
-from harness.businesscentral.client import BusinessCentralClient
-from harness.client.auth import BearerToken, Secret
-from harness.client.ratelimit import RateLimit
-from harness.client.retry import RetryPolicy
-from harness.crmoffice.client import CRMOfficeClient
-from harness.tenants import TenantPair
+from harness.client.auth import Secret
 
 __all__ = [
     "DEFAULT_BC_API_URL",
@@ -52,8 +43,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "Variable",
-    "connect",
-    "shared_rate_limit",
+    "shown",
 ]
 
 SETTINGS_FILE = "HARNESS_SETTINGS"
@@ -128,7 +118,8 @@ class SettingsError(ValueError):
         super().__init__(f"Settings for real tenants (sandbox mode) do not work{where}, {count}:\n{lines}")
 
 
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
+    """A configured value as a message may quote it: at most a few characters (never use it on a secret)."""
     return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "...")
 
 
@@ -159,6 +150,11 @@ class Settings:
     def bc_api(self) -> str:
         """``{BC_API_URL}/v2.0/{BC_TENANT}/{BC_ENVIRONMENT}/api/v2.0``, the client's base URL."""
         return f"{self.bc_api_url}/v2.0/{quote(self.bc_tenant, safe='')}/{quote(self.bc_environment, safe='')}/api/v2.0"
+
+    @property
+    def source(self) -> str:
+        """Where the settings were read, as a :class:`SettingsError` names it (the environment, the settings file)."""
+        return _source(self.settings_file)
 
     @property
     def bc_environments_url(self) -> str:
@@ -315,12 +311,12 @@ class _Reader:
         schemes = ("https",) if https_origin else ("http", "https")
         if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
             kind = "an https" if https_origin else "an http(s)"
-            self.problems.append(f"{name} must be {kind} URL with a host, got {_shown(value)}")
+            self.problems.append(f"{name} must be {kind} URL with a host, got {shown(value)}")
             return ""
         if https_origin and parts.path.strip("/"):
             self.problems.append(
                 f"{name} must be the Entra ID host alone, e.g. {DEFAULT_BC_AUTHORITY} (the tenant comes from "
-                f"BC_TENANT), got {_shown(value)}"
+                f"BC_TENANT), got {shown(value)}"
             )
             return ""
         return value
@@ -330,7 +326,7 @@ class _Reader:
         if value and not _TENANT.fullmatch(value):
             self.problems.append(
                 f"BC_TENANT must be an Entra tenant id (a GUID) or a domain such as contoso.onmicrosoft.com, "
-                f"got {_shown(value)}"
+                f"got {shown(value)}"
             )
             return ""
         return value
@@ -338,7 +334,7 @@ class _Reader:
     def environment(self) -> str:
         value = self.required("BC_ENVIRONMENT")
         if value and (re.search(r"[/?#\\]", value) or not value.isprintable()):
-            self.problems.append(f"BC_ENVIRONMENT must be an environment name such as Sandbox, got {_shown(value)}")
+            self.problems.append(f"BC_ENVIRONMENT must be an environment name such as Sandbox, got {shown(value)}")
             return ""
         return value
 
@@ -347,7 +343,7 @@ class _Reader:
         if value and (not value.endswith("/.default") or " " in value):
             self.problems.append(
                 f"BC_SCOPE must be one resource's '/.default' scope (client credentials need it), e.g. "
-                f"{DEFAULT_BC_SCOPE}, got {_shown(value)}"
+                f"{DEFAULT_BC_SCOPE}, got {shown(value)}"
             )
             return ""
         return value
@@ -399,7 +395,7 @@ class _Reader:
             self.problems.append("BC_CLIENT_ID is not set: the Entra app registration (client) id, a GUID")
             return ""
         if not re.fullmatch(_GUID, value):
-            self.problems.append(f"BC_CLIENT_ID must be the Entra app's client id, a GUID, got {_shown(value)}")
+            self.problems.append(f"BC_CLIENT_ID must be the Entra app's client id, a GUID, got {shown(value)}")
             return ""
         return value
 
@@ -413,7 +409,7 @@ class _Reader:
             normalized = normalize_thumbprint(thumbprint)
             if normalized is None:
                 self.problems.append(
-                    f"BC_CERTIFICATE_THUMBPRINT must be a SHA-1 thumbprint (40 hex digits), got {_shown(thumbprint)}"
+                    f"BC_CERTIFICATE_THUMBPRINT must be a SHA-1 thumbprint (40 hex digits), got {shown(thumbprint)}"
                 )
         if path is None:
             self.problems.append(f"BC_CERTIFICATE_PATH is not set: {_BY_NAME['BC_CERTIFICATE_PATH'].meaning}")
@@ -429,140 +425,3 @@ class _Reader:
         if faults or normalized is None:
             return {}
         return {"bc_certificate_path": Path(path), "bc_certificate_thumbprint": normalized}
-
-
-# --- connecting ----------------------------------------------------------------------------------------------------
-def connect(
-    settings: Settings,
-    *,
-    retry: RetryPolicy | None = None,
-    timeout: float = 30.0,
-    transport: httpx.BaseTransport | None = None,
-    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
-    rate_limit: RateLimit | None = None,
-) -> TenantPair:
-    """Clients for the real tenants; ``BC_COMPANY`` is looked up among the environment's companies (a first call).
-
-    ``transport`` (for tests) serves both clients and the CRMOffice token endpoint; Entra ID is reached by MSAL.
-    ``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires), as in
-    :func:`harness.tenants.fake_pair`; ``system`` is ``"crmoffice"`` or ``"businesscentral"``.
-    """
-    if settings.crmoffice_client_secret is None:
-        raise SettingsError(
-            [
-                "CRMOFFICE_REFRESH_TOKEN without CRMOFFICE_CLIENT_SECRET is not supported: the CRMOffice client's "
-                "auth (harness.crmoffice.auth.CRMOfficeAuth) sends the client secret with every grant, and CRMOffice "
-                "rotates refresh tokens, so one from the environment would work for a single run at most; set "
-                "CRMOFFICE_CLIENT_SECRET"
-            ],
-            source=_source(settings.settings_file),
-        )
-    bc_auth = _bc_auth(settings, timeout)
-    crm_transport, bc_transport = transport, transport
-    if wrap is not None:
-        crm_transport = wrap("crmoffice", transport or httpx.HTTPTransport())
-        bc_transport = wrap("businesscentral", transport or httpx.HTTPTransport())
-    crm = CRMOfficeClient.connect(
-        {
-            "api": settings.crmoffice_api_url,
-            "token_url": settings.crmoffice_token_url,
-            "client_id": settings.crmoffice_client_id,
-            "client_secret": settings.crmoffice_client_secret.reveal(),
-        },
-        transport=crm_transport,
-        retry=retry,
-        timeout=timeout,
-    )
-    bc = BusinessCentralClient(
-        settings.bc_api,
-        "",  # set below, once BC_COMPANY is found
-        auth=bc_auth,
-        transport=bc_transport,
-        retry=retry,
-        timeout=timeout,
-        environments_url=settings.bc_environments_url,
-        # Business Central's published limits per principal, kept on our side rather than learnt from 429s.
-        rate_limit=rate_limit if rate_limit is not None else shared_rate_limit(settings),
-    )
-    try:
-        bc.company_id = _company_id(bc, settings)
-    except BaseException:
-        crm.close()
-        bc.close()
-        raise
-    return TenantPair(crm, bc)
-
-
-_RATE_LIMITS: dict[tuple[str, str], RateLimit] = {}
-_RATE_LOCK = threading.Lock()
-
-
-def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = None, *, shares: int = 0) -> RateLimit:
-    """One limiter per Business Central principal in this process, sized to its share of the published limits
-    (6,000 requests per 5 minutes, 5 concurrent; ``HARNESS_BC_MAX_REQUESTS`` / ``HARNESS_BC_MAX_CONCURRENT`` change
-    them), divided among the processes of a pytest-xdist run, since each is a process with a limiter of its own:
-    ``PYTEST_XDIST_WORKER_COUNT`` workers and the controller (whose barrier service polls an external sync's
-    markers). ``shares`` says how many there are where that variable is not set (the controller itself). With
-    ``HARNESS_BC_LEDGER`` (a file the pytest controller makes for the run) the processes share one window of the
-    whole 6,000 instead of splitting it, so a busy worker may use what idle ones leave; the concurrency is split."""
-    environ = os.environ if environ is None else environ
-    workers = max(0, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 0))
-    shares = max(1, shares or (workers + 1 if workers else 1))
-    try:
-        requests = int(environ.get("HARNESS_BC_MAX_REQUESTS") or 6000)
-        concurrent = int(environ.get("HARNESS_BC_MAX_CONCURRENT") or 5)
-    except ValueError:
-        raise SettingsError(["HARNESS_BC_MAX_REQUESTS and HARNESS_BC_MAX_CONCURRENT must be whole numbers"]) from None
-    principal = (settings.bc_api_url, settings.bc_client_id or settings.bc_tenant)
-    with _RATE_LOCK:
-        limit = _RATE_LIMITS.get(principal)
-        if limit is None:
-            # Business Central queues requests past its concurrency limit rather than refusing them, so each process
-            # keeps at least one in flight even when there are more processes than the limit allows.
-            ledger = environ.get("HARNESS_BC_LEDGER") or None
-            limit = _RATE_LIMITS[principal] = RateLimit(
-                max_requests=requests if ledger else max(1, requests // shares),
-                window=300.0,
-                max_concurrent=max(1, concurrent // shares),
-                ledger=ledger,
-            )
-        return limit
-
-
-def _bc_auth(settings: Settings, timeout: float) -> httpx.Auth:
-    if settings.bc_auth == "access_token" and settings.bc_access_token is not None:
-        return BearerToken(settings.bc_access_token.reveal())
-    client_id = settings.bc_client_id or ""
-    common: dict[str, Any] = {"authority": settings.bc_authority, "scope": settings.bc_scope, "timeout": timeout}
-    if settings.bc_auth == "client_secret" and settings.bc_client_secret is not None:
-        return EntraAuth(settings.bc_tenant, client_id, client_secret=settings.bc_client_secret.reveal(), **common)
-    path = settings.bc_certificate_path
-    try:
-        pem = path.read_text(encoding="utf-8") if path is not None else ""
-        return EntraAuth(
-            settings.bc_tenant, client_id, private_key=pem, thumbprint=settings.bc_certificate_thumbprint, **common
-        )
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        # Checked by from_env; the file may have changed since. EntraAuth's messages never quote the key.
-        raise SettingsError([f"BC_CERTIFICATE_PATH {path}: {exc}"], source=_source(settings.settings_file)) from None
-
-
-def _company_id(bc: BusinessCentralClient, settings: Settings) -> str:
-    wanted = settings.bc_company
-    companies = bc.companies()
-    matches = [c for c in companies if str(c.get("id", "")).lower() == wanted.lower()]
-    matches = matches or [c for c in companies if c.get("name") == wanted]
-    matches = matches or [
-        c for c in companies if wanted.casefold() in {str(c.get(k, "")).casefold() for k in ("name", "displayName")}
-    ]
-    if len(matches) == 1:
-        return str(matches[0]["id"])
-    found = ", ".join(f"{str(c.get('name'))!r} (id {c.get('id')})" for c in companies) or "none"
-    what = "matches more than one company" if matches else "is neither the name nor the id of a company"
-    raise SettingsError(
-        [
-            f"BC_COMPANY {_shown(wanted)} {what} in Business Central environment {settings.bc_environment!r} of "
-            f"tenant {settings.bc_tenant}; the companies there: {found}"
-        ],
-        source=_source(settings.settings_file),
-    )

@@ -1,29 +1,39 @@
-"""A pair of tenants and their clients, for a mode: in-process fakes, fakes on loopback, or given endpoints.
+"""A pair of tenants and their clients: real ones from the settings, or endpoints as ``harness serve`` prints them.
 
-``fake_pair("mock")`` and ``fake_pair("wire")`` build a fresh CRMOffice and Business Central fake on one clock and
-one id source; ``pair_from_endpoints(json)`` connects to tenants described the way ``harness serve`` prints them.
+``connect(settings)`` makes the clients for real tenants (Entra ID or a token for Business Central, the company looked
+up by name, Business Central's published limits kept per principal); ``pair_from_endpoints(json)`` connects to
+tenants described the way ``harness serve`` prints them. Nothing here imports a fake: fresh fakes come from
+:func:`harness.fake_pair.fake_pair`, which builds a :class:`TenantPair` too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.auth import EntraAuth
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.guard import check_environment
 from harness.client import BearerToken, RetryPolicy
-from harness.crmoffice import CRMOfficeFake
+from harness.client.ratelimit import RateLimit
 from harness.crmoffice.client import CRMOfficeClient
-from harness.fakes import Clock, IdSource, Mode, Mounted, mount
+from harness.settings import Settings, SettingsError, shown
 
-__all__ = ["TenantPair", "fake_pair", "load_endpoints", "open_pair", "pair_from_endpoints"]
+if TYPE_CHECKING:
+    from harness.businesscentral import BusinessCentralFake
+    from harness.crmoffice import CRMOfficeFake
+    from harness.fakes import Mounted
+
+__all__ = ["TenantPair", "connect", "load_endpoints", "open_pair", "pair_from_endpoints", "shared_rate_limit"]
 
 
 @dataclass
@@ -47,40 +57,6 @@ class TenantPair:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def fake_pair(
-    mode: Mode = "mock",
-    *,
-    seed: int | None = None,
-    clock: Clock | None = None,
-    retry: RetryPolicy | None = None,
-    bc_rate_limit: tuple[int, float] | None = (6000, 300.0),
-    timeout: float = 30.0,
-    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
-) -> TenantPair:
-    """``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires);
-    ``system`` is ``"crmoffice"`` or ``"businesscentral"``."""
-    clock = clock or Clock()
-    ids = IdSource(seed)
-    crm_fake = CRMOfficeFake(clock=clock, ids=ids)
-    bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
-    crm_mount, bc_mount = mount(crm_fake, mode), mount(bc_fake, mode)
-    crm_transport, bc_transport = crm_mount.transport(), bc_mount.transport()
-    if wrap is not None:
-        crm_transport, bc_transport = wrap("crmoffice", crm_transport), wrap("businesscentral", bc_transport)
-    crm = CRMOfficeClient.connect(crm_fake.info(), transport=crm_transport, retry=retry, timeout=timeout)
-    bc_info = bc_fake.info()
-    bc = BusinessCentralClient(
-        bc_info["api"],
-        bc_info["company_id"],
-        auth=BearerToken(bc_info["token"]),
-        transport=bc_transport,
-        retry=retry,
-        timeout=timeout,
-        environments_url=bc_info["environments_url"],
-    )
-    return TenantPair(crm, bc, crm_fake, bc_fake, [crm_mount, bc_mount])
 
 
 def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | None = None) -> TenantPair:
@@ -121,9 +97,6 @@ def open_pair(
     (environment variables), the latter only after the production guard has seen a sandbox."""
     if tenants_file:
         return pair_from_endpoints(load_endpoints(tenants_file), retry=retry)
-    from harness.businesscentral.guard import check_environment
-    from harness.settings import Settings, connect
-
     settings = Settings.from_env()
     pair = connect(settings, retry=retry)
     try:
@@ -132,3 +105,140 @@ def open_pair(
         pair.close()
         raise
     return pair
+
+
+# --- connecting to real tenants ---------------------------------------------------------------------------------------
+def connect(
+    settings: Settings,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    rate_limit: RateLimit | None = None,
+) -> TenantPair:
+    """Clients for the real tenants; ``BC_COMPANY`` is looked up among the environment's companies (a first call).
+
+    ``transport`` (for tests) serves both clients and the CRMOffice token endpoint; Entra ID is reached by MSAL.
+    ``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires), as in
+    :func:`harness.fake_pair.fake_pair`; ``system`` is ``"crmoffice"`` or ``"businesscentral"``.
+    """
+    if settings.crmoffice_client_secret is None:
+        raise SettingsError(
+            [
+                "CRMOFFICE_REFRESH_TOKEN without CRMOFFICE_CLIENT_SECRET is not supported: the CRMOffice client's "
+                "auth (harness.crmoffice.auth.CRMOfficeAuth) sends the client secret with every grant, and CRMOffice "
+                "rotates refresh tokens, so one from the environment would work for a single run at most; set "
+                "CRMOFFICE_CLIENT_SECRET"
+            ],
+            source=settings.source,
+        )
+    bc_auth = _bc_auth(settings, timeout)
+    crm_transport, bc_transport = transport, transport
+    if wrap is not None:
+        crm_transport = wrap("crmoffice", transport or httpx.HTTPTransport())
+        bc_transport = wrap("businesscentral", transport or httpx.HTTPTransport())
+    crm = CRMOfficeClient.connect(
+        {
+            "api": settings.crmoffice_api_url,
+            "token_url": settings.crmoffice_token_url,
+            "client_id": settings.crmoffice_client_id,
+            "client_secret": settings.crmoffice_client_secret.reveal(),
+        },
+        transport=crm_transport,
+        retry=retry,
+        timeout=timeout,
+    )
+    bc = BusinessCentralClient(
+        settings.bc_api,
+        "",  # set below, once BC_COMPANY is found
+        auth=bc_auth,
+        transport=bc_transport,
+        retry=retry,
+        timeout=timeout,
+        environments_url=settings.bc_environments_url,
+        # Business Central's published limits per principal, kept on our side rather than learnt from 429s.
+        rate_limit=rate_limit if rate_limit is not None else shared_rate_limit(settings),
+    )
+    try:
+        bc.company_id = _company_id(bc, settings)
+    except BaseException:
+        crm.close()
+        bc.close()
+        raise
+    return TenantPair(crm, bc)
+
+
+_RATE_LIMITS: dict[tuple[str, str], RateLimit] = {}
+_RATE_LOCK = threading.Lock()
+
+
+def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = None, *, shares: int = 0) -> RateLimit:
+    """One limiter per Business Central principal in this process, sized to its share of the published limits
+    (6,000 requests per 5 minutes, 5 concurrent; ``HARNESS_BC_MAX_REQUESTS`` / ``HARNESS_BC_MAX_CONCURRENT`` change
+    them), divided among the processes of a pytest-xdist run, since each is a process with a limiter of its own:
+    ``PYTEST_XDIST_WORKER_COUNT`` workers and the controller (whose barrier service polls an external sync's
+    markers). ``shares`` says how many there are where that variable is not set (the controller itself). With
+    ``HARNESS_BC_LEDGER`` (a file the pytest controller makes for the run) the processes share one window of the
+    whole 6,000 instead of splitting it, so a busy worker may use what idle ones leave; the concurrency is split."""
+    environ = os.environ if environ is None else environ
+    workers = max(0, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 0))
+    shares = max(1, shares or (workers + 1 if workers else 1))
+    try:
+        requests = int(environ.get("HARNESS_BC_MAX_REQUESTS") or 6000)
+        concurrent = int(environ.get("HARNESS_BC_MAX_CONCURRENT") or 5)
+    except ValueError:
+        raise SettingsError(["HARNESS_BC_MAX_REQUESTS and HARNESS_BC_MAX_CONCURRENT must be whole numbers"]) from None
+    principal = (settings.bc_api_url, settings.bc_client_id or settings.bc_tenant)
+    with _RATE_LOCK:
+        limit = _RATE_LIMITS.get(principal)
+        if limit is None:
+            # Business Central queues requests past its concurrency limit rather than refusing them, so each process
+            # keeps at least one in flight even when there are more processes than the limit allows.
+            ledger = environ.get("HARNESS_BC_LEDGER") or None
+            limit = _RATE_LIMITS[principal] = RateLimit(
+                max_requests=requests if ledger else max(1, requests // shares),
+                window=300.0,
+                max_concurrent=max(1, concurrent // shares),
+                ledger=ledger,
+            )
+        return limit
+
+
+def _bc_auth(settings: Settings, timeout: float) -> httpx.Auth:
+    if settings.bc_auth == "access_token" and settings.bc_access_token is not None:
+        return BearerToken(settings.bc_access_token.reveal())
+    client_id = settings.bc_client_id or ""
+    common: dict[str, Any] = {"authority": settings.bc_authority, "scope": settings.bc_scope, "timeout": timeout}
+    if settings.bc_auth == "client_secret" and settings.bc_client_secret is not None:
+        return EntraAuth(settings.bc_tenant, client_id, client_secret=settings.bc_client_secret.reveal(), **common)
+    path = settings.bc_certificate_path
+    try:
+        pem = path.read_text(encoding="utf-8") if path is not None else ""
+        return EntraAuth(
+            settings.bc_tenant, client_id, private_key=pem, thumbprint=settings.bc_certificate_thumbprint, **common
+        )
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        # Checked by from_env; the file may have changed since. EntraAuth's messages never quote the key.
+        raise SettingsError([f"BC_CERTIFICATE_PATH {path}: {exc}"], source=settings.source) from None
+
+
+def _company_id(bc: BusinessCentralClient, settings: Settings) -> str:
+    wanted = settings.bc_company
+    companies = bc.companies()
+    matches = [c for c in companies if str(c.get("id", "")).lower() == wanted.lower()]
+    matches = matches or [c for c in companies if c.get("name") == wanted]
+    matches = matches or [
+        c for c in companies if wanted.casefold() in {str(c.get(k, "")).casefold() for k in ("name", "displayName")}
+    ]
+    if len(matches) == 1:
+        return str(matches[0]["id"])
+    found = ", ".join(f"{str(c.get('name'))!r} (id {c.get('id')})" for c in companies) or "none"
+    what = "matches more than one company" if matches else "is neither the name nor the id of a company"
+    raise SettingsError(
+        [
+            f"BC_COMPANY {shown(wanted)} {what} in Business Central environment {settings.bc_environment!r} of "
+            f"tenant {settings.bc_tenant}; the companies there: {found}"
+        ],
+        source=settings.source,
+    )

@@ -19,7 +19,8 @@ from harness.businesscentral import BusinessCentralFake
 from harness.client import RetryPolicy
 from harness.crmoffice import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
-from harness.settings import Settings, SettingsError, connect
+from harness.settings import Settings, SettingsError
+from harness.tenants import connect
 
 CRM_SECRET = "crm-Secret-value-0001"
 BC_SECRET = "bc-Secret-value-0002"
@@ -369,7 +370,7 @@ def test_connect_gets_a_business_central_token_from_entra(fakes: tuple[CRMOffice
 
 
 def test_one_rate_limit_per_principal_shared_by_its_clients_and_split_among_workers() -> None:
-    from harness.settings import shared_rate_limit
+    from harness.tenants import shared_rate_limit
 
     settings = Settings.from_env(_env(BC_API_URL="https://bc-limits.example"))
     limit = shared_rate_limit(settings, {"PYTEST_XDIST_WORKER_COUNT": "2"})

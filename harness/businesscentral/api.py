@@ -32,7 +32,8 @@ from harness.businesscentral.errors import (
 from harness.businesscentral.model import MAX_PAGE_SIZE, BusinessCentralModel, Company, Query
 from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
 from harness.businesscentral.schema import ENTITIES
-from harness.fakes.clock import Clock, IdSource, parse_timestamp
+from harness.client.timestamps import parse_timestamp
+from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
 
 __all__ = ["MAX_BATCH_OPERATIONS", "BusinessCentralFake"]

@@ -26,7 +26,7 @@ from harness.client.errors import (
 )
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy, parse_retry_after
-from harness.fakes.clock import format_timestamp
+from harness.client.timestamps import format_timestamp
 
 __all__ = ["MAX_BATCH", "BatchOperation", "BatchResult", "BusinessCentralClient", "EntitySet"]
 

@@ -45,7 +45,8 @@ from harness.businesscentral.errors import (
 )
 from harness.businesscentral.odata import Filter, OrderBy
 from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySchema, Field
-from harness.fakes.clock import Clock, IdSource, format_timestamp
+from harness.client.timestamps import format_timestamp
+from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["BusinessCentralModel", "Company", "Environment", "Page", "Query"]
 

@@ -23,9 +23,9 @@ from harness.client.base import TenantClient, Versioned
 from harness.client.errors import ApiError, ServerError
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy
+from harness.client.timestamps import format_timestamp
 from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth
 from harness.crmoffice.errormap import error_from
-from harness.fakes.clock import format_timestamp
 
 __all__ = ["MAX_PAGE_SIZE", "RESOURCES", "CRMOfficeClient", "Record", "Resource", "Versioned"]
 

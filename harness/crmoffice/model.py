@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from harness.client.timestamps import format_timestamp, parse_timestamp
 from harness.crmoffice.errors import NotFound, PreconditionFailed, ValidationProblem
 from harness.crmoffice.index import Key, KeysetIndex
 from harness.crmoffice.schema import COMPANY, CONTACT, Errors, Kind, Record, canonical_id, json_type
-from harness.fakes.clock import Clock, IdSource, format_timestamp, parse_timestamp
+from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["RESOURCES", "CRMOfficeModel", "Page", "ResourceName", "Stored"]
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from harness.client.timestamps import parse_timestamp
 from harness.crmoffice.errors import ValidationProblem
 from harness.crmoffice.index import Key
 from harness.crmoffice.schema import Errors, canonical_id
-from harness.fakes.clock import parse_timestamp
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",

@@ -33,8 +33,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from harness.client.timestamps import format_timestamp
 from harness.crmoffice.errors import Forbidden, OAuthError, Unauthorized
-from harness.fakes.clock import Clock, IdSource, format_timestamp
+from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["API_SCOPE", "DEFAULT_TOKEN_LIFETIME", "SCOPES", "TokenService"]
 

@@ -1,6 +1,6 @@
 """What every fake tenant shares: one clock, one id source, the fault plan, the control plane, two ways to run."""
 
-from harness.fakes.clock import Clock, IdSource, format_timestamp, parse_timestamp
+from harness.fakes.clock import Clock, IdSource
 from harness.fakes.faults import Fault, FaultPlan, FaultRuleError
 from harness.fakes.mount import MODES, Mode, Mounted, mount
 from harness.fakes.server import LoopbackServer
@@ -22,8 +22,6 @@ __all__ = [
     "Mounted",
     "Route",
     "VendorError",
-    "format_timestamp",
     "json_response",
     "mount",
-    "parse_timestamp",
 ]

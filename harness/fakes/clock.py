@@ -6,14 +6,13 @@ Fakes never call ``datetime.now()`` or ``uuid.uuid4()`` themselves: they ask a :
 
 from __future__ import annotations
 
-import functools
 import random
 import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["Clock", "IdSource", "format_timestamp", "parse_timestamp"]
+__all__ = ["Clock", "IdSource"]
 
 
 def _truncate_ms(moment: datetime) -> datetime:
@@ -82,28 +81,6 @@ class Clock:
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"clock times must carry a time zone, got naive {moment.isoformat()}")
-    return moment.astimezone(UTC)
-
-
-@functools.lru_cache(maxsize=4096)
-def format_timestamp(moment: datetime) -> str:
-    """``2020-08-21T07:38:44.293Z``: UTC, milliseconds, ``Z`` (how Business Central and CRMOffice write times)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_timestamp(text: str) -> datetime:
-    """Parse an RFC 3339 / ISO 8601 timestamp with a zone (``Z`` or an offset) into an aware UTC datetime.
-
-    Raises ``ValueError`` naming the text when it is not one.
-    """
-    candidate = text.strip()
-    try:
-        moment = datetime.fromisoformat(candidate.replace("z", "Z"))
-    except ValueError:
-        raise ValueError(f"{text!r} is not an RFC 3339 timestamp such as 2024-09-18T20:05:51.603Z") from None
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone; write it in UTC with a trailing Z")
     return moment.astimezone(UTC)
 
 

@@ -43,7 +43,8 @@ from typing import Any, ClassVar
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
-from harness.fakes.clock import Clock, IdSource, format_timestamp, parse_timestamp
+from harness.client.timestamps import format_timestamp, parse_timestamp
+from harness.fakes.clock import Clock, IdSource
 from harness.fakes.faults import Fault, FaultPlan, FaultRuleError
 
 __all__ = [

@@ -13,8 +13,8 @@ from typing import Any
 
 import allure
 
+from harness.client.redact import Redactor
 from harness.report.latency import BARRIER_ATTACHMENT
-from harness.report.redact import Redactor
 from harness.suite.sync import SyncRun
 
 __all__ = ["attach_json", "attach_run", "attach_text", "redactor"]

@@ -2,7 +2,7 @@
 
 Every scenario gets its own tenants and its own sync state, so scenarios are independent and run in parallel. The
 clients' traffic passes through a :class:`~harness.suite.tripwire.Tripwire` (steps can stop the sync or act before a
-write) and a :class:`~harness.report.exchanges.RecordingTransport` (the exchanges go into the report when the
+write) and a :class:`~harness.client.exchanges.RecordingTransport` (the exchanges go into the report when the
 scenario fails).
 """
 
@@ -17,17 +17,18 @@ from typing import Any, Literal
 import httpx
 
 from harness.client import RetryPolicy
+from harness.client.exchanges import ExchangeLog, RecordingTransport
+from harness.client.redact import Redactor
+from harness.fake_pair import fake_pair
 from harness.fakes import Clock, IdSource
-from harness.report.exchanges import ExchangeLog, RecordingTransport
-from harness.report.redact import Redactor
-from harness.settings import Settings, connect
+from harness.settings import Settings
 from harness.suite.data import NorwegianData
 from harness.suite.dataflow import Dataflow
 from harness.suite.runtag import RunTag
 from harness.suite.sync import Barriers, ExternalSync, ReferenceSync, SyncUnderTest
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
-from harness.tenants import fake_pair
+from harness.tenants import connect
 
 __all__ = ["START", "SuiteError", "SuiteMode", "build_dataflow", "build_sandbox_dataflow"]
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.settings import Settings, connect, shared_rate_limit
+from harness.settings import Settings
 from harness.suite.barrier import BarrierService
 from harness.suite.barrier_rpc import BarrierServer
 from harness.suite.cleanup import CleanupReport, cleanup, matcher
 from harness.suite.markers import TenantBoard
 from harness.sync.plan import FlowPlan
-from harness.tenants import TenantPair
+from harness.tenants import TenantPair, connect, shared_rate_limit
 
 __all__ = ["ExternalRun", "poll_interval"]
 

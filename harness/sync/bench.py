@@ -21,11 +21,12 @@ from typing import Any
 from faker import Faker
 
 from harness.checklist import parse_file
-from harness.fakes import Mode, format_timestamp
+from harness.client.timestamps import format_timestamp
+from harness.fake_pair import fake_pair
+from harness.fakes import Mode
 from harness.sync.engine import SyncEngine
 from harness.sync.plan import plan_dataflow
 from harness.sync.state import SyncState
-from harness.tenants import fake_pair
 
 __all__ = ["run_bench"]
 

@@ -41,9 +41,9 @@ from harness.client.errors import (
     NotFoundError,
     ValidationError,
 )
+from harness.client.timestamps import parse_timestamp
 from harness.crmoffice.client import CRMOfficeClient
 from harness.crmoffice.dataflow import display_name
-from harness.fakes.clock import parse_timestamp
 from harness.sync.merge import decide, is_empty, normalise
 from harness.sync.plan import ORIGIN_SYSTEM, TARGET_SYSTEM, FlowPlan
 from harness.sync.report import Action, Change, RecordOutcome, SyncReport

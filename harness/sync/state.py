@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.fakes.clock import format_timestamp, parse_timestamp
+from harness.client.timestamps import format_timestamp, parse_timestamp
 
 __all__ = ["SCHEMA_VERSION", "Failure", "JournalEntry", "Link", "StateError", "SyncState"]
 

@@ -8,8 +8,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.client.timestamps import format_timestamp
 from harness.crmoffice import CRMOfficeModel
-from harness.fakes import Clock, IdSource, format_timestamp
+from harness.fakes import Clock, IdSource
 from tests.crmoffice.support import START, same
 
 operation = st.one_of(

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from harness.client import ServerError
+from harness.client.timestamps import format_timestamp
 from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
 from harness.crmoffice.paging import encode_cursor
-from harness.fakes import Mounted, format_timestamp, mount
+from harness.fakes import Mounted, mount
 from tests.crmoffice.support import START, FakeFactory, expect_status, same, validation
 
 

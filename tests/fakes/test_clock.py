@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from harness.fakes import Clock, IdSource, format_timestamp, parse_timestamp
+from harness.client.timestamps import format_timestamp, parse_timestamp
+from harness.fakes import Clock, IdSource
 
 START = datetime(2024, 10, 14, 8, 0, 0, tzinfo=UTC)
 

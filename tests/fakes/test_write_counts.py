@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.businesscentral.client import BatchOperation
-from harness.tenants import fake_pair
+from harness.fake_pair import fake_pair
 
 
 def test_writes_count_records_written_not_reads_tokens_or_batch_envelopes() -> None:

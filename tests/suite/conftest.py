@@ -9,7 +9,7 @@ import pytest
 from harness.businesscentral import BusinessCentralFake
 from harness.crmoffice import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
-from harness.fakes.serve import settings_environment
+from harness.serve import settings_environment
 from harness.settings import Settings
 
 Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]

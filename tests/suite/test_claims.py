@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.checklist import parse_file
-from harness.report.exchanges import ExchangeLog
-from harness.report.redact import Redactor
+from harness.client.exchanges import ExchangeLog
+from harness.client.redact import Redactor
 from harness.suite.build import SuiteMode, build_dataflow
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow

@@ -12,12 +12,12 @@ import pytest
 from harness.businesscentral import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.crmoffice import CRMOfficeFake
-from harness.settings import Settings, connect
+from harness.settings import Settings
 from harness.suite.barrier import BarrierTimeout
 from harness.suite.external import ExternalRun, poll_interval
 from harness.suite.markers import TenantBoard, marker_tag
 from harness.sync import SyncEngine, SyncState, plan_dataflow
-from harness.tenants import TenantPair
+from harness.tenants import TenantPair, connect
 
 Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]  # the `served` fixture of tests/suite/conftest.py
 pytestmark = pytest.mark.wire

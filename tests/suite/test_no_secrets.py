@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.checklist import parse_file
-from harness.report.exchanges import ExchangeLog
-from harness.report.redact import Redactor
+from harness.client.exchanges import ExchangeLog
+from harness.client.redact import Redactor
 from harness.suite import moves
 from harness.suite.build import SuiteMode, build_dataflow
 from harness.suite.subject import noun

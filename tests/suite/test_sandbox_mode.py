@@ -10,9 +10,9 @@ import pytest
 
 from harness.businesscentral import BusinessCentralFake
 from harness.checklist import parse_file
+from harness.client.exchanges import ExchangeLog
+from harness.client.redact import Redactor
 from harness.crmoffice import CRMOfficeFake
-from harness.report.exchanges import ExchangeLog
-from harness.report.redact import Redactor
 from harness.settings import Settings
 from harness.suite import moves
 from harness.suite.build import SuiteMode, build_sandbox_dataflow

@@ -11,11 +11,12 @@ import pytest
 from harness.businesscentral.guard import OPT_IN_VARIABLE, ProductionRefused, check_environment
 from harness.checklist import parse_file
 from harness.client import TenantError
+from harness.fake_pair import fake_pair
 from harness.suite.cleanup import cleanup, matcher
 from harness.suite.runtag import RunTag, new_run_id, parse_duration, run_started, tags_in
 from harness.sync import SyncEngine, SyncReport, SyncState, plan_dataflow
 from harness.sync.watch import watch
-from harness.tenants import TenantPair, fake_pair
+from harness.tenants import TenantPair
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 NOW = datetime(2026, 11, 25, 23, 45, tzinfo=UTC)

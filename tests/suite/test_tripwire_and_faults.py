@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from harness.checklist import parse_file
-from harness.report.exchanges import ExchangeLog
-from harness.report.redact import Redactor
+from harness.client.exchanges import ExchangeLog
+from harness.client.redact import Redactor
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow
 from harness.suite.dataflow import Dataflow
 from harness.suite.faults import SENTENCES, TroubleError, inject, trouble_over

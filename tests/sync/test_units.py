@@ -133,8 +133,8 @@ def test_a_state_file_of_another_version_or_kind_is_refused(tmp_path: Path) -> N
 
 
 def test_harness_sync_against_served_tenants(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.fake_pair import fake_pair
     from harness.fakes import LoopbackServer
-    from harness.tenants import fake_pair
 
     with fake_pair("mock", seed=3) as pair:
         crm, bc = pair.crmoffice_fake, pair.businesscentral_fake
@@ -142,7 +142,7 @@ def test_harness_sync_against_served_tenants(tmp_path: Path, capsys: pytest.Capt
         assert bc is not None
         with LoopbackServer(crm) as crm_server, LoopbackServer(bc) as bc_server:
             crm.base_url, bc.base_url = crm_server.url, bc_server.url
-            from harness.fakes.serve import endpoints
+            from harness.serve import endpoints
 
             tenants = tmp_path / "tenants.json"
             tenants.write_text(json.dumps(endpoints(crm.info(), bc.info())))

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.settings import Settings, connect
+from harness.settings import Settings
 from harness.sync import SyncState
+from harness.tenants import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.wire

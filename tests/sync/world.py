@@ -11,9 +11,10 @@ from harness.businesscentral import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.client import RetryPolicy
 from harness.crmoffice import CRMOfficeFake
+from harness.fake_pair import fake_pair
 from harness.fakes import Clock, IdSource
 from harness.sync import SyncEngine, SyncReport, SyncState, plan_dataflow
-from harness.tenants import TenantPair, fake_pair
+from harness.tenants import TenantPair
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 START = datetime(2024, 11, 13, 9, 0, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from harness.report.redact import Redactor
+from harness.client.redact import Redactor
 
 __all__ = ["Exchange", "ExchangeLog", "RecordingTransport"]
 

@@ -1,0 +1,56 @@
+"""A fresh CRMOffice and Business Central fake on one clock and one id source, with clients connected to them.
+
+``fake_pair("mock")`` serves them in-process, ``fake_pair("wire")`` on loopback sockets: the tenants of the suite's
+mock and wire modes, of the sync's tests and of ``harness bench``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from harness.businesscentral.api import BusinessCentralFake
+from harness.businesscentral.client import BusinessCentralClient
+from harness.client import BearerToken, RetryPolicy
+from harness.crmoffice.api import CRMOfficeFake
+from harness.crmoffice.client import CRMOfficeClient
+from harness.fakes.clock import Clock, IdSource
+from harness.fakes.mount import Mode, mount
+from harness.tenants import TenantPair
+
+__all__ = ["fake_pair"]
+
+
+def fake_pair(
+    mode: Mode = "mock",
+    *,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    retry: RetryPolicy | None = None,
+    bc_rate_limit: tuple[int, float] | None = (6000, 300.0),
+    timeout: float = 30.0,
+    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
+) -> TenantPair:
+    """``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires);
+    ``system`` is ``"crmoffice"`` or ``"businesscentral"``."""
+    clock = clock or Clock()
+    ids = IdSource(seed)
+    crm_fake = CRMOfficeFake(clock=clock, ids=ids)
+    bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
+    crm_mount, bc_mount = mount(crm_fake, mode), mount(bc_fake, mode)
+    crm_transport, bc_transport = crm_mount.transport(), bc_mount.transport()
+    if wrap is not None:
+        crm_transport, bc_transport = wrap("crmoffice", crm_transport), wrap("businesscentral", bc_transport)
+    crm = CRMOfficeClient.connect(crm_fake.info(), transport=crm_transport, retry=retry, timeout=timeout)
+    bc_info = bc_fake.info()
+    bc = BusinessCentralClient(
+        bc_info["api"],
+        bc_info["company_id"],
+        auth=BearerToken(bc_info["token"]),
+        transport=bc_transport,
+        retry=retry,
+        timeout=timeout,
+        environments_url=bc_info["environments_url"],
+    )
+    return TenantPair(crm, bc, crm_fake, bc_fake, [crm_mount, bc_mount])

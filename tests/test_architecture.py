@@ -1,0 +1,110 @@
+"""The import graph of ``harness/``: no cycle between modules or packages, and code that talks to real tenants never
+loads a fake. Imports inside functions count (a cycle hidden in a function is still a cycle); imports under
+``if TYPE_CHECKING:`` do not (they never run)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_name(p): p for p in (ROOT / "harness").rglob("*.py") if "__pycache__" not in p.parts}
+
+
+class _Imports(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        test = node.test
+        if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+            isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+        ):
+            for statement in node.orelse:
+                self.visit(statement)
+            return
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.found.update(alias.name for alias in node.names if alias.name in MODULES)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module in MODULES:
+            self.found.add(node.module)
+            self.found.update(f"{node.module}.{a.name}" for a in node.names if f"{node.module}.{a.name}" in MODULES)
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = {}
+    for name, path in MODULES.items():
+        visitor = _Imports()
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
+        graph[name] = visitor.found - {name}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One cycle of the graph as a path (first node repeated at the end), or [] when there is none."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    cycle = _cycle(_graph())
+    assert not cycle, "expected no import cycle between harness modules, found " + " → ".join(cycle)
+
+
+def test_no_package_imports_itself_through_others() -> None:
+    packages: dict[str, set[str]] = {}
+    for module, imported in _graph().items():
+        packages.setdefault(_package(module), set()).update(
+            _package(i) for i in imported if _package(i) != _package(module)
+        )
+    cycle = _cycle(packages)
+    assert not cycle, "expected no import cycle between harness packages, found " + " → ".join(cycle)
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_code_for_real_tenants_loads_no_fake() -> None:
+    probe = (
+        "import sys\n"
+        "import harness.crmoffice.client, harness.businesscentral.client, harness.settings, harness.tenants\n"
+        "fake = ('harness.fakes', '.api', '.model', '.tokens', '.odata', '.paging', '.inbound', 'harness.fake_pair')\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('harness') and any(f in m for f in fake))))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.strip() == "", f"expected no fake module loaded by the clients, found {loaded.stdout.strip()}"
