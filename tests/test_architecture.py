@@ -5,6 +5,7 @@ loads a fake. Imports inside functions count (a cycle hidden in a function is st
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,18 @@ def test_code_for_real_tenants_loads_no_fake() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert loaded.stdout.strip() == "", f"expected no fake module loaded by the clients, found {loaded.stdout.strip()}"
+
+
+def test_every_pointer_to_documentation_resolves_inside_the_repository() -> None:
+    sources = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *(p for p in MODULES.values())]
+    sources += [*ROOT.glob("steps/*.py"), *ROOT.glob("features/*.feature"), ROOT / "conftest.py"]
+    outside, missing = [], []
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        if "../shared" in text or "DESIGN.md" in text:
+            outside.append(str(path.relative_to(ROOT)))
+        for name in sorted(set(re.findall(r"docs/[\w-]+\.md", text))):
+            if not (ROOT / name).is_file():
+                missing.append(f"{path.relative_to(ROOT)} → {name}")
+    assert not outside, f"expected no pointer outside the repository, found one in {outside}"
+    assert not missing, f"expected every docs/ page named to exist, missing: {missing}"

@@ -4,7 +4,7 @@ No HTTP here: the model takes and returns plain values and raises :mod:`harness.
 Records are stored with native values (``lastModifiedDateTime`` as an aware datetime, GUIDs lower-case) and
 rendered to the API's JSON by :meth:`BusinessCentralModel.render`.
 
-Rules honoured (see ``../shared/reference/business-central-api.md``):
+Rules honoured (summarised for users in ``docs/tenants.md``):
 
 - ``displayName`` is required on create and may never be blank; ``Text[n]`` and ``Code[n]`` lengths; ``Code``
   fields upper-cased; phone fields refuse letters; e-mail must be an address; enums take only their options;

@@ -3,7 +3,7 @@
 Field kinds follow the AL tables behind the API pages: ``Text[n]`` keeps case, ``Code[n]`` is upper-cased on write,
 phone fields refuse letters, enums accept only their options. ``caption`` is the table field's caption, which Business
 Central's error messages use instead of the API property name (``Phone No. must not contain letters ...``).
-Sources: ``../shared/reference/business-central-api.md`` (APIV2 pages and base tables).
+Sources: Microsoft's API v2.0 pages for customers and contacts and their base tables (``docs/tenants.md``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The CRMOffice fake tenant: thin HTTP handlers over :class:`~harness.crmoffice.model.CRMOfficeModel`.
 
-Routes (the harness's assumed contract, see ``../shared/reference/crmoffice-api.md``)::
+Routes (the harness's assumed contract, summarised in ``docs/tenants.md``)::
 
     POST   /connect/token                 OAuth2 token endpoint (public; see harness.crmoffice.tokens)
     GET    /companies | /contacts         {"items": [...], "nextPage": url | null}; pageSize, updatedSince, cursor

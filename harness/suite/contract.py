@@ -1,4 +1,4 @@
-"""The sync contract every feature asserts (DESIGN.md, "The sync contract"), and the tags that cite it.
+"""The sync contract every feature asserts (``docs/contract.md``), and the tags that cite it.
 
 Scenarios cite what they prove with tags, so the sign-off can trace each checklist section, row and contract rule to
 the scenarios that proved it, and the run can refuse a checklist that changed under the features:

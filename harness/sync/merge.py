@@ -1,7 +1,7 @@
 """The decision for one mapped property of a linked pair: Sesam Talk's rules, as a pure function.
 
 Inputs: the origin's and the target's current values, the value last synced (None before the first sync), and the
-two records' modification times. Rules (DESIGN.md, "The sync contract"):
+two records' modification times. Rules (``docs/contract.md``):
 
 - a side whose value differs from the synced value was edited since the last sync;
 - one side edited: its value goes to the other side (rule 3), unless it is empty (rule 5: empty never overwrites);

@@ -1,4 +1,4 @@
-"""The sync contract (DESIGN.md), one rule at a time: each test names the rule it proves."""
+"""The sync contract (docs/contract.md), one rule at a time: each test names the rule it proves."""
 
 from __future__ import annotations
 
