@@ -12,6 +12,7 @@ import httpx
 
 from harness.businesscentral.api import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.limits import MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
 from harness.crmoffice.api import CRMOfficeFake
 from harness.crmoffice.client import CRMOfficeClient
@@ -28,7 +29,7 @@ def fake_pair(
     seed: int | None = None,
     clock: Clock | None = None,
     retry: RetryPolicy | None = None,
-    bc_rate_limit: tuple[int, float] | None = (6000, 300.0),
+    bc_rate_limit: tuple[int, float] | None = (MAX_REQUESTS, REQUEST_WINDOW),
     timeout: float = 30.0,
     wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
 ) -> TenantPair:

@@ -23,6 +23,7 @@ import httpx
 from harness.businesscentral.auth import EntraAuth
 from harness.businesscentral.client import BusinessCentralClient
 from harness.businesscentral.guard import check_environment
+from harness.businesscentral.limits import MAX_CONCURRENT, MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
 from harness.client.ratelimit import RateLimit
 from harness.crmoffice.client import CRMOfficeClient
@@ -185,8 +186,8 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
     workers = max(0, int(environ.get("PYTEST_XDIST_WORKER_COUNT") or 0))
     shares = max(1, shares or (workers + 1 if workers else 1))
     try:
-        requests = int(environ.get("HARNESS_BC_MAX_REQUESTS") or 6000)
-        concurrent = int(environ.get("HARNESS_BC_MAX_CONCURRENT") or 5)
+        requests = int(environ.get("HARNESS_BC_MAX_REQUESTS") or MAX_REQUESTS)
+        concurrent = int(environ.get("HARNESS_BC_MAX_CONCURRENT") or MAX_CONCURRENT)
     except ValueError:
         raise SettingsError(["HARNESS_BC_MAX_REQUESTS and HARNESS_BC_MAX_CONCURRENT must be whole numbers"]) from None
     principal = (settings.bc_api_url, settings.bc_client_id or settings.bc_tenant)
@@ -198,7 +199,7 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
             ledger = environ.get("HARNESS_BC_LEDGER") or None
             limit = _RATE_LIMITS[principal] = RateLimit(
                 max_requests=requests if ledger else max(1, requests // shares),
-                window=300.0,
+                window=REQUEST_WINDOW,
                 max_concurrent=max(1, concurrent // shares),
                 ledger=ledger,
             )

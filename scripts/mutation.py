@@ -229,8 +229,7 @@ def main() -> int:
                 random.Random(args.seed).sample(every, min(args.mutants, len(every))), key=lambda m: (m.path, m.index)
             )
         )
-    judged = judgements(args.equivalent)
-    stale = [k for k, v in judged.items() if (v["change"], v["code"]) != _judged_for(every, k)]
+    judged, stale = rekey(judgements(args.equivalent), every)
     if stale:
         print(f"{args.equivalent}: judgements no longer match their sites: {', '.join(stale)}", file=sys.stderr)
         return 2
@@ -306,7 +305,10 @@ def code(mutant: Mutant, root: Path = ROOT) -> str:
 
 def _judge(every: list[Mutant], path: Path, verdicts: list[list[str]]) -> int:
     by_key = {key(m): m for m in every}
-    judged = judgements(path)
+    judged, stale = rekey(judgements(path), every)
+    if stale:
+        print(f"{path}: judgements no longer match their sites: {', '.join(stale)}", file=sys.stderr)
+        return 2
     for name, reason in verdicts:
         if name not in by_key:
             print(f"no such mutant: {name} (name one as path:index)", file=sys.stderr)
@@ -319,9 +321,39 @@ def _judge(every: list[Mutant], path: Path, verdicts: list[list[str]]) -> int:
     return 0
 
 
-def _judged_for(every: list[Mutant], wanted: str) -> tuple[str, str] | None:
-    found = next((m for m in every if key(m) == wanted), None)
-    return (found.change, code(found)) if found is not None else None
+def rekey(judged: dict[str, dict[str, str]], every: list[Mutant]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Judgements under the keys of the current sources. A judgement stays with its key while that site still makes
+    the change it was judged for on the same source line. When code above it moved the site's index, it follows the
+    site of its file with that change on that line — the only one, or, where a line holds several, the one moved by
+    as many sites as the file's other judgements moved. Anything else is stale (returned, never applied)."""
+    by_key = {key(m): m for m in every}
+    current: dict[str, dict[str, str]] = {}
+    pending: dict[str, list[Mutant]] = {}
+    shifts: dict[str, list[int]] = {}
+    for name, verdict in judged.items():
+        path, index = name.rsplit(":", 1)
+        found = by_key.get(name)
+        if found is not None and (found.change, code(found)) == (verdict["change"], verdict["code"]):
+            current[name] = verdict
+            shifts.setdefault(path, []).append(0)
+            continue
+        same = [m for m in every if m.path == path and (m.change, code(m)) == (verdict["change"], verdict["code"])]
+        if len(same) == 1:
+            current[key(same[0])] = verdict
+            shifts.setdefault(path, []).append(same[0].index - int(index))
+        else:
+            pending[name] = same
+    stale = []
+    for name, candidates in pending.items():
+        path, index = name.rsplit(":", 1)
+        moved = shifts.get(path, [])
+        shift = max(set(moved), key=moved.count) if moved else 0
+        chosen = [m for m in candidates if m.index == int(index) + shift and key(m) not in current]
+        if len(chosen) == 1:
+            current[key(chosen[0])] = judged[name]
+        else:
+            stale.append(name)
+    return current, stale
 
 
 if __name__ == "__main__":

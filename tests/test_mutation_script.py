@@ -63,3 +63,13 @@ def test_judgements_need_the_change_they_were_made_for_and_a_reason(tmp_path: Pa
     bad.write_text('{"harness/sync/merge.py:0": {"change": "Eq → NotEq", "code": "x = a == b"}}', encoding="utf-8")
     with pytest.raises(SystemExit, match=r"bad\.json"):
         mutation.judgements(bad)
+
+
+def test_judgements_follow_their_site_when_code_above_moves_it() -> None:
+    every = mutation.sites()
+    site = next(s for s in every if s.path.endswith("engine.py") and s.change == "call deleted" and s.index > 10)
+    verdict = {"change": site.change, "code": mutation.code(site), "reason": "why"}
+    moved, stale = mutation.rekey({f"{site.path}:{site.index - 3}": verdict}, every)
+    assert (list(moved), stale) == ([mutation.key(site)], []), f"expected the judgement re-keyed to {site}"
+    wrong = {**verdict, "code": "something else entirely"}
+    assert mutation.rekey({mutation.key(site): wrong}, every) == ({}, [mutation.key(site)]), "expected it stale"

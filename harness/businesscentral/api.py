@@ -29,16 +29,16 @@ from harness.businesscentral.errors import (
     MethodNotAllowed,
     ResourceNotFound,
 )
-from harness.businesscentral.model import MAX_PAGE_SIZE, BusinessCentralModel, Company, Query
+from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE, MAX_REQUESTS, REQUEST_WINDOW
+from harness.businesscentral.model import BusinessCentralModel, Company, Query
 from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
 from harness.businesscentral.schema import ENTITIES
 from harness.client.timestamps import parse_timestamp
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
 
-__all__ = ["MAX_BATCH_OPERATIONS", "BusinessCentralFake"]
+__all__ = ["BusinessCentralFake"]
 
-MAX_BATCH_OPERATIONS = 100
 MAX_BODY_BYTES = 350 * 1024 * 1024
 _API = r"/v2\.0/(?:(?P<tenant>[^/]+)/)?(?P<environment>[^/]+)/api/v2\.0"
 _COMPANY = _API + r"/companies\((?P<company>[^)/]*)\)"
@@ -123,7 +123,7 @@ class BusinessCentralFake(FakeTenant):
         clock: Clock | None = None,
         ids: IdSource | None = None,
         seed: int | None = None,
-        rate_limit: tuple[int, float] | None = (6000, 300.0),
+        rate_limit: tuple[int, float] | None = (MAX_REQUESTS, REQUEST_WINDOW),
     ) -> None:
         super().__init__(clock=clock, ids=ids or IdSource(seed))
         self.tenant_id = self.ids.guid()

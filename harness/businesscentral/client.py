@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import httpx
 
+from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE
 from harness.businesscentral.schema import ENTITIES
 from harness.client.base import TenantClient, Versioned
 from harness.client.errors import (
@@ -28,11 +29,9 @@ from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryPolicy, parse_retry_after
 from harness.client.timestamps import format_timestamp
 
-__all__ = ["MAX_BATCH", "BatchOperation", "BatchResult", "BusinessCentralClient", "EntitySet"]
+__all__ = ["BatchOperation", "BatchResult", "BusinessCentralClient", "EntitySet"]
 
 EntitySet = Literal["customers", "contacts"]
-MAX_BATCH = 100
-MAX_PAGE_SIZE = 20_000
 
 _CAPTIONS: dict[str, str] = {
     spec.caption: spec.name for schema in ENTITIES.values() for spec in schema.fields if spec.caption
@@ -184,8 +183,8 @@ class BusinessCentralClient(TenantClient):
         """
         if not operations:
             return []
-        if len(operations) > MAX_BATCH:
-            raise ValueError(f"a $batch holds at most {MAX_BATCH} operations, got {len(operations)}")
+        if len(operations) > MAX_BATCH_OPERATIONS:
+            raise ValueError(f"a $batch holds at most {MAX_BATCH_OPERATIONS} operations, got {len(operations)}")
         requests = []
         for index, op in enumerate(operations):
             _check_entity_set(op.entity_set)

@@ -43,6 +43,7 @@ from harness.businesscentral.errors import (
     StringTooLong,
     UnknownOption,
 )
+from harness.businesscentral.limits import MAX_PAGE_SIZE
 from harness.businesscentral.odata import Filter, OrderBy
 from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySchema, Field
 from harness.client.timestamps import format_timestamp
@@ -50,7 +51,6 @@ from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["BusinessCentralModel", "Company", "Environment", "Page", "Query"]
 
-MAX_PAGE_SIZE = 20_000
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -26,13 +26,13 @@ from harness.client.retry import RetryPolicy
 from harness.client.timestamps import format_timestamp
 from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth
 from harness.crmoffice.errormap import error_from
+from harness.crmoffice.limits import MAX_PAGE_SIZE
 
 __all__ = ["MAX_PAGE_SIZE", "RESOURCES", "CRMOfficeClient", "Record", "Resource", "Versioned"]
 
 Resource = Literal["companies", "contacts"]
 RESOURCES: tuple[Resource, ...] = get_args(Resource)
 Record = dict[str, Any]
-MAX_PAGE_SIZE = 1000
 _INFO_KEYS = ("api", "token_url", "client_id", "client_secret")
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from harness.client.timestamps import parse_timestamp
 from harness.crmoffice.errors import ValidationProblem
 from harness.crmoffice.index import Key
+from harness.crmoffice.limits import MAX_PAGE_SIZE
 from harness.crmoffice.schema import Errors, canonical_id
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
 _PARAMETERS = ("pageSize", "updatedSince", "cursor")
 _DIGITS = re.compile(r"[0-9]{1,7}")
 

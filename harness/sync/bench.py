@@ -20,8 +20,11 @@ from typing import Any
 
 from faker import Faker
 
+from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
+from harness.businesscentral.limits import MAX_PAGE_SIZE as BC_MAX_PAGE
 from harness.checklist import parse_file
 from harness.client.timestamps import format_timestamp
+from harness.crmoffice.limits import MAX_PAGE_SIZE as CRM_MAX_PAGE
 from harness.fake_pair import fake_pair
 from harness.fakes import Mode
 from harness.sync.engine import SyncEngine
@@ -31,9 +34,9 @@ from harness.sync.state import SyncState
 __all__ = ["run_bench"]
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
-CRM_PAGE = 1000
-BC_PAGE = 20_000
-BATCH = 100
+CRM_PAGE = CRM_MAX_PAGE
+BC_PAGE = BC_MAX_PAGE
+BATCH = MAX_BATCH_OPERATIONS
 
 
 def _pages(count: int, size: int) -> int:

@@ -34,6 +34,7 @@ from typing import Any
 
 from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
 from harness.businesscentral.dataflow import creation_defaults
+from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
 from harness.client.errors import (
     AlreadyExistsError,
     ApiError,
@@ -51,7 +52,7 @@ from harness.sync.state import Failure, JournalEntry, Link, SyncState
 
 __all__ = ["SyncEngine"]
 
-BATCH = 100
+BATCH = MAX_BATCH_OPERATIONS
 
 
 @dataclass
