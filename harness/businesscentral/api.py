@@ -199,6 +199,11 @@ class BusinessCentralFake(FakeTenant):
             Route(method, re.compile(pattern), name, _over_http(handler)) for method, pattern, name, handler in table
         ]
 
+    def error_response(self, error: VendorError) -> Response:
+        if isinstance(error, BCError):
+            return error.to_response(self.ids.guid())
+        return error.to_response()
+
     def authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -458,7 +463,7 @@ class BusinessCentralFake(FakeTenant):
                 "id": op.get("id") if isinstance(op, dict) else None,
                 "status": 424,
                 "headers": {"content-type": _JSON},
-                "body": rolled_back.body(),
+                "body": rolled_back.body(self.ids.guid()),
             }
             for op in operations
         ]
@@ -501,7 +506,7 @@ class BusinessCentralFake(FakeTenant):
             reply = self._handlers[route.name](call, **params)
             status, reply_headers, reply_body = reply.status, reply.headers, reply.body
         except BCError as exc:
-            status, reply_headers, reply_body = exc.status, exc.headers, exc.body()
+            status, reply_headers, reply_body = exc.status, exc.headers, exc.body(self.ids.guid())
         wanted = {k.lower(): v for k, v in reply_headers.items() if k.lower() in ("etag", "location")}
         return {"id": op_id, "status": status, "headers": {"content-type": _JSON, **wanted}, "body": reply_body}
 

@@ -6,8 +6,6 @@ spaces: ``{"error": {"code": "<Category_Detail>", "message": "<text>  Correlatio
 
 from __future__ import annotations
 
-import uuid
-
 from werkzeug.wrappers import Response
 
 from harness.fakes.tenant import VendorError, json_response
@@ -30,8 +28,12 @@ __all__ = [
 ]
 
 
-def correlated(message: str) -> str:
-    return f"{message}  CorrelationId:  {uuid.uuid4()}."
+NO_CORRELATION = "00000000-0000-0000-0000-000000000000"
+"""The correlation id of an error answered outside a tenant (a tenant always passes one of its own)."""
+
+
+def correlated(message: str, correlation_id: str) -> str:
+    return f"{message}  CorrelationId:  {correlation_id}."
 
 
 class BCError(VendorError):
@@ -47,11 +49,12 @@ class BCError(VendorError):
             self.code = code
         self.headers: dict[str, str] = {}
 
-    def body(self) -> dict[str, dict[str, str]]:
-        return {"error": {"code": self.code, "message": correlated(self.message)}}
+    def body(self, correlation_id: str = NO_CORRELATION) -> dict[str, dict[str, str]]:
+        """Business Central's error body; the tenant passes a correlation id from its seeded id source."""
+        return {"error": {"code": self.code, "message": correlated(self.message, correlation_id)}}
 
-    def to_response(self) -> Response:
-        return json_response(self.body(), status=self.status, headers=self.headers)
+    def to_response(self, correlation_id: str = NO_CORRELATION) -> Response:
+        return json_response(self.body(correlation_id), status=self.status, headers=self.headers)
 
 
 class BadRequest(BCError):

@@ -283,7 +283,7 @@ class FakeTenant(ABC):
             if fault.drop:
                 self._drop(environ)
             if fault.status is not None:
-                return self.fault_error(fault.status, fault.retry_after).to_response()
+                return self.error_response(self.fault_error(fault.status, fault.retry_after))
         try:
             if not isinstance(found, tuple):
                 raise self.no_route(request, found)
@@ -293,12 +293,17 @@ class FakeTenant(ABC):
             with self.lock:
                 return route.handler(request, **params)
         except VendorError as exc:
-            return exc.to_response()
+            return self.error_response(exc)
         except Exception:  # noqa: BLE001 - the fake must answer like the vendor whatever went wrong
             # A bug in the fake must not look like a vendor answer: keep it for the tests, answer like the vendor.
             self.internal_errors.append(traceback.format_exc())
             print(self.internal_errors[-1], file=sys.stderr)
-            return self.internal_error().to_response()
+            return self.error_response(self.internal_error())
+
+    def error_response(self, error: VendorError) -> Response:
+        """The vendor's answer for ``error``; a vendor whose errors carry ids (Business Central's correlation ids)
+        draws them from the tenant's seeded id source here."""
+        return error.to_response()
 
     @staticmethod
     def _delay(seconds: float) -> None:

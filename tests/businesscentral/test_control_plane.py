@@ -159,3 +159,16 @@ def test_unknown_control_actions_and_bad_json(control: httpx.Client) -> None:
     response = control.post("/_harness/seed", content="{", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert "not JSON" in response.json()["error"]
+
+
+def test_error_correlation_ids_come_from_the_seeded_id_source() -> None:
+    from harness.fakes import IdSource, mount
+
+    answers = []
+    for _ in range(2):
+        fake = BusinessCentralFake(ids=IdSource(5))
+        with mount(fake, "mock") as mounted, mounted.client(headers={"Authorization": f"Bearer {fake.token}"}) as http:
+            answers.append(http.get(f"{fake.api_path()}/companies({fake.company_id})/nowhere").json())
+    message = answers[0]["error"]["message"]
+    assert "CorrelationId:" in message and "00000000-0000" not in message, f"expected a seeded id, found {message}"
+    assert answers[0] == answers[1], f"expected the same seed to answer the same error, found {answers}"
