@@ -45,7 +45,7 @@ from harness.client.errors import (
 from harness.client.timestamps import parse_timestamp
 from harness.crmoffice.client import CRMOfficeClient
 from harness.crmoffice.dataflow import display_name
-from harness.sync.merge import decide, is_empty, normalise
+from harness.sync.merge import decide_pair, is_empty, normalise
 from harness.sync.plan import ORIGIN_SYSTEM, TARGET_SYSTEM, FlowPlan
 from harness.sync.report import Action, Change, RecordOutcome, SyncReport
 from harness.sync.state import Failure, JournalEntry, Link, SyncState
@@ -385,29 +385,9 @@ class SyncEngine:
         target_values = target.values if target else {p.target: link.synced.get(p.target) for p in plan.pairs}
         target_modified = target.modified if target else link.target_modified
         etag = (target.etag if target else None) or link.target_etag
-        to_target: dict[str, Any] = {}
-        to_origin: dict[str, Any] = {}
-        settled: dict[str, Any] = {}  # properties that need no write, and the value now known to be in sync
-        changes: list[Change] = []
-        conflicts: list[str] = []
-        for pair in plan.pairs:
-            decision = decide(
-                origin_values.get(pair.origin),
-                target_values.get(pair.target),
-                link.synced.get(pair.target),
-                origin_modified,
-                target_modified,
-            )
-            if decision.conflict:
-                conflicts.append(f"{pair.origin} <-> {pair.target}: {decision.conflict}")
-            if decision.write_to == "target":
-                to_target[pair.target] = decision.value
-                changes.append(Change(pair.target, "origin->target", target_values.get(pair.target), decision.value))
-            elif decision.write_to == "origin":
-                to_origin[pair.origin] = decision.value
-                changes.append(Change(pair.origin, "target->origin", origin_values.get(pair.origin), decision.value))
-            else:
-                settled[pair.target] = decision.synced
+        decided = decide_pair(plan.pairs, origin_values, target_values, link.synced, origin_modified, target_modified)
+        to_target, to_origin, settled = decided.to_target, decided.to_origin, decided.settled
+        changes, conflicts = decided.changes, decided.conflicts
         if target is not None and (target.etag != link.target_etag or target.modified != link.target_modified):
             link.target_etag, link.target_modified = target.etag or link.target_etag, target.modified
             self._touch(link)

@@ -1,4 +1,7 @@
-"""The decision for one mapped property of a linked pair: Sesam Talk's rules, as a pure function.
+"""The decisions for a linked pair, property by property: Sesam Talk's rules, as pure functions.
+
+:func:`decide` decides one mapped property; :func:`decide_pair` decides every property of a pair and returns the
+writes each side needs, the values now known to be in sync, and what to report.
 
 Inputs: the origin's and the target's current values, the value last synced (None before the first sync), and the
 two records' modification times. Rules (``docs/contract.md``):
@@ -14,11 +17,15 @@ Empty means None or "": the two tenants spell a missing phone differently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = ["Decision", "decide", "is_empty", "normalise"]
+from harness.sync.plan import PropertyPair
+from harness.sync.report import Change
+
+__all__ = ["Decision", "PairDecision", "decide", "decide_pair", "is_empty", "normalise"]
 
 Side = Literal["origin", "target"]
 
@@ -73,3 +80,46 @@ def decide(
     if target is None:
         return Decision(None, None, synced)
     return Decision("origin", target, target)
+
+
+@dataclass(frozen=True)
+class PairDecision:
+    """What one linked pair needs: values to write to each side (by that side's property names), the values of the
+    properties that need no write (now known to be in sync), and the changes and conflicts to report."""
+
+    to_target: dict[str, Any] = field(default_factory=dict)
+    to_origin: dict[str, Any] = field(default_factory=dict)
+    settled: dict[str, Any] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def decide_pair(
+    pairs: Sequence[PropertyPair],
+    origin_values: Mapping[str, Any],
+    target_values: Mapping[str, Any],
+    synced: Mapping[str, Any],
+    origin_modified: datetime | None,
+    target_modified: datetime | None,
+) -> PairDecision:
+    """Every mapped property of a pair decided by :func:`decide`; ``synced`` is keyed by the target's names."""
+    result = PairDecision()
+    for pair in pairs:
+        decision = decide(
+            origin_values.get(pair.origin),
+            target_values.get(pair.target),
+            synced.get(pair.target),
+            origin_modified,
+            target_modified,
+        )
+        if decision.conflict:
+            result.conflicts.append(f"{pair.origin} <-> {pair.target}: {decision.conflict}")
+        if decision.write_to == "target":
+            result.to_target[pair.target] = decision.value
+            result.changes.append(Change(pair.target, "origin->target", target_values.get(pair.target), decision.value))
+        elif decision.write_to == "origin":
+            result.to_origin[pair.origin] = decision.value
+            result.changes.append(Change(pair.origin, "target->origin", origin_values.get(pair.origin), decision.value))
+        else:
+            result.settled[pair.target] = decision.synced
+    return result

@@ -186,3 +186,28 @@ def test_harness_bench_prints_the_documented_shape(capsys: pytest.CaptureFixture
     assert result["initial"]["lower_bound_requests"] == 1 + 1 + 1 + 2 + 2, "token, 2 pages, 2 empty reads, 2 batches"
     assert result["noop"]["requests"] == {"crmoffice": 2, "businesscentral": 2}, result["noop"]
     assert result["initial"]["writes"] == 170
+
+
+def test_decide_pair_returns_each_sides_writes_the_settled_values_and_what_to_report() -> None:
+    from datetime import UTC, datetime
+
+    from harness.sync.merge import decide_pair
+    from harness.sync.plan import PropertyPair
+    from harness.sync.report import Change
+
+    pairs = [PropertyPair("directPhone", "phoneNumber"), PropertyPair("mobilePhone", "mobilePhoneNumber")]
+    early, late = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC)
+    decided = decide_pair(
+        pairs,
+        {"directPhone": "1", "mobilePhone": "9"},
+        {"phoneNumber": "0", "mobilePhoneNumber": "8"},
+        {"phoneNumber": "0", "mobilePhoneNumber": "9"},
+        early,
+        late,
+    )
+    assert (decided.to_target, decided.to_origin, decided.settled) == ({"phoneNumber": "1"}, {"mobilePhone": "8"}, {})
+    assert decided.changes == [
+        Change("phoneNumber", "origin->target", "0", "1"),
+        Change("mobilePhone", "target->origin", "9", "8"),
+    ], decided.changes
+    assert decided.conflicts == [], decided.conflicts
