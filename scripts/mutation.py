@@ -324,30 +324,31 @@ def _judge(every: list[Mutant], path: Path, verdicts: list[list[str]]) -> int:
 def rekey(judged: dict[str, dict[str, str]], every: list[Mutant]) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Judgements under the keys of the current sources. A judgement stays with its key while that site still makes
     the change it was judged for on the same source line. When code above it moved the site's index, it follows the
-    site of its file with that change on that line — the only one, or, where a line holds several, the one moved by
-    as many sites as the file's other judgements moved. Anything else is stale (returned, never applied)."""
+    site of its file with that change on that line — the only one, or, where several lines read the same, the one
+    moved as far as the nearest judgement that could be placed. Anything else is stale (returned, never applied)."""
     by_key = {key(m): m for m in every}
     current: dict[str, dict[str, str]] = {}
     pending: dict[str, list[Mutant]] = {}
-    shifts: dict[str, list[int]] = {}
+    shifts: dict[str, list[tuple[int, int]]] = {}  # per file: (old index, how far it moved) of settled judgements
     for name, verdict in judged.items():
         path, index = name.rsplit(":", 1)
         found = by_key.get(name)
         if found is not None and (found.change, code(found)) == (verdict["change"], verdict["code"]):
             current[name] = verdict
-            shifts.setdefault(path, []).append(0)
+            shifts.setdefault(path, []).append((int(index), 0))
             continue
         same = [m for m in every if m.path == path and (m.change, code(m)) == (verdict["change"], verdict["code"])]
         if len(same) == 1:
             current[key(same[0])] = verdict
-            shifts.setdefault(path, []).append(same[0].index - int(index))
+            shifts.setdefault(path, []).append((int(index), same[0].index - int(index)))
         else:
             pending[name] = same
     stale = []
     for name, candidates in pending.items():
         path, index = name.rsplit(":", 1)
-        moved = shifts.get(path, [])
-        shift = max(set(moved), key=moved.count) if moved else 0
+        # The judgement settled nearest to this one tells how far this part of the file moved.
+        nearest = min(shifts.get(path, []), key=lambda seen: abs(seen[0] - int(index)), default=(0, 0))
+        shift = nearest[1]
         chosen = [m for m in candidates if m.index == int(index) + shift and key(m) not in current]
         if len(chosen) == 1:
             current[key(chosen[0])] = judged[name]

@@ -196,7 +196,6 @@ class SyncEngine:
         if full and plan.key not in self._complete:
             self._links[plan.key].update(self.state.links(plan.key))
             self._complete.add(plan.key)
-        links = self._links[plan.key]
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
         since = None if full else self._since(TARGET_SYSTEM, target_entity)
@@ -208,44 +207,13 @@ class SyncEngine:
                 self._fetch_target(plan, failure.record_id, targets)
         # After the refused records are fetched, so their links are found and they are tried again (rule 9).
         by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
-        seen: set[str] = set()
-        newest_origin: datetime | None = None
-        origin_read_at: datetime | None = None
-        for number, page in enumerate(
-            self.crm.pages(plan.origin, None if full else self._since(ORIGIN_SYSTEM, origin_entity))
-        ):
-            if number == 0:
-                origin_read_at = self.crm.server_time
-            self._load(plan, "origin_id", [record["id"] for record in page])
-            for record in page:
-                seen.add(record["id"])
-                modified = _when(record.get("updatedAt"))
-                if modified is not None and (newest_origin is None or modified > newest_origin):
-                    newest_origin = modified
-                if self.scope is not None and not self.scope(record):
-                    continue
-                self._origin_record(plan, record, targets, full=full)
-                self._flush()
-        for failure in failures:
-            if failure.side == "origin" and failure.record_id not in seen:
-                try:
-                    fetched = self.crm.get(plan.origin, failure.record_id)
-                except NotFoundError:
-                    self.state.clear_failure(failure.flow, failure.side, failure.record_id)
-                    continue
-                seen.add(failure.record_id)
-                self._load(plan, "origin_id", [failure.record_id])
-                self._origin_record(plan, fetched.record, targets, full=False)
-        for target_id, target in targets.items():
-            link = by_target.get(target_id)
-            if link is None or link.origin_id in seen or not link.live:
-                continue  # a Business Central record of its own (rule 7), or already decided with its origin
-            if (plan.key, link.origin_id) in self._failed:
-                continue  # refused in this run: tried again in the next one, not in every pass of this one
-            origin_values = {pair.origin: link.synced.get(pair.target) for pair in plan.pairs}
-            self._pair(plan, link, origin_values, link.origin_modified, target)
+        seen, newest_origin, origin_read_at = self._read_origins(plan, targets, full=full)
+        self._retry_origins(
+            plan, [f for f in failures if f.side == "origin" and f.record_id not in seen], seen, targets
+        )
+        self._pair_unseen_origins(plan, targets, by_target, seen)
         if full:
-            for link in list(links.values()):
+            for link in list(self._links[plan.key].values()):
                 if link.live and link.origin_id not in seen:
                     self._retire(plan, link)
         self._flush(final=True)
@@ -255,6 +223,58 @@ class SyncEngine:
                 self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, position)
             if (position := self._position(newest_target, target_read_at)) is not None:
                 self.state.set_cursor(TARGET_SYSTEM, target_entity, position)
+
+    def _read_origins(
+        self, plan: FlowPlan, targets: dict[str, _Target], *, full: bool
+    ) -> tuple[set[str], datetime | None, datetime | None]:
+        """Decide every origin record modified since the cursor (all of them when ``full``), a page at a time.
+        Returns the ids read, the newest modification among them, and the tenant's clock when the read began."""
+        seen: set[str] = set()
+        newest: datetime | None = None
+        read_at: datetime | None = None
+        since = None if full else self._since(ORIGIN_SYSTEM, f"{plan.origin} ({plan.key})")
+        for number, page in enumerate(self.crm.pages(plan.origin, since)):
+            if number == 0:
+                read_at = self.crm.server_time
+            self._load(plan, "origin_id", [record["id"] for record in page])
+            for record in page:
+                seen.add(record["id"])
+                modified = _when(record.get("updatedAt"))
+                if modified is not None and (newest is None or modified > newest):
+                    newest = modified
+                if self.scope is not None and not self.scope(record):
+                    continue
+                self._origin_record(plan, record, targets, full=full)
+                self._flush()
+        return seen, newest, read_at
+
+    def _retry_origins(
+        self, plan: FlowPlan, failures: list[Failure], seen: set[str], targets: dict[str, _Target]
+    ) -> None:
+        """Origin records that failed before and were not read in this pass: fetched and decided again (rule 9)."""
+        for failure in failures:
+            try:
+                fetched = self.crm.get(plan.origin, failure.record_id)
+            except NotFoundError:
+                self.state.clear_failure(failure.flow, failure.side, failure.record_id)
+                continue
+            seen.add(failure.record_id)
+            self._load(plan, "origin_id", [failure.record_id])
+            self._origin_record(plan, fetched.record, targets, full=False)
+
+    def _pair_unseen_origins(
+        self, plan: FlowPlan, targets: dict[str, _Target], by_target: dict[str, Link], seen: set[str]
+    ) -> None:
+        """Target records changed since the cursor whose origin was not read: decided against the last synced values
+        (the origin side unchanged)."""
+        for target_id, target in targets.items():
+            link = by_target.get(target_id)
+            if link is None or link.origin_id in seen or not link.live:
+                continue  # a Business Central record of its own (rule 7), or already decided with its origin
+            if (plan.key, link.origin_id) in self._failed:
+                continue  # refused in this run: tried again in the next one, not in every pass of this one
+            origin_values = {pair.origin: link.synced.get(pair.target) for pair in plan.pairs}
+            self._pair(plan, link, origin_values, link.origin_modified, target)
 
     def _load(self, plan: FlowPlan, column: str, ids: Iterable[str]) -> list[Link]:
         """The links for these origin (or target) ids, read from the state once and then kept in memory."""
