@@ -11,8 +11,7 @@ from pytest_bdd import parsers, then
 from harness.report.attach import attach_text
 from harness.suite.cost import Cost, NotCounted, hold_reads, hold_writes
 from harness.suite.dataflow import Dataflow
-
-SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
+from harness.suite.phrases import SIDES, TYPES
 
 
 def _counted(check: Callable[[], Cost]) -> Cost:
@@ -33,11 +32,6 @@ def reads_bounded(dataflow: Dataflow, records: int, requests: int) -> None:
     _counted(lambda: hold_reads(dataflow.runs[-1], records=records, requests=requests))
 
 
-@then(
-    parsers.re(
-        r"the sync wrote one record to (?P<target>CRMOffice|Business Central) and none to "
-        r"(?P<other>CRMOffice|Business Central)"
-    )
-)
+@then(parsers.parse("the sync wrote one record to {target:System} and none to {other:System}", extra_types=TYPES))
 def wrote_one_record(dataflow: Dataflow, target: str, other: str) -> None:
     _counted(lambda: hold_writes(dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}))

@@ -8,9 +8,8 @@ from pytest_bdd import given, parsers, then, when
 from harness.suite import moves
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import is_empty, same, unchanged
+from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject, noun
-
-SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
 
 
 def _counterpart_property(dataflow: Dataflow, subject: Subject, prop: str) -> str:
@@ -42,24 +41,24 @@ def contact_whose(dataflow: Dataflow, prop: str, value: str) -> Subject:
     return subject
 
 
-@given(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the (?P<word>\w+)'s (?P<prop>\w+)"))
-@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the (?P<word>\w+)'s (?P<prop>\w+)"))
+@given(parsers.parse("a {side:System} user changes the {word:w}'s {prop:w}", extra_types=TYPES))
+@when(parsers.parse("a {side:System} user changes the {word:w}'s {prop:w}", extra_types=TYPES))
 def user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
 
-@when(parsers.re(r"a minute later an? (?P<side>CRMOffice|Business Central) user changes the \w+'s (?P<prop>\w+)"))
+@when(parsers.parse("a minute later a {side:System} user changes the {:w}'s {prop:w}", extra_types=TYPES))
 def later_user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     dataflow.wait(60)
     moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
 
-@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user clears the \w+'s (?P<prop>\w+)"))
+@when(parsers.parse("a {side:System} user clears the {:w}'s {prop:w}", extra_types=TYPES))
 def user_clears(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     moves.clear(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
 
 
-@when(parsers.re(r"an? (?P<side>CRMOffice|Business Central) user changes the other contacts' (?P<prop>\w+)"))
+@when(parsers.parse("a {side:System} user changes the other contacts' {prop:w}", extra_types=TYPES))
 def user_changes_others(dataflow: Dataflow, others: list[Subject], side: str, prop: str) -> None:
     for other in others:
         if side == "Business Central" and not other.bc_id:
@@ -67,7 +66,7 @@ def user_changes_others(dataflow: Dataflow, others: list[Subject], side: str, pr
         moves.change(dataflow, other, SIDES[side], prop)  # type: ignore[arg-type]
 
 
-@then(parsers.re(r"each of the other contacts has the new (?P<source>\w+) as its (?P<prop>\w+)"))
+@then(parsers.parse("each of the other contacts has the new {source:w} as its {prop:w}"))
 def others_show_new(dataflow: Dataflow, others: list[Subject], source: str, prop: str) -> None:
     for other in others:
         same(_counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other)
@@ -97,7 +96,7 @@ def _value(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> object
     return record.get(prop)
 
 
-@then(parsers.re(r"its Business Central contact's (?P<target>\w+) is that (?P<origin>\w+)"))
+@then(parsers.parse("its Business Central contact's {target:w} is that {origin:w}"))
 def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
     moves.counterpart(dataflow, subject)
@@ -111,7 +110,7 @@ def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str)
     )
 
 
-@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+'s (?P<prop>\w+) is the new (?P<source>\w+)"))
+@then(parsers.parse("the {side:System} {:w}'s {prop:w} is the new {source:w}", extra_types=TYPES))
 def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source: str) -> None:
     same(_counterpart_property(dataflow, subject, source), prop, f"the checklist's counterpart of {source}", subject)
     dataflow.eventually(
@@ -119,7 +118,7 @@ def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source
     )
 
 
-@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has the new (?P<prop>\w+)"))
+@then(parsers.parse("the {side:System} {:w} still has the new {prop:w}", extra_types=TYPES))
 def still_new(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     same(
         _value(dataflow, subject, SIDES[side], prop),
@@ -129,7 +128,7 @@ def still_new(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> Non
     )
 
 
-@then(parsers.re(r"nothing else has changed on the (?P<side>CRMOffice|Business Central) \w+"))
+@then(parsers.parse("nothing else has changed on the {side:System} {:w}", extra_types=TYPES))
 def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
     key = SIDES[side]
     record = moves.crm_record(dataflow, subject) if key == "crmoffice" else moves.bc_record(dataflow, subject)
@@ -138,11 +137,7 @@ def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
     unchanged(subject.baseline.get(key), record, f"the {side} record", subject, allowed=allowed)
 
 
-@then(
-    parsers.re(
-        r"both sides show (?P<side>CRMOffice|Business Central)'s new value for (?P<origin>\w+) ↔ (?P<target>\w+)"
-    )
-)
+@then(parsers.parse("both sides show {side:System}'s new value for {origin:w} ↔ {target:w}", extra_types=TYPES))
 def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, target: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
     winner = subject.written(origin) if side == "CRMOffice" else subject.written(target)
@@ -155,7 +150,7 @@ def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, targ
     dataflow.eventually(both)
 
 
-@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+ still has its (?P<prop>\w+)"))
+@then(parsers.parse("the {side:System} {:w} still has its {prop:w}", extra_types=TYPES))
 def still_has_its(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     key = SIDES[side]
     before = subject.baseline[key].get(prop)
@@ -163,7 +158,7 @@ def still_has_its(dataflow: Dataflow, subject: Subject, side: str, prop: str) ->
     same(_value(dataflow, subject, key, prop), before, f"{side} {prop} after the other side was cleared", subject)
 
 
-@then(parsers.re(r"the (?P<side>CRMOffice|Business Central) \w+'s (?P<prop>\w+) stays empty"))
+@then(parsers.parse("the {side:System} {:w}'s {prop:w} stays empty", extra_types=TYPES))
 def stays_empty(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     value = _value(dataflow, subject, SIDES[side], prop)
     assert is_empty(value), (
@@ -194,6 +189,6 @@ def each_has_phone_numbers(dataflow: Dataflow, group: list[Subject]) -> None:
         _has_phone_numbers(dataflow, subject)
 
 
-@then(parsers.re(r"the refused contact's (?P<prop>\w+) is still \"(?P<value>[^\"]*)\" in CRMOffice"))
+@then(parsers.parse('the refused contact\'s {prop:w} is still "{value}" in CRMOffice'))
 def refused_kept(dataflow: Dataflow, subject: Subject, prop: str, value: str) -> None:
     same(_value(dataflow, subject, "crmoffice", prop), value, f"CRMOffice {prop}, refused by Business Central", subject)

@@ -10,15 +10,12 @@ from harness.client.errors import ApiError, TenantError
 from harness.suite import moves
 from harness.suite.dataflow import Dataflow, FakesOnly
 from harness.suite.faults import TroubleError, inject, refuse_next_change, trouble_over
+from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject
 from harness.suite.tripwire import Interrupted
 
-SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
 
-
-@given(
-    parsers.re(r"(?P<side>CRMOffice|Business Central) (?P<trouble>(?:throttles|is unavailable|drops|answers|fails) .+)")
-)
+@given(parsers.parse("{side:System} {trouble:Trouble}", extra_types=TYPES))
 def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
     try:
         inject(dataflow, SIDES[side], trouble)  # type: ignore[arg-type]
@@ -28,7 +25,7 @@ def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
         raise AssertionError(str(exc)) from None
 
 
-@given(parsers.re(r"(?P<side>CRMOffice|Business Central) refuses the next change to the \w+"))
+@given(parsers.parse("{side:System} refuses the next change to the {:w}", extra_types=TYPES))
 def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None:
     if side == "CRMOffice":
         kind, record_id = subject.kind.origin, subject.crm_id
@@ -41,27 +38,45 @@ def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None
         pytest.skip(f"{exc}: real tenants cannot be made to refuse a value on cue")
 
 
-@given(parsers.re(r"the (?P<full>full )?sync is stopped after its first write to Business Central"))
-def stopped_midway(dataflow: Dataflow, full: str | None) -> None:
+@given("the sync is stopped after its first write to Business Central")
+def stopped_midway(dataflow: Dataflow) -> None:
+    _stopped_midway(dataflow, full=False)
+
+
+@given("the full sync is stopped after its first write to Business Central")
+def full_stopped_midway(dataflow: Dataflow) -> None:
+    _stopped_midway(dataflow, full=True)
+
+
+def _stopped_midway(dataflow: Dataflow, *, full: bool) -> None:
     if dataflow.sync.kind != "reference":
         pytest.skip("only the harness's own sync can be stopped midway; an external sync is not ours to stop")
     dataflow.tripwires["businesscentral"].stop_after_writes(1)
     with pytest.raises(Interrupted):
-        dataflow.run_sync(full=bool(full))
+        dataflow.run_sync(full=full)
 
 
 @given(
-    parsers.re(
-        r"an? (?P<side>CRMOffice|Business Central) user will change the contact's (?P<prop>\w+) "
-        r"just before the sync writes (?:it|to (?P<target>CRMOffice|Business Central))"
+    parsers.parse(
+        "a {side:System} user will change the contact's {prop:w} just before the sync writes it", extra_types=TYPES
     )
 )
-def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str, target: str | None) -> None:
+def edit_during_own_write(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    edit_during_write(dataflow, subject, side, prop, side)
+
+
+@given(
+    parsers.parse(
+        "a {side:System} user will change the contact's {prop:w} just before the sync writes to {target:System}",
+        extra_types=TYPES,
+    )
+)
+def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str, target: str) -> None:
     """The user's edit lands between the sync's read and its write to ``target`` (the user's own system unless
     named): the write must meet the new version, not overwrite it."""
     if dataflow.sync.kind != "reference":
         pytest.skip("the moment an external sync writes cannot be caught from outside it")
-    wire = dataflow.tripwires[SIDES[target or side]]
+    wire = dataflow.tripwires[SIDES[target]]
 
     def user_edit() -> None:
         wire.disarm()
@@ -71,9 +86,8 @@ def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str
 
 
 @given(
-    parsers.re(
-        r"an? (?P<side>CRMOffice|Business Central) user keeps changing the contact's (?P<prop>\w+) "
-        r"while the sync writes it"
+    parsers.parse(
+        "a {side:System} user keeps changing the contact's {prop:w} while the sync writes it", extra_types=TYPES
     )
 )
 def keeps_editing(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
@@ -98,7 +112,7 @@ def sync_into_outage(dataflow: Dataflow) -> TenantError:
     raise AssertionError(f"expected the run to stop with the tenant's error, it finished; records failed: {failed}")
 
 
-@then(parsers.re(r"the run stopped with (?P<side>CRMOffice|Business Central)'s internal error"))
+@then(parsers.parse("the run stopped with {side:System}'s internal error", extra_types=TYPES))
 def stopped_with(stopped: TenantError, side: str) -> None:
     assert isinstance(stopped, ApiError), f"expected {side}'s answer to end the run, it ended with {stopped!r}"
     assert (stopped.system, stopped.status) == (SIDES[side], 500), (
@@ -106,6 +120,6 @@ def stopped_with(stopped: TenantError, side: str) -> None:
     )
 
 
-@when(parsers.re(r"(?P<side>CRMOffice|Business Central) works again"))
+@when(parsers.parse("{side:System} works again", extra_types=TYPES))
 def works_again(dataflow: Dataflow, side: str) -> None:
     trouble_over(dataflow, SIDES[side])  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from harness.suite import moves
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
+from harness.suite.phrases import TYPES
 from harness.suite.subject import Subject
 
 CHANGED_CODES = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
@@ -99,7 +100,7 @@ def no_failure_in_group(dataflow: Dataflow, group: list[Subject]) -> None:
 
 
 @then(
-    parsers.re(r"the sync reports that contact as failed because (?P<side>Business Central|CRMOffice) kept changing it")
+    parsers.parse("the sync reports that contact as failed because {side:System} kept changing it", extra_types=TYPES)
 )
 def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> None:
     run = dataflow.runs[-1]
@@ -116,13 +117,21 @@ def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> N
     assert not others, f"expected only {subject.describe()} to fail, also failed: {others}"
 
 
+@then(parsers.parse("the sync reports that contact as failed with {side:System}'s error", extra_types=TYPES))
+def reported_failed(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    _reported_failed(dataflow, subject, side, None)
+
+
 @then(
-    parsers.re(
-        r"the sync reports that contact as failed with (?P<side>Business Central|CRMOffice)'s error"
-        r"(?: about (?P<prop>\w+))?"
+    parsers.parse(
+        "the sync reports that contact as failed with {side:System}'s error about {prop:w}", extra_types=TYPES
     )
 )
-def reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str | None) -> None:
+def reported_failed_about(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+    _reported_failed(dataflow, subject, side, prop)
+
+
+def _reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str | None) -> None:
     system = "businesscentral" if side == "Business Central" else "crmoffice"
     run = dataflow.runs[-1]
     if run.report is None:
