@@ -31,6 +31,7 @@ from harness.businesscentral.auth import (
     normalize_thumbprint,
 )
 from harness.client.auth import Secret
+from harness.client.guids import GUID_PATTERN, is_guid
 
 __all__ = [
     "DEFAULT_BC_API_URL",
@@ -101,9 +102,8 @@ VARIABLES: tuple[Variable, ...] = (
 _BY_NAME = {variable.name: variable for variable in VARIABLES}
 _SECRETS = frozenset(variable.name for variable in VARIABLES if variable.secret)
 _FILE_KEYS = frozenset(name for name in _BY_NAME if name != SETTINGS_FILE and name not in _SECRETS)
-_GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_TENANT = re.compile(rf"{_GUID}|{_LABEL}(?:\.{_LABEL})+")
+_TENANT = re.compile(rf"{GUID_PATTERN}|{_LABEL}(?:\.{_LABEL})+")
 _SHOWN = 80
 
 
@@ -394,7 +394,7 @@ class _Reader:
         if value is None:
             self.problems.append("BC_CLIENT_ID is not set: the Entra app registration (client) id, a GUID")
             return ""
-        if not re.fullmatch(_GUID, value):
+        if not is_guid(value):
             self.problems.append(f"BC_CLIENT_ID must be the Entra app's client id, a GUID, got {shown(value)}")
             return ""
         return value

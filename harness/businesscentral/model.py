@@ -46,17 +46,13 @@ from harness.businesscentral.errors import (
 from harness.businesscentral.limits import MAX_PAGE_SIZE
 from harness.businesscentral.odata import Filter, OrderBy
 from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySchema, Field
+from harness.client.guids import is_guid
 from harness.client.timestamps import format_timestamp
 from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["BusinessCentralModel", "Company", "Environment", "Page", "Query"]
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def is_guid(text: str) -> bool:
-    return bool(_GUID.match(text))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 from harness.businesscentral.errors import BadRequest
 from harness.businesscentral.schema import EntitySchema, Field
+from harness.client.guids import GUID_PATTERN
 
 __all__ = ["Filter", "OrderBy", "Predicate", "parse_filter", "parse_orderby", "parse_select"]
 
@@ -28,12 +29,12 @@ _TOKEN = re.compile(
     \s*(?:
       (?P<string>'(?:[^']|'')*')
     | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2}))
-    | (?P<guid>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(?![\w-])
+    | (?P<guid>GUID)(?![\w-])
     | (?P<date>\d{4}-\d{2}-\d{2})(?![\w:])
     | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?![\w.])
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<punct>[(),])
-    )""",
+    )""".replace("GUID", GUID_PATTERN),
     re.VERBOSE,
 )
 

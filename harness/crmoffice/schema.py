@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.client.guids import GUID
+
 __all__ = [
     "ADDRESS",
     "COMPANY",
@@ -44,7 +46,6 @@ Record = dict[str, Any]
 Errors = dict[str, list[str]]
 
 READ_ONLY = ("id", "createdAt", "updatedAt")
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ORG_NR = re.compile(r"[0-9]{9}")
 
 
