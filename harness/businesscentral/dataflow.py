@@ -8,13 +8,13 @@ record gets and the ``$filter`` that keeps a flow to its own records. Business C
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
+from harness.businesscentral.client import EntitySet
 from harness.businesscentral.schema import ENTITIES
 
-__all__ = ["TargetKind", "classification_type", "creation_defaults", "entity_set_for", "scope_filter"]
+__all__ = ["classification_type", "creation_defaults", "entity_set_for", "scope_filter"]
 
-TargetKind = Literal["customers", "contacts"]
 _MAX_DISPLAY_NAME = ENTITIES["contacts"].by_name["displayName"].length or 100
 
 
@@ -22,7 +22,7 @@ def _normalise(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def entity_set_for(datatype: str) -> TargetKind:
+def entity_set_for(datatype: str) -> EntitySet:
     """``Customers`` → ``customers``; raises ValueError naming the datatype when Business Central has no such set."""
     key = _normalise(datatype)
     if key == "customers":

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-__all__ = ["OriginKind", "display_name", "is_organisation", "resource_for"]
+from harness.crmoffice.client import Resource
 
-OriginKind = Literal["companies", "contacts"]
+__all__ = ["display_name", "is_organisation", "resource_for"]
 
 
-def resource_for(datatype: str) -> OriginKind:
+def resource_for(datatype: str) -> Resource:
     key = "".join(datatype.split()).casefold()
     if key == "companies":
         return "companies"
@@ -19,11 +19,11 @@ def resource_for(datatype: str) -> OriginKind:
     raise ValueError(f"CRMOffice has no resource for the datatype {datatype!r}; known: Companies, Contacts")
 
 
-def is_organisation(resource: OriginKind) -> bool:
+def is_organisation(resource: Resource) -> bool:
     return resource == "companies"
 
 
-def display_name(resource: OriginKind, record: Mapping[str, Any]) -> str:
+def display_name(resource: Resource, record: Mapping[str, Any]) -> str:
     """A company's ``name``; a contact's ``givenName familyName``."""
     if resource == "companies":
         return str(record.get("name") or "").strip()

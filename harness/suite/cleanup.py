@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness.businesscentral.dataflow import TargetKind
+from harness.businesscentral.client import EntitySet
 from harness.client.errors import NotFoundError
-from harness.crmoffice.dataflow import OriginKind, display_name
+from harness.crmoffice.client import Resource
+from harness.crmoffice.dataflow import display_name
 from harness.suite.dataflow import Dataflow
 from harness.suite.runtag import run_started, tags_in
 from harness.tenants import TenantPair
 
 __all__ = ["CleanupReport", "cleanup", "matcher", "remove_scenario_records"]
 
-CRM_KINDS: tuple[OriginKind, ...] = ("contacts", "companies")
-BC_SETS: tuple[TargetKind, ...] = ("contacts", "customers")
+CRM_KINDS: tuple[Resource, ...] = ("contacts", "companies")
+BC_SETS: tuple[EntitySet, ...] = ("contacts", "customers")
 
 
 @dataclass
@@ -77,11 +78,11 @@ def cleanup(pair: TenantPair, matches: Callable[[str], bool], *, dry_run: bool =
     return report
 
 
-def _crm_delete(pair: TenantPair, kind: OriginKind, record_id: str) -> Callable[[], None]:
+def _crm_delete(pair: TenantPair, kind: Resource, record_id: str) -> Callable[[], None]:
     return lambda: pair.crmoffice.delete(kind, record_id)
 
 
-def _bc_delete(pair: TenantPair, entity: TargetKind, record_id: str) -> Callable[[], None]:
+def _bc_delete(pair: TenantPair, entity: EntitySet, record_id: str) -> Callable[[], None]:
     return lambda: pair.businesscentral.delete(entity, record_id)
 
 

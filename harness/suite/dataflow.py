@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from harness.businesscentral import BusinessCentralFake
-from harness.businesscentral.dataflow import TargetKind
+from harness.businesscentral.client import EntitySet
 from harness.client.errors import NotFoundError
 from harness.crmoffice import CRMOfficeFake
-from harness.crmoffice.dataflow import OriginKind, display_name
+from harness.crmoffice.client import Resource
+from harness.crmoffice.dataflow import display_name
 from harness.fakes import Clock
 from harness.suite.data import NorwegianData
 from harness.suite.expect import eventually
@@ -91,7 +92,7 @@ class Dataflow:
         return f"<dataflow: {tenants}, {self.sync.kind} sync, data seed {self.data.seed}, {len(self.runs)} sync runs>"
 
     # --- plans ------------------------------------------------------------------------------------------------
-    def plan(self, origin: OriginKind) -> FlowPlan:
+    def plan(self, origin: Resource) -> FlowPlan:
         for plan in self.plans:
             if plan.origin == origin:
                 return plan
@@ -133,7 +134,7 @@ class Dataflow:
             time.sleep(min(seconds, self.real_wait))
 
     # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
-    def crm_create(self, kind: OriginKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def crm_create(self, kind: Resource, fields: Mapping[str, Any]) -> dict[str, Any]:
         self._user_writes()
         made = self.pair.crmoffice.create(kind, fields)
         record = dict(made.record)
@@ -141,19 +142,19 @@ class Dataflow:
         self.user_versions[(kind, str(record["id"]))] = made.etag
         return record
 
-    def crm_get(self, kind: OriginKind, record_id: str) -> dict[str, Any] | None:
+    def crm_get(self, kind: Resource, record_id: str) -> dict[str, Any] | None:
         try:
             return dict(self.pair.crmoffice.get(kind, record_id).record)
         except NotFoundError:
             return None
 
-    def crm_update(self, kind: OriginKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    def crm_update(self, kind: Resource, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         self._user_writes()
         written = self.pair.crmoffice.update(kind, record_id, changes)
         self.user_versions[(kind, record_id)] = written.etag
         return dict(written.record)
 
-    def crm_written_since_user(self, kind: OriginKind, record_id: str) -> tuple[str | None, str] | None:
+    def crm_written_since_user(self, kind: Resource, record_id: str) -> tuple[str | None, str] | None:
         """None when the CRMOffice record is as its user's last write left it; otherwise (that version, what it is
         now: another version, or "deleted")."""
         try:
@@ -163,38 +164,38 @@ class Dataflow:
         user = self.user_versions.get((kind, record_id))
         return None if now == user else (user, now)
 
-    def crm_delete(self, kind: OriginKind, record_id: str) -> None:
+    def crm_delete(self, kind: Resource, record_id: str) -> None:
         self._user_writes()
         self.pair.crmoffice.delete(kind, record_id)
 
-    def crm_find(self, kind: OriginKind, name: str) -> list[dict[str, Any]]:
+    def crm_find(self, kind: Resource, name: str) -> list[dict[str, Any]]:
         """CRMOffice records of ``kind`` whose display name is ``name`` (CRMOffice has no filter: read them all)."""
         return [dict(r) for r in self.pair.crmoffice.records(kind) if display_name(kind, r) == name]
 
     # --- Business Central, as its users edit it ---------------------------------------------------------------
-    def bc_create(self, entity: TargetKind, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def bc_create(self, entity: EntitySet, fields: Mapping[str, Any]) -> dict[str, Any]:
         self._user_writes()
         record = dict(self.pair.businesscentral.create(entity, fields).record)
         self._track("businesscentral", entity, str(record["id"]))
         return record
 
-    def bc_get(self, entity: TargetKind, record_id: str) -> dict[str, Any] | None:
+    def bc_get(self, entity: EntitySet, record_id: str) -> dict[str, Any] | None:
         try:
             return dict(self.pair.businesscentral.get(entity, record_id).record)
         except NotFoundError:
             return None
 
-    def bc_update(self, entity: TargetKind, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    def bc_update(self, entity: EntitySet, record_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         self._user_writes()
         current = self.pair.businesscentral.get(entity, record_id)
         etag = current.etag or "*"
         return dict(self.pair.businesscentral.update(entity, record_id, changes, etag).record)
 
-    def bc_delete(self, entity: TargetKind, record_id: str) -> None:
+    def bc_delete(self, entity: EntitySet, record_id: str) -> None:
         self._user_writes()
         self.pair.businesscentral.delete(entity, record_id)
 
-    def bc_find(self, entity: TargetKind, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
+    def bc_find(self, entity: EntitySet, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
         clauses = [f"displayName eq {odata_string(name)}"]
         if record_type:
             clauses.append(f"type eq {odata_string(record_type)}")
@@ -202,12 +203,12 @@ class Dataflow:
         return [dict(r) for r in found]
 
     # --- the dataflow's own guarantees ------------------------------------------------------------------------
-    def counterparts(self, origin: OriginKind, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def counterparts(self, origin: Resource, record: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The Business Central records the sync made for a CRMOffice record, found by the name it must give them
         (rule 2: ``displayName`` from the record, ``type`` from the section's classification)."""
         return self.counterparts_named(origin, display_name(origin, record))
 
-    def counterparts_named(self, origin: OriginKind, name: str) -> list[dict[str, Any]]:
+    def counterparts_named(self, origin: Resource, name: str) -> list[dict[str, Any]]:
         """Business Central records of the section's type whose display name is ``name``."""
         plan = self.plan(origin)
         found = self.bc_find(plan.target, name, plan.target_type)

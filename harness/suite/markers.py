@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.businesscentral.dataflow import TargetKind
+from harness.businesscentral.client import EntitySet
 from harness.client import NotFoundError
 from harness.crmoffice.dataflow import display_name
 from harness.suite.barrier import BarrierKind, Channel
@@ -42,7 +42,7 @@ MARKER_SCENARIO = "fffff"
 TO_BC = "CRMOffice → Business Central"
 TO_CRM = "Business Central → CRMOffice"
 FULL = "full read"
-View = Mapping[TargetKind, Sequence[Mapping[str, Any]]]
+View = Mapping[EntitySet, Sequence[Mapping[str, Any]]]
 
 
 def marker_tag(run_id: str) -> str:
@@ -103,7 +103,7 @@ class TenantBoard:
     def look(self, channels: Sequence[Channel]) -> dict[str, int]:
         wanted = sorted({c.plan.target for c in channels if isinstance(c, _MarkerChannel) and c.reads_bc})
         tagged = f"contains(displayName,{odata_string(self.tag)})"
-        view: dict[TargetKind, list[Mapping[str, Any]]] = {
+        view: dict[EntitySet, list[Mapping[str, Any]]] = {
             entity: [r for page in self.pair.businesscentral.pages(entity, filter=tagged) for r in page]
             for entity in wanted
         }

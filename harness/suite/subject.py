@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.businesscentral.dataflow import TargetKind
-from harness.crmoffice.dataflow import OriginKind
+from harness.businesscentral.client import EntitySet
+from harness.crmoffice.client import Resource
 
 __all__ = ["NOUNS", "Noun", "Subject", "noun"]
 
@@ -22,8 +22,8 @@ class Noun:
 
     crmoffice: str
     businesscentral: str
-    origin: OriginKind
-    target: TargetKind
+    origin: Resource
+    target: EntitySet
 
 
 NOUNS = (

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.businesscentral.dataflow import TargetKind, classification_type, entity_set_for, scope_filter
+from harness.businesscentral.client import EntitySet
+from harness.businesscentral.dataflow import classification_type, entity_set_for, scope_filter
 from harness.checklist import Checklist, Flow, Template, normalise_name
-from harness.crmoffice.dataflow import OriginKind, is_organisation, resource_for
+from harness.crmoffice.client import Resource
+from harness.crmoffice.dataflow import is_organisation, resource_for
 
 __all__ = ["FlowPlan", "PlanError", "PropertyPair", "plan_dataflow"]
 
@@ -34,8 +36,8 @@ class FlowPlan:
 
     key: str
     heading: str
-    origin: OriginKind
-    target: TargetKind
+    origin: Resource
+    target: EntitySet
     target_type: str
     target_filter: str | None
     pairs: tuple[PropertyPair, ...]
