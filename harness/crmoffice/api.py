@@ -40,7 +40,7 @@ from harness.crmoffice.errors import (
 from harness.crmoffice.inbound import parse_if_match, read_json_object
 from harness.crmoffice.model import RESOURCES, CRMOfficeModel, Stored
 from harness.crmoffice.paging import next_page_url, parse_list_query
-from harness.crmoffice.ratelimit import RateLimit, RateLimiter
+from harness.crmoffice.ratelimit import FixedWindow, RateLimiter
 from harness.crmoffice.tokens import DEFAULT_TOKEN_LIFETIME, TokenService
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
@@ -187,7 +187,7 @@ class CRMOfficeFake(FakeTenant):
 
     def set_rate_limit(self, requests: int | None, per_seconds: float = 60.0) -> None:
         """At most ``requests`` per ``per_seconds`` per access token, by the tenant's clock; None turns it off."""
-        self.rate_limiter.configure(None if requests is None else RateLimit(requests, per_seconds))
+        self.rate_limiter.configure(None if requests is None else FixedWindow(requests, per_seconds))
 
 
 def _record_response(stored: Stored, status: int = 200, *, location: str | None = None) -> Response:

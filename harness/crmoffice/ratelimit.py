@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 
 from harness.fakes.clock import Clock
 
-__all__ = ["RateLimit", "RateLimiter"]
+__all__ = ["FixedWindow", "RateLimiter"]
 
 
 @dataclass(frozen=True)
-class RateLimit:
+class FixedWindow:
+    """A limit of ``requests`` per fixed window of ``per_seconds``, counted per access token."""
+
     requests: int
     per_seconds: float
 
@@ -33,9 +35,9 @@ class RateLimiter:
         self._clock = clock
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[datetime, int]] = {}
-        self.limit: RateLimit | None = None
+        self.limit: FixedWindow | None = None
 
-    def configure(self, limit: RateLimit | None) -> None:
+    def configure(self, limit: FixedWindow | None) -> None:
         with self._lock:
             self.limit = limit
             self._windows.clear()
