@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
@@ -62,12 +63,19 @@ class _Target:
     etag: str | None
 
 
+class WriteKind(Enum):
+    """What a pending Business Central write does: create a counterpart (with an id chosen beforehand) or update one."""
+
+    CREATE = "create"
+    UPDATE = "update"
+
+
 @dataclass
 class _Pending:
     """A Business Central write waiting for its ``$batch``, and what to do with the answer."""
 
     plan: FlowPlan
-    kind: str  # "create" | "update"
+    kind: WriteKind
     origin_id: str
     target_id: str
     op: BatchOperation
@@ -176,7 +184,7 @@ class SyncEngine:
             self._queue.append(
                 _Pending(
                     plan,
-                    "create",
+                    WriteKind.CREATE,
                     entry.origin_id,
                     entry.target_id,
                     BatchOperation("POST", plan.target, body=entry.body),
@@ -379,7 +387,7 @@ class SyncEngine:
         self._queue.append(
             _Pending(
                 plan,
-                "create",
+                WriteKind.CREATE,
                 origin_id,
                 target_id,
                 BatchOperation("POST", plan.target, body=body),
@@ -431,7 +439,7 @@ class SyncEngine:
         self._queue.append(
             _Pending(
                 plan,
-                "update",
+                WriteKind.UPDATE,
                 link.origin_id,
                 link.target_id,
                 BatchOperation("PATCH", plan.target, link.target_id, to_target, etag=etag or "*"),
@@ -508,7 +516,7 @@ class SyncEngine:
     def _flush(self, *, final: bool = False) -> None:
         while len(self._queue) >= BATCH or (final and self._queue):
             chunk, self._queue = self._queue[:BATCH], self._queue[BATCH:]
-            creates = [p for p in chunk if p.kind == "create"]
+            creates = [p for p in chunk if p.kind is WriteKind.CREATE]
             if creates:
                 with self.state.transaction():
                     self.state.journal_creates(
@@ -536,7 +544,7 @@ class SyncEngine:
             record = result.record or {}
             links = self._links[plan.key]
             link = links.get(pending.origin_id)
-            if pending.kind == "create":
+            if pending.kind is WriteKind.CREATE:
                 link = Link(plan.key, pending.origin_id, pending.target_id, "live", dict(pending.synced))
                 links[pending.origin_id] = link
             assert link is not None
@@ -547,7 +555,9 @@ class SyncEngine:
                 link.origin_modified = pending.origin_modified
             self._touch(link)
             self._clear(plan, "origin", pending.origin_id)
-            action: Action = "recreated" if pending.recreate else "created" if pending.kind == "create" else "updated"
+            action: Action = (
+                "recreated" if pending.recreate else "created" if pending.kind is WriteKind.CREATE else "updated"
+            )
             self._report.add(
                 RecordOutcome(
                     plan.key, pending.origin_id, pending.target_id, action, pending.changes, pending.conflicts
@@ -556,11 +566,11 @@ class SyncEngine:
             return
         error = result.error
         assert error is not None
-        if pending.kind == "create" and isinstance(error, AlreadyExistsError):
+        if pending.kind is WriteKind.CREATE and isinstance(error, AlreadyExistsError):
             existing.append(pending)  # the create landed before (a crash, a lost answer): link what is there
-        elif pending.kind == "update" and isinstance(error, ChangedUnderYouError):
+        elif pending.kind is WriteKind.UPDATE and isinstance(error, ChangedUnderYouError):
             again.append(pending)
-        elif pending.kind == "update" and isinstance(error, NotFoundError):
+        elif pending.kind is WriteKind.UPDATE and isinstance(error, NotFoundError):
             self._recreate(pending)
         else:
             self._fail_with(plan, pending.origin_id, pending.target_id, "origin", error)
