@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from harness.businesscentral import BusinessCentralFake
+from harness.checklist import parse_file
+from harness.client.exchanges import ExchangeLog
+from harness.client.redact import Redactor
 from harness.crmoffice import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
 from harness.serve import settings_environment
 from harness.settings import Settings
+from harness.suite.build import SuiteMode, build_dataflow
+from harness.suite.dataflow import Dataflow
+from harness.sync import plan_dataflow
 
 Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]
+CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
+PLANS = plan_dataflow(parse_file(CHECKLIST))
+
+
+@pytest.fixture
+def flow(tmp_path: Path) -> Iterator[Dataflow]:
+    """A scenario's dataflow on fresh in-process fakes with the reference sync, as the suite builds it in mock mode."""
+    built = build_dataflow(
+        SuiteMode(), PLANS, seed=1, state_path=tmp_path / "s.sqlite", exchanges=ExchangeLog(), redactor=Redactor()
+    )
+    yield built
+    built.close()
 
 
 @pytest.fixture

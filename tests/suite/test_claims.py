@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harness.checklist import parse_file
-from harness.client.exchanges import ExchangeLog
-from harness.client.redact import Redactor
-from harness.suite.build import SuiteMode, build_dataflow
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
 from harness.sync import plan_dataflow
@@ -19,15 +15,6 @@ from harness.sync.report import Change, RecordOutcome, SyncReport
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 PLANS = plan_dataflow(parse_file(CHECKLIST))
 CONTACTS = next(plan.key for plan in PLANS if plan.origin == "contacts")
-
-
-@pytest.fixture
-def flow(tmp_path: Path) -> Iterator[Dataflow]:
-    built = build_dataflow(
-        SuiteMode(), PLANS, seed=1, state_path=tmp_path / "s.sqlite", exchanges=ExchangeLog(), redactor=Redactor()
-    )
-    yield built
-    built.close()
 
 
 def _linked(flow: Dataflow) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,15 +146,6 @@ def test_stopping_after_no_write_is_refused(count: int) -> None:
 
 
 # --- trouble sentences -------------------------------------------------------------------------------------------
-@pytest.fixture
-def flow(tmp_path: Path) -> Iterator[Dataflow]:
-    built = build_dataflow(
-        SuiteMode(), PLANS, seed=1, state_path=tmp_path / "s.sqlite", exchanges=ExchangeLog(), redactor=Redactor()
-    )
-    yield built
-    built.close()
-
-
 FAULTS: list[tuple[str, dict[str, Any]]] = [
     ("throttles the next 3 requests, asking to retry after 2 seconds", {"status": 429, "retry_after": 2.0, "times": 3}),
     ("throttles the next 1 request, asking to retry after 0.5 second", {"status": 429, "retry_after": 0.5, "times": 1}),
