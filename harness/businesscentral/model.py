@@ -49,6 +49,7 @@ from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySc
 from harness.client.guids import is_guid
 from harness.client.timestamps import format_timestamp
 from harness.fakes.clock import Clock, IdSource
+from harness.fakes.etags import parse_if_match
 
 __all__ = ["BusinessCentralModel", "Company", "Environment", "Page", "Query"]
 
@@ -402,10 +403,13 @@ class BusinessCentralModel:
         return value
 
     def _check_etag(self, store: EntityStore, record_id: str, if_match: str) -> None:
-        if if_match.strip() == "*":
+        try:
+            offered = set(parse_if_match(if_match) or [])
+        except ValueError:
+            raise EntityChanged() from None  # a tag that cannot be read matches no version
+        if "*" in offered:
             return
         current = self.etag(store, record_id)
-        offered = {tag.strip() for tag in if_match.split(",")}
         if not offered & {current, current.removeprefix("W/")}:
             raise EntityChanged()
 

@@ -11,17 +11,15 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from werkzeug.wrappers import Request
 
 from harness.crmoffice.errors import UnsupportedMediaType, ValidationProblem
 from harness.crmoffice.schema import json_type
+from harness.fakes import etags
 
 __all__ = ["parse_if_match", "read_json_object"]
-
-_ENTITY_TAG = re.compile(r'\s*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 
 
 class _DuplicateField(ValueError):
@@ -76,23 +74,11 @@ def read_json_object(request: Request) -> dict[str, Any]:
 
 def parse_if_match(header: str | None) -> list[str] | None:
     """None without the header; ``["*"]``; or the entity tags as sent (weak ones keep their ``W/``)."""
-    if header is None:
-        return None
-    text = header.strip()
-    if text == "*":
-        return ["*"]
-    tags: list[str] = []
-    position = 0
-    while position < len(text):
-        match = _ENTITY_TAG.match(text, position)
-        if match is None or match.end() == position:
-            tags = []
-            break
-        tags.append(match.group(1))
-        position = match.end()
-    if not tags:
+    try:
+        return etags.parse_if_match(header)
+    except ValueError:
+        assert header is not None
         shown = header if len(header) <= 60 else header[:57] + "..."
         raise ValidationProblem.single(
             "If-Match", f'The If-Match header must be * or quoted ETags such as "1a2b3c", got {shown!r}.'
-        )
-    return tags
+        ) from None
