@@ -8,8 +8,6 @@ entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections import deque
@@ -34,6 +32,7 @@ from harness.businesscentral.model import BusinessCentralModel, Company, Query
 from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
 from harness.businesscentral.schema import ENTITIES
 from harness.client.timestamps import parse_timestamp
+from harness.fakes import pagetoken
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
 
@@ -541,13 +540,13 @@ def _page_size(prefer: str | None) -> tuple[int, bool]:
 
 
 def _encode_skiptoken(after: Mapping[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(after, separators=(",", ":")).encode()).decode().rstrip("=")
+    return pagetoken.encode(after)
 
 
 def _decode_skiptoken(token: str) -> dict[str, Any]:
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        decoded = pagetoken.decode(token)
+    except ValueError:
         raise BadRequest(f"The $skiptoken '{token}' is not valid.") from None
     if not isinstance(decoded, dict) or "id" not in decoded:
         raise BadRequest(f"The $skiptoken '{token}' is not valid.")

@@ -13,9 +13,6 @@ and carries ``pageSize`` and ``cursor``; it is null on the last page.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from harness.crmoffice.errors import ValidationProblem
 from harness.crmoffice.index import Key
 from harness.crmoffice.limits import MAX_PAGE_SIZE
 from harness.crmoffice.schema import Errors, canonical_id
+from harness.fakes import pagetoken
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -92,16 +90,14 @@ def parse_list_query(resource: str, args: Mapping[str, Sequence[str]]) -> ListQu
 
 def encode_cursor(resource: str, key: Key) -> str:
     moment, record_id = key
-    raw = json.dumps([resource, moment.isoformat(), record_id], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pagetoken.encode([resource, moment.isoformat(), record_id])
 
 
 def decode_cursor(resource: str, text: str) -> Key:
     """The key a cursor holds; ``ValueError`` saying what is wrong (completing "The cursor parameter ...")."""
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        decoded = json.loads(raw)
-    except (binascii.Error, ValueError):
+        decoded = pagetoken.decode(text)
+    except ValueError:
         raise ValueError("is not a cursor this API issued") from None
     if not (isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(part, str) for part in decoded)):
         raise ValueError("is not a cursor this API issued")
