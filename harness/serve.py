@@ -20,6 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from harness.businesscentral.api import BusinessCentralFake
+from harness.crmoffice.api import CRMOfficeFake
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.server import LoopbackServer
 
@@ -58,10 +60,6 @@ def _port(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here: the vendor packages build on harness.fakes, not the other way round.
-    from harness.businesscentral import BusinessCentralFake
-    from harness.crmoffice import CRMOfficeFake
-
     clock = Clock()
     ids = IdSource(args.seed)
     crmoffice = CRMOfficeFake(clock=clock, ids=ids)
