@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ from harness.client.timestamps import parse_timestamp
 from harness.fakes import pagetoken
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
+from harness.fakes.window import SlidingWindow
 
 __all__ = ["BusinessCentralFake"]
 
@@ -128,8 +128,8 @@ class BusinessCentralFake(FakeTenant):
         self.tenant_id = self.ids.guid()
         self.token = self.ids.token()
         self.tokens: set[str] = {self.token}
+        self._window: SlidingWindow | None = None
         self.rate_limit = rate_limit
-        self._calls: dict[str, deque[float]] = {}
         self._layout: list[tuple[str, str, str, str]] = [
             ("Sandbox", "sandbox", "CRONUS NO", self.ids.guid()),
             ("Production", "production", "CRONUS NO", self.ids.guid()),
@@ -210,6 +210,15 @@ class BusinessCentralFake(FakeTenant):
             raise AuthenticationFailed()
         return token.strip()
 
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """(requests, seconds) per principal in a sliding window; None: no limit. Setting it starts counting afresh."""
+        return (self._window.requests, self._window.seconds) if self._window is not None else None
+
+    @rate_limit.setter
+    def rate_limit(self, limit: tuple[int, float] | None) -> None:
+        self._window = SlidingWindow(self.clock, *limit) if limit is not None else None
+
     def before_request(self, request: Request, principal: str) -> None:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             raise BCError(
@@ -217,20 +226,15 @@ class BusinessCentralFake(FakeTenant):
                 status=413,
                 code="RequestEntityTooLarge",
             )
-        if self.rate_limit is None:
+        if self._window is None:
             return
-        limit, window = self.rate_limit
-        now = self.clock.now().timestamp()
-        calls = self._calls.setdefault(principal, deque())
-        while calls and calls[0] <= now - window:
-            calls.popleft()
-        if len(calls) >= limit:
+        refused = self._window.admit(principal)
+        if refused is not None:
             raise BCError(
-                f"Too many requests reached.  Actual ({len(calls) + 1}).  Maximum ({limit}).",
+                f"Too many requests reached.  Actual ({refused}).  Maximum ({self._window.requests}).",
                 status=429,
                 code="Application_TooManyRequests",
             )
-        calls.append(now)
 
     def no_route(self, request: Request, allowed: list[str]) -> VendorError:
         if allowed:
@@ -263,7 +267,8 @@ class BusinessCentralFake(FakeTenant):
     def reset_state(self) -> None:
         # Ids, tenant, token and company ids survive a reset so that what `harness serve` printed stays valid.
         self.model = self._fresh_model()
-        self._calls.clear()
+        if self._window is not None:
+            self._window.clear()
 
     def seed(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """``{"environment"?: name, "customers"?: [...], "contacts"?: [...]}``.

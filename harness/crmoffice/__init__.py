@@ -1,6 +1,6 @@
 """CRMOffice: the fake tenant and the client that speaks to it (or to the real API).
 
-The fake (``api`` over ``model``, ``schema``, ``index``, ``paging``, ``inbound``, ``tokens``, ``ratelimit``, its
+The fake (``api`` over ``model``, ``schema``, ``index``, ``paging``, ``inbound``, ``tokens``, its
 ``errors``) plays the harness's assumed CRMOffice contract (summarised in ``docs/tenants.md``); the client
 (``client``, ``auth``, ``errormap``) speaks it and never imports the fake side. Each module's docstring states its
 rules.

@@ -40,10 +40,10 @@ from harness.crmoffice.errors import (
 from harness.crmoffice.inbound import parse_if_match, read_json_object
 from harness.crmoffice.model import RESOURCES, CRMOfficeModel, Stored
 from harness.crmoffice.paging import next_page_url, parse_list_query
-from harness.crmoffice.ratelimit import FixedWindow, RateLimiter
 from harness.crmoffice.tokens import DEFAULT_TOKEN_LIFETIME, TokenService
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
+from harness.fakes.window import FixedWindow, FixedWindowLimiter
 
 __all__ = ["CRMOfficeFake"]
 
@@ -67,7 +67,7 @@ class CRMOfficeFake(FakeTenant):
         self.tokens = TokenService(
             self.clock, self.ids, client_id=client_id, client_secret=client_secret, lifetime=token_lifetime
         )
-        self.rate_limiter = RateLimiter(self.clock)
+        self.rate_limiter = FixedWindowLimiter(self.clock)
 
     def __repr__(self) -> str:
         return f"CRMOfficeFake(base_url={self.base_url!r}, client_id={self.tokens.client_id!r})"

@@ -1,19 +1,46 @@
-"""An optional rate limit per access token, by the tenant's clock (CRMOffice's real limits are unknown: off by default).
-
-A fixed window per principal: the first request opens a window of ``per_seconds``; within it, requests beyond
-``requests`` are refused with the seconds left until the window closes (the 429's ``Retry-After``). Refused requests
-do not count.
-"""
+"""The request limits the fakes enforce, by the tenant's clock: Business Central's sliding window per principal
+(:class:`SlidingWindow`), and the fixed window assumed of CRMOffice (:class:`FixedWindowLimiter`, off by default)."""
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from harness.fakes.clock import Clock
 
-__all__ = ["FixedWindow", "RateLimiter"]
+__all__ = ["FixedWindow", "FixedWindowLimiter", "SlidingWindow"]
+
+
+class SlidingWindow:
+    """At most ``requests`` per principal in any ``seconds``-long stretch of the tenant's clock. Refused requests do
+    not count. Thread-safe: a fake on loopback serves requests from several threads at once."""
+
+    def __init__(self, clock: Clock, requests: int, seconds: float) -> None:
+        if requests < 1 or not seconds > 0:
+            raise ValueError(f"a window needs at least 1 request and more than 0 s, got {requests} per {seconds}")
+        self._clock = clock
+        self.requests = requests
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._calls: dict[str, deque[float]] = {}
+
+    def admit(self, principal: str) -> int | None:
+        """None when the request may go ahead (and counts); otherwise how many it would make in the window."""
+        now = self._clock.now().timestamp()
+        with self._lock:
+            calls = self._calls.setdefault(principal, deque())
+            while calls and calls[0] <= now - self.seconds:
+                calls.popleft()
+            if len(calls) >= self.requests:
+                return len(calls) + 1
+            calls.append(now)
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
 
 
 @dataclass(frozen=True)
@@ -30,7 +57,11 @@ class FixedWindow:
             raise ValueError(f"rate limit 'per_seconds' must be more than 0; got {self.per_seconds!r}")
 
 
-class RateLimiter:
+class FixedWindowLimiter:
+    """CRMOffice's assumed limit (its real one is unknown, so off until configured): a fixed window per principal —
+    the first request opens a window of ``per_seconds``; within it, requests beyond ``requests`` are refused with the
+    seconds left until the window closes (the 429's ``Retry-After``). Refused requests do not count."""
+
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._lock = threading.Lock()
