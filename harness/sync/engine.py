@@ -36,6 +36,7 @@ from typing import Any
 from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
 from harness.businesscentral.dataflow import creation_defaults
 from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
+from harness.client.base import Versioned
 from harness.client.errors import (
     AlreadyExistsError,
     ApiError,
@@ -416,17 +417,9 @@ class SyncEngine:
         decided = decide_pair(plan.pairs, origin_values, target_values, link.synced, origin_modified, target_modified)
         to_target, to_origin, settled = decided.to_target, decided.to_origin, decided.settled
         changes, conflicts = decided.changes, decided.conflicts
-        if target is not None and (target.etag != link.target_etag or target.modified != link.target_modified):
-            link.target_etag, link.target_modified = target.etag or link.target_etag, target.modified
-            self._touch(link)
-        if origin_modified is not None and origin_modified != link.origin_modified and not to_origin:
-            link.origin_modified = origin_modified
-            self._touch(link)
+        self._note_versions(link, target, None if to_origin else origin_modified)
         if not to_target and not to_origin:
-            if any(link.synced.get(key) != value for key, value in settled.items()):
-                link.synced.update(settled)
-                self._touch(link)
-            self._unchanged[plan.key].add(link.origin_id)
+            self._in_sync(plan, link, settled)
             return
         if to_origin:
             if not self._write_origin(plan, link, to_origin, origin_values, target, round=round):
@@ -451,6 +444,22 @@ class SyncEngine:
                 round=round,
             )
         )
+
+    def _note_versions(self, link: Link, target: _Target | None, origin_modified: datetime | None) -> None:
+        """Remember the versions just read (an origin about to be written is remembered once written instead)."""
+        if target is not None and (target.etag != link.target_etag or target.modified != link.target_modified):
+            link.target_etag, link.target_modified = target.etag or link.target_etag, target.modified
+            self._touch(link)
+        if origin_modified is not None and origin_modified != link.origin_modified:
+            link.origin_modified = origin_modified
+            self._touch(link)
+
+    def _in_sync(self, plan: FlowPlan, link: Link, settled: Mapping[str, Any]) -> None:
+        """A pair that needs no write: remember the values both sides now agree on."""
+        if any(link.synced.get(key) != value for key, value in settled.items()):
+            link.synced.update(settled)
+            self._touch(link)
+        self._unchanged[plan.key].add(link.origin_id)
 
     def _write_origin(
         self,
@@ -489,23 +498,20 @@ class SyncEngine:
                     raise
                 self._fail_with(plan, link.origin_id, link.target_id, "target", exc)
                 return False
-            by_origin = {pair.origin: pair.target for pair in plan.pairs}
-            for origin_property, value in changes.items():
-                link.synced[by_origin[origin_property]] = value
-            link.origin_modified = _when(written.record.get("updatedAt"))
-            self._touch(link)
-            self._clear(plan, "target", link.target_id)
+            self._origin_written(plan, link, changes, written)
             return True
-        self._fail(
-            plan,
-            link.origin_id,
-            link.target_id,
-            "target",
-            "ChangedUnderYou",
-            "the CRMOffice record kept changing while the sync wrote to it",
-            system=ORIGIN_SYSTEM,
-        )
+        message = "the CRMOffice record kept changing while the sync wrote to it"
+        self._fail(plan, link.origin_id, link.target_id, "target", "ChangedUnderYou", message, system=ORIGIN_SYSTEM)
         return False
+
+    def _origin_written(self, plan: FlowPlan, link: Link, changes: Mapping[str, Any], written: Versioned) -> None:
+        """CRMOffice took the values: they are the last synced ones now, at the version it answered with."""
+        by_origin = {pair.origin: pair.target for pair in plan.pairs}
+        for origin_property, value in changes.items():
+            link.synced[by_origin[origin_property]] = value
+        link.origin_modified = _when(written.record.get("updatedAt"))
+        self._touch(link)
+        self._clear(plan, "target", link.target_id)
 
     def _retire(self, plan: FlowPlan, link: Link) -> None:
         link.status = "retired"
