@@ -9,7 +9,7 @@ from harness.suite import moves
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
-from harness.suite.phrases import TYPES
+from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject
 
 CHANGED_CODES = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
@@ -110,7 +110,7 @@ def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> N
         f"expected {subject.describe()} reported as failed, the sync reported {run.report.for_record(subject.crm_id)}"
     )
     error = failed[0].error or {}
-    system = "businesscentral" if side == "Business Central" else "crmoffice"
+    system = SIDES[side]
     same(error.get("system"), system, "the system whose record kept changing", subject)
     same(error.get("code"), CHANGED_CODES[system], f"{side}'s code for a record changed since it was read", subject)
     others = [o.origin_id for o in run.report.failures if o.origin_id != subject.crm_id]
@@ -132,7 +132,7 @@ def reported_failed_about(dataflow: Dataflow, subject: Subject, side: str, prop:
 
 
 def _reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str | None) -> None:
-    system = "businesscentral" if side == "Business Central" else "crmoffice"
+    system = SIDES[side]
     run = dataflow.runs[-1]
     if run.report is None:
         # An external product's own failure report is out of the harness's sight; on the tenants, the refused
