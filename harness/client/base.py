@@ -11,8 +11,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
@@ -21,8 +20,9 @@ import httpx
 from harness.client.errors import ApiError, ThrottledError, TransportError
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
+from harness.client.timestamps import http_date
 
-__all__ = ["TenantClient", "Versioned", "http_date"]
+__all__ = ["TenantClient", "Versioned"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Errors where the request certainly never reached the server.
@@ -146,18 +146,6 @@ class TenantClient(ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def http_date(text: str | None) -> datetime | None:
-    """An HTTP ``Date`` header (``Sun, 29 Nov 2026 16:53:22 GMT``) as an aware UTC datetime; None when absent or
-    not a date (a tenant that states no usable time leaves a sync to its overlap window alone)."""
-    if not text:
-        return None
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _has_request(exc: httpx.TransportError) -> bool:

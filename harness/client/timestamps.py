@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
-__all__ = ["format_timestamp", "parse_timestamp"]
+__all__ = ["format_timestamp", "http_date", "parse_timestamp"]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -32,3 +33,15 @@ def parse_timestamp(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone; write it in UTC with a trailing Z")
     return moment.astimezone(UTC)
+
+
+def http_date(text: str | None) -> datetime | None:
+    """An HTTP date (``Sun, 29 Nov 2026 16:53:22 GMT``, as in ``Date`` and ``Retry-After``) as an aware UTC datetime;
+    None when absent or not a date. HTTP dates are always GMT, so one without a zone is read as UTC."""
+    if not text or not text.strip():
+        return None
+    try:
+        moment = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -78,3 +78,13 @@ def test_ids_replay_from_the_same_seed_and_differ_across_seeds() -> None:
     assert all(len(g) == 36 and g[14] == "4" for g in sequence), sequence
     first.reseed(7)
     assert first.guid() == sequence[0]
+
+
+def test_http_dates_read_as_utc_and_anything_else_as_none() -> None:
+    from datetime import UTC, datetime
+
+    from harness.client.timestamps import http_date
+
+    assert http_date("Sun, 29 Nov 2026 16:53:22 GMT") == datetime(2026, 11, 29, 16, 53, 22, tzinfo=UTC)
+    assert http_date("Sun, 29 Nov 2026 16:53:22 -0000") == datetime(2026, 11, 29, 16, 53, 22, tzinfo=UTC)
+    assert [http_date(text) for text in (None, "", "  ", "yesterday")] == [None, None, None, None]
