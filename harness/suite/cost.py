@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.suite.phrases import SIDES
 from harness.suite.sync import SyncRun
 
 __all__ = ["Cost", "NotCounted", "cost_of", "hold_reads", "hold_writes"]
 
-SYSTEMS = {"crmoffice": "CRMOffice", "businesscentral": "Business Central"}
+SYSTEMS = {side: name for name, side in SIDES.items()}
 
 
 class NotCounted(Exception):
