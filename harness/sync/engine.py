@@ -14,11 +14,12 @@ the newest modification read or, when the tenant's own clock (its ``Date`` heade
 on, to that clock less ``commit_lag``: everything stamped before it had been committed when the read ran, so a quiet
 cycle does not read the last burst of writes again and again.
 
-Writes to Business Central go in ``$batch`` requests of up to 100 operations, creates with an id chosen (and
-journalled) beforehand, updates with the ETag last read; "changed under you" re-reads and decides again, a bounded
-number of times. CRMOffice is written one record at a time, re-read first for its ETag. A value a tenant refuses
-fails that record only (recorded, reported, retried on the next run). Transport trouble that outlasts the clients'
-retries ends the run with the exception; nothing uncommitted is lost and the next run resumes.
+The parts: :mod:`~harness.sync.merge` decides each linked pair (pure); :mod:`~harness.sync.batch` writes to Business
+Central in ``$batch`` requests, creates journalled first; :mod:`~harness.sync.conditional` writes to CRMOffice one
+record at a time, conditionally on the version just read; :mod:`~harness.sync.links` keeps the links a run works
+with; :mod:`~harness.sync.ledger` keeps the report and the refusals. A value a tenant refuses fails that record only
+(recorded, reported, retried on the next run). Transport trouble that outlasts the clients' retries ends the run with
+the exception; nothing uncommitted is lost and the next run resumes.
 """
 
 from __future__ import annotations
@@ -26,67 +27,27 @@ from __future__ import annotations
 import gc
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
 from typing import Any
 
-from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
+from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.businesscentral.dataflow import creation_defaults
-from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
-from harness.client.base import Versioned
-from harness.client.errors import (
-    AlreadyExistsError,
-    ApiError,
-    ChangedUnderYouError,
-    NotFoundError,
-    ValidationError,
-)
-from harness.client.timestamps import parse_timestamp
+from harness.client.errors import NotFoundError
 from harness.crmoffice.client import CRMOfficeClient
 from harness.crmoffice.dataflow import display_name
-from harness.sync.merge import decide_pair, is_empty, normalise
+from harness.sync.batch import BatchWriter, PendingWrite, WriteKind, create
+from harness.sync.conditional import ConditionalWriter, Moved, Outcome
+from harness.sync.ledger import Ledger
+from harness.sync.links import LinkCache
+from harness.sync.merge import PairDecision, decide_pair, is_empty, normalise
 from harness.sync.plan import ORIGIN_SYSTEM, TARGET_SYSTEM, FlowPlan
-from harness.sync.report import Action, Change, RecordOutcome, SyncReport
-from harness.sync.state import Failure, JournalEntry, Link, SyncState
+from harness.sync.records import TargetRecord, target_record, when
+from harness.sync.report import RecordOutcome, SyncReport
+from harness.sync.state import Failure, Link, SyncState
 
 __all__ = ["SyncEngine"]
-
-BATCH = MAX_BATCH_OPERATIONS
-
-
-@dataclass
-class _Target:
-    values: dict[str, Any]
-    modified: datetime | None
-    etag: str | None
-
-
-class WriteKind(Enum):
-    """What a pending Business Central write does: create a counterpart (with an id chosen beforehand) or update one."""
-
-    CREATE = "create"
-    UPDATE = "update"
-
-
-@dataclass
-class _Pending:
-    """A Business Central write waiting for its ``$batch``, and what to do with the answer."""
-
-    plan: FlowPlan
-    kind: WriteKind
-    origin_id: str
-    target_id: str
-    op: BatchOperation
-    synced: dict[str, Any]
-    origin_values: dict[str, Any]
-    origin_modified: datetime | None
-    changes: list[Change] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
-    round: int = 0
-    recreate: bool = False
 
 
 class SyncEngine:
@@ -107,7 +68,8 @@ class SyncEngine:
         """``scope``: when given, only CRMOffice records it accepts are synced (a test run's own records on shared
         sandbox tenants); the others are neither created, linked nor retired. ``commit_lag``: how far behind a
         tenant's stated time (its ``Date`` header) a modification must be to count as committed when a read ran — a
-        margin for writes in flight and for a front end's clock running ahead of the database's stamps."""
+        margin for writes in flight and for a front end's clock running ahead of the database's stamps.
+        ``conflict_rounds``: how often a record changed under a write is read and decided again before it fails."""
         self.plans = list(plans)
         self.crm = crmoffice
         self.bc = businesscentral
@@ -115,18 +77,12 @@ class SyncEngine:
         self.overlap = overlap
         self.commit_lag = commit_lag
         self.max_passes = max_passes
-        self.conflict_rounds = conflict_rounds
         self.new_id = new_id or (lambda: str(uuid.uuid4()))
         self.scope = scope
-        self._links: dict[str, dict[str, Link]] = {}
-        self._complete: set[str] = set()  # flows whose links are all in memory
-        self._dirty: dict[tuple[str, str], Link] = {}
-        self._queue: list[_Pending] = []
-        self._report = SyncReport()
-        self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
-        self._failing: set[tuple[str, str, str]] = set()  # (flow, side, record id) with a failure on record
-        self._failed: set[tuple[str, str]] = set()  # (flow, origin id) refused in this run: not tried again in it
-        self._unchanged: dict[str, set[str]] = {}
+        self.links = LinkCache(state)
+        self.ledger = Ledger(state)
+        self.batch = BatchWriter(businesscentral, state, self.links, self.ledger, conflict_rounds=conflict_rounds)
+        self.conditional = ConditionalWriter(crmoffice, self.links, self.ledger, conflict_rounds=conflict_rounds)
 
     # --- the run ----------------------------------------------------------------------------------------------
     def run(self, *, reconcile: bool | None = None) -> SyncReport:
@@ -137,15 +93,12 @@ class SyncEngine:
     def _run(self, reconcile: bool | None) -> SyncReport:
         started = time.perf_counter()
         sent_before = (sum(self.crm.sent.values()), sum(self.bc.sent.values()))
-        self._report = report = SyncReport(flows=[plan.key for plan in self.plans])
-        self._failed = set()
-        self._unchanged = {plan.key: set() for plan in self.plans}
+        report = self.ledger.start([plan.key for plan in self.plans])
         full = reconcile if reconcile is not None else self.state.meta("reconciled_at") is None
         # Links are read from the state as records come by (a page at a time), all of them only to reconcile.
-        self._links = {plan.key: {} for plan in self.plans}
-        self._complete = set()
+        self.links.start(plan.key for plan in self.plans)
         for plan in self.plans:
-            self._resume(plan)
+            self.batch.resume(plan)
         self._flush(final=True)
         for number in range(1, self.max_passes + 1):
             writes = report.writes
@@ -158,9 +111,7 @@ class SyncEngine:
                     self.state.set_meta("reconciled_at", datetime.now().astimezone().isoformat())
             if report.writes == writes:
                 break
-        touched = {(outcome.flow, outcome.origin_id) for outcome in report.records}
-        for flow, origin_ids in self._unchanged.items():
-            report.unchanged[flow] = sum(1 for origin_id in origin_ids if (flow, origin_id) not in touched)
+        self.ledger.finish()
         report.requests = {
             ORIGIN_SYSTEM: sum(self.crm.sent.values()) - sent_before[0],
             TARGET_SYSTEM: sum(self.bc.sent.values()) - sent_before[1],
@@ -168,73 +119,39 @@ class SyncEngine:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _resume(self, plan: FlowPlan) -> None:
-        """Send again every create a previous run journalled but never linked, with the same id."""
-        entries = self.state.journal(plan.key)
-        self._load(plan, "origin_id", [entry.origin_id for entry in entries])
-        links = self._links[plan.key]
-        settled = []
-        for entry in entries:
-            link = links.get(entry.origin_id)
-            if link is not None and link.target_id == entry.target_id:
-                settled.append(entry.origin_id)  # linked after all: the journal row outlived its commit
-                continue
-            # No link, or a link to a counterpart that vanished: the journalled create (a re-create) is in flight.
-            synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
-            self._creating.add((plan.key, entry.origin_id))
-            self._queue.append(
-                _Pending(
-                    plan,
-                    WriteKind.CREATE,
-                    entry.origin_id,
-                    entry.target_id,
-                    BatchOperation("POST", plan.target, body=entry.body),
-                    synced,
-                    {pair.origin: synced[pair.target] for pair in plan.pairs},
-                    entry.origin_modified,
-                    changes=[Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None],
-                    recreate=link is not None,
-                )
-            )
-        if settled:
-            with self.state.transaction():
-                self.state.forget_creates(plan.key, settled)
-
     # --- one pass over one flow -------------------------------------------------------------------------------
     def _pass(self, plan: FlowPlan, *, full: bool) -> None:
-        if full and plan.key not in self._complete:
-            self._links[plan.key].update(self.state.links(plan.key))
-            self._complete.add(plan.key)
+        if full:
+            self.links.load_all(plan.key)
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
         since = None if full else self._since(TARGET_SYSTEM, target_entity)
         targets, newest_target, target_read_at = self._read_targets(plan, since)
-        failures = self.state.failures(plan.key)
-        self._failing.update((f.flow, f.side, f.record_id) for f in failures)
+        failures = self.ledger.failures(plan.key)
         for failure in failures:
             if failure.side == "target" and failure.record_id not in targets:
                 self._fetch_target(plan, failure.record_id, targets)
         # After the refused records are fetched, so their links are found and they are tried again (rule 9).
-        by_target = {link.target_id: link for link in self._load(plan, "target_id", targets) if link.live}
+        by_target = {link.target_id: link for link in self.links.by_target(plan.key, targets) if link.live}
         seen, newest_origin, origin_read_at = self._read_origins(plan, targets, full=full)
         self._retry_origins(
             plan, [f for f in failures if f.side == "origin" and f.record_id not in seen], seen, targets
         )
         self._pair_unseen_origins(plan, targets, by_target, seen)
         if full:
-            for link in list(self._links[plan.key].values()):
+            for link in self.links.every(plan.key):
                 if link.live and link.origin_id not in seen:
                     self._retire(plan, link)
         self._flush(final=True)
         with self.state.transaction():
-            self._save_dirty()
+            self.links.save()
             if (position := self._position(newest_origin, origin_read_at)) is not None:
                 self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, position)
             if (position := self._position(newest_target, target_read_at)) is not None:
                 self.state.set_cursor(TARGET_SYSTEM, target_entity, position)
 
     def _read_origins(
-        self, plan: FlowPlan, targets: dict[str, _Target], *, full: bool
+        self, plan: FlowPlan, targets: dict[str, TargetRecord], *, full: bool
     ) -> tuple[set[str], datetime | None, datetime | None]:
         """Decide every origin record modified since the cursor (all of them when ``full``), a page at a time.
         Returns the ids read, the newest modification among them, and the tenant's clock when the read began."""
@@ -245,10 +162,10 @@ class SyncEngine:
         for number, page in enumerate(self.crm.pages(plan.origin, since)):
             if number == 0:
                 read_at = self.crm.server_time
-            self._load(plan, "origin_id", [record["id"] for record in page])
+            self.links.by_origin(plan.key, [record["id"] for record in page])
             for record in page:
                 seen.add(record["id"])
-                modified = _when(record.get("updatedAt"))
+                modified = when(record.get("updatedAt"))
                 if modified is not None and (newest is None or modified > newest):
                     newest = modified
                 if self.scope is not None and not self.scope(record):
@@ -258,7 +175,7 @@ class SyncEngine:
         return seen, newest, read_at
 
     def _retry_origins(
-        self, plan: FlowPlan, failures: list[Failure], seen: set[str], targets: dict[str, _Target]
+        self, plan: FlowPlan, failures: list[Failure], seen: set[str], targets: dict[str, TargetRecord]
     ) -> None:
         """Origin records that failed before and were not read in this pass: fetched and decided again (rule 9)."""
         for failure in failures:
@@ -268,11 +185,11 @@ class SyncEngine:
                 self.state.clear_failure(failure.flow, failure.side, failure.record_id)
                 continue
             seen.add(failure.record_id)
-            self._load(plan, "origin_id", [failure.record_id])
+            self.links.by_origin(plan.key, [failure.record_id])
             self._origin_record(plan, fetched.record, targets, full=False)
 
     def _pair_unseen_origins(
-        self, plan: FlowPlan, targets: dict[str, _Target], by_target: dict[str, Link], seen: set[str]
+        self, plan: FlowPlan, targets: dict[str, TargetRecord], by_target: dict[str, Link], seen: set[str]
     ) -> None:
         """Target records changed since the cursor whose origin was not read: decided against the last synced values
         (the origin side unchanged)."""
@@ -280,27 +197,10 @@ class SyncEngine:
             link = by_target.get(target_id)
             if link is None or link.origin_id in seen or not link.live:
                 continue  # a Business Central record of its own (rule 7), or already decided with its origin
-            if (plan.key, link.origin_id) in self._failed:
+            if self.ledger.refused_in_run(plan.key, link.origin_id):
                 continue  # refused in this run: tried again in the next one, not in every pass of this one
             origin_values = {pair.origin: link.synced.get(pair.target) for pair in plan.pairs}
             self._pair(plan, link, origin_values, link.origin_modified, target)
-
-    def _load(self, plan: FlowPlan, column: str, ids: Iterable[str]) -> list[Link]:
-        """The links for these origin (or target) ids, read from the state once and then kept in memory."""
-        cache = self._links[plan.key]
-        if column == "origin_id":
-            if plan.key in self._complete:
-                return [cache[i] for i in ids if i in cache]
-            wanted = [i for i in ids if i not in cache]
-            for link in self.state.links_for(plan.key, column, wanted):
-                cache[link.origin_id] = link
-            return [cache[i] for i in ids if i in cache]
-        if plan.key in self._complete:
-            wanted_targets = set(ids)
-            return [link for link in cache.values() if link.target_id in wanted_targets]
-        found = self.state.links_for(plan.key, column, ids)
-        # A link already in memory may be newer than its row (not yet committed): memory wins.
-        return [cache.setdefault(link.origin_id, link) for link in found]
 
     def _since(self, system: str, entity: str) -> datetime | None:
         cursor = self.state.cursor(system, entity)
@@ -316,11 +216,11 @@ class SyncEngine:
 
     def _read_targets(
         self, plan: FlowPlan, since: datetime | None
-    ) -> tuple[dict[str, _Target], datetime | None, datetime | None]:
+    ) -> tuple[dict[str, TargetRecord], datetime | None, datetime | None]:
         """The target records modified since ``since``, the newest modification among them, and the tenant's clock
         when the read began."""
         select = ["id", "lastModifiedDateTime", *plan.target_properties]
-        targets: dict[str, _Target] = {}
+        targets: dict[str, TargetRecord] = {}
         newest: datetime | None = None
         read_at: datetime | None = None
         pages = self.bc.pages(plan.target, since, inclusive=True, filter=plan.target_filter, select=select)
@@ -328,31 +228,31 @@ class SyncEngine:
             if number == 0:
                 read_at = self.bc.server_time
             for record in page:
-                target = _target_of(plan, record)
+                target = target_record(plan, record)
                 targets[record["id"]] = target
                 if target.modified is not None and (newest is None or target.modified > newest):
                     newest = target.modified
         return targets, newest, read_at
 
-    def _fetch_target(self, plan: FlowPlan, target_id: str, targets: dict[str, _Target]) -> None:
+    def _fetch_target(self, plan: FlowPlan, target_id: str, targets: dict[str, TargetRecord]) -> None:
         try:
             fetched = self.bc.get(plan.target, target_id)
         except NotFoundError:
             return
-        targets[target_id] = _target_of(plan, fetched.record, fetched.etag)
+        targets[target_id] = target_record(plan, fetched.record, fetched.etag)
 
     # --- deciding ---------------------------------------------------------------------------------------------
     def _origin_record(
-        self, plan: FlowPlan, record: Mapping[str, Any], targets: dict[str, _Target], *, full: bool
+        self, plan: FlowPlan, record: Mapping[str, Any], targets: dict[str, TargetRecord], *, full: bool
     ) -> None:
         origin_id = str(record["id"])
-        if (plan.key, origin_id) in self._failed:
+        if self.ledger.refused_in_run(plan.key, origin_id):
             return
-        modified = _when(record.get("updatedAt"))
+        modified = when(record.get("updatedAt"))
         values = {pair.origin: normalise(record.get(pair.origin)) for pair in plan.pairs}
-        link = self._links[plan.key].get(origin_id)
+        link = self.links.get(plan.key, origin_id)
         if link is None:
-            if (plan.key, origin_id) in self._creating:
+            if self.batch.creating(plan.key, origin_id):
                 return
             self._create(plan, origin_id, display_name(plan.origin, record), values, modified)
             return
@@ -360,7 +260,7 @@ class SyncEngine:
             return
         target = targets.get(link.target_id)
         if target is None and full:
-            self._create(plan, origin_id, display_name(plan.origin, record), values, modified, recreate=link)
+            self._create(plan, origin_id, display_name(plan.origin, record), values, modified, recreate=True)
             return
         self._pair(plan, link, values, modified, target)
 
@@ -371,34 +271,20 @@ class SyncEngine:
         name: str,
         values: Mapping[str, Any],
         modified: datetime | None,
-        recreate: Link | None = None,
+        *,
+        recreate: bool = False,
     ) -> None:
+        """Queue a create of the origin record's counterpart, with an id chosen now (journalled before it is sent)."""
         target_id = self.new_id()
-        self._creating.add((plan.key, origin_id))
-        body: dict[str, Any] = {
-            "id": target_id,
-            **creation_defaults(name, plan.target_type),
-        }
+        body: dict[str, Any] = {"id": target_id, **creation_defaults(name, plan.target_type)}
         synced: dict[str, Any] = {}
         for pair in plan.pairs:
             value = values.get(pair.origin)
             synced[pair.target] = value
             if not is_empty(value):
                 body[pair.target] = value
-        self._queue.append(
-            _Pending(
-                plan,
-                WriteKind.CREATE,
-                origin_id,
-                target_id,
-                BatchOperation("POST", plan.target, body=body),
-                synced,
-                dict(values),
-                modified,
-                changes=[Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None],
-                recreate=recreate is not None,
-            )
-        )
+        op = BatchOperation("POST", plan.target, body=body)
+        self.batch.queue(create(plan, origin_id, target_id, op, synced, dict(values), modified, recreate=recreate))
 
     def _pair(
         self,
@@ -406,278 +292,123 @@ class SyncEngine:
         link: Link,
         origin_values: Mapping[str, Any],
         origin_modified: datetime | None,
-        target: _Target | None,
+        target: TargetRecord | None,
         *,
         round: int = 0,
     ) -> None:
-        """Decide a linked pair property by property; queue the target's write, make the origin's."""
+        """Decide a linked pair property by property; write the origin's values, queue the target's write. An
+        origin found changed when it is written is decided again on what it holds then."""
         target_values = target.values if target else {p.target: link.synced.get(p.target) for p in plan.pairs}
         target_modified = target.modified if target else link.target_modified
-        etag = (target.etag if target else None) or link.target_etag
-        decided = decide_pair(plan.pairs, origin_values, target_values, link.synced, origin_modified, target_modified)
-        to_target, to_origin, settled = decided.to_target, decided.to_origin, decided.settled
-        changes, conflicts = decided.changes, decided.conflicts
-        self._note_versions(link, target, None if to_origin else origin_modified)
-        if not to_target and not to_origin:
-            self._in_sync(plan, link, settled)
-            return
-        if to_origin:
-            if not self._write_origin(plan, link, to_origin, origin_values, target, round=round):
-                return
-            link.synced.update(settled)
-            if not to_target:
-                done = [change for change in changes if change.direction == "target->origin"]
-                self._report.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "updated", done, conflicts))
-                return
-        self._queue.append(
-            _Pending(
-                plan,
-                WriteKind.UPDATE,
-                link.origin_id,
-                link.target_id,
-                BatchOperation("PATCH", plan.target, link.target_id, to_target, etag=etag or "*"),
-                {**link.synced, **settled, **to_target},
-                dict(origin_values),
-                origin_modified,
-                changes=changes,
-                conflicts=conflicts,
-                round=round,
+        while True:
+            decided = decide_pair(
+                plan.pairs, origin_values, target_values, link.synced, origin_modified, target_modified
             )
-        )
+            self._note_versions(link, target, None if decided.to_origin else origin_modified)
+            if not decided.to_target and not decided.to_origin:
+                self._in_sync(link, decided.settled)
+                return
+            if decided.to_origin:
+                written = self._write_origin(plan, link, decided, origin_values, round=round)
+                if isinstance(written, Moved):
+                    origin_values, origin_modified, round = written.values, written.modified, written.round
+                    continue
+                if not written or not decided.to_target:
+                    return
+            self.batch.queue(self._update(plan, link, decided, origin_values, origin_modified, target, round=round))
+            return
 
-    def _note_versions(self, link: Link, target: _Target | None, origin_modified: datetime | None) -> None:
+    def _note_versions(self, link: Link, target: TargetRecord | None, origin_modified: datetime | None) -> None:
         """Remember the versions just read (an origin about to be written is remembered once written instead)."""
         if target is not None and (target.etag != link.target_etag or target.modified != link.target_modified):
             link.target_etag, link.target_modified = target.etag or link.target_etag, target.modified
-            self._touch(link)
+            self.links.touch(link)
         if origin_modified is not None and origin_modified != link.origin_modified:
             link.origin_modified = origin_modified
-            self._touch(link)
+            self.links.touch(link)
 
-    def _in_sync(self, plan: FlowPlan, link: Link, settled: Mapping[str, Any]) -> None:
+    def _in_sync(self, link: Link, settled: Mapping[str, Any]) -> None:
         """A pair that needs no write: remember the values both sides now agree on."""
         if any(link.synced.get(key) != value for key, value in settled.items()):
             link.synced.update(settled)
-            self._touch(link)
-        self._unchanged[plan.key].add(link.origin_id)
+            self.links.touch(link)
+        self.ledger.unchanged(link)
 
     def _write_origin(
+        self, plan: FlowPlan, link: Link, decided: PairDecision, origin_values: Mapping[str, Any], *, round: int
+    ) -> Moved | bool:
+        """Write the target's winning values to CRMOffice. False: not written (its link retired, or it failed)."""
+        outcome = self.conditional.write(plan, link, decided.to_origin, origin_values, round=round)
+        if isinstance(outcome, Moved):
+            return outcome
+        if outcome is Outcome.GONE:
+            self._retire(plan, link)
+        if outcome is not Outcome.WRITTEN:
+            return False
+        link.synced.update(decided.settled)
+        if not decided.to_target:
+            done = [change for change in decided.changes if change.direction == "target->origin"]
+            self.ledger.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "updated", done, decided.conflicts))
+        return True
+
+    def _update(
         self,
         plan: FlowPlan,
         link: Link,
-        changes: dict[str, Any],
+        decided: PairDecision,
         origin_values: Mapping[str, Any],
-        target: _Target | None,
+        origin_modified: datetime | None,
+        target: TargetRecord | None,
         *,
         round: int,
-    ) -> bool:
-        """Write target->origin values to CRMOffice, conditionally on the version just re-read. False: not written."""
-        expected = {key: normalise(value) for key, value in origin_values.items()}
-        for attempt in range(round, self.conflict_rounds + 1):
-            try:
-                fresh = self.crm.get(plan.origin, link.origin_id)
-            except NotFoundError:
-                self._retire(plan, link)
-                return False
-            fresh_values = {pair.origin: normalise(fresh.record.get(pair.origin)) for pair in plan.pairs}
-            if fresh_values != expected:
-                if attempt >= self.conflict_rounds:
-                    break
-                # Edited since it was read: decide again on what it holds now.
-                self._pair(plan, link, fresh_values, _when(fresh.record.get("updatedAt")), target, round=attempt + 1)
-                return False
-            try:
-                written = self.crm.update(plan.origin, link.origin_id, changes, fresh.etag)
-            except ChangedUnderYouError:
-                continue  # changed between this read and this write: read it again
-            except NotFoundError:
-                self._retire(plan, link)
-                return False
-            except ApiError as exc:
-                if exc.status >= 500 or exc.status == 429:
-                    raise
-                self._fail_with(plan, link.origin_id, link.target_id, "target", exc)
-                return False
-            self._origin_written(plan, link, changes, written)
-            return True
-        message = "the CRMOffice record kept changing while the sync wrote to it"
-        self._fail(plan, link.origin_id, link.target_id, "target", "ChangedUnderYou", message, system=ORIGIN_SYSTEM)
-        return False
-
-    def _origin_written(self, plan: FlowPlan, link: Link, changes: Mapping[str, Any], written: Versioned) -> None:
-        """CRMOffice took the values: they are the last synced ones now, at the version it answered with."""
-        by_origin = {pair.origin: pair.target for pair in plan.pairs}
-        for origin_property, value in changes.items():
-            link.synced[by_origin[origin_property]] = value
-        link.origin_modified = _when(written.record.get("updatedAt"))
-        self._touch(link)
-        self._clear(plan, "target", link.target_id)
+    ) -> PendingWrite:
+        """The Business Central update a decision needs, conditional on the version last read."""
+        etag = (target.etag if target else None) or link.target_etag or "*"
+        return PendingWrite(
+            plan,
+            WriteKind.UPDATE,
+            link.origin_id,
+            link.target_id,
+            BatchOperation("PATCH", plan.target, link.target_id, decided.to_target, etag=etag),
+            {**link.synced, **decided.settled, **decided.to_target},
+            dict(origin_values),
+            origin_modified,
+            changes=decided.changes,
+            conflicts=decided.conflicts,
+            round=round,
+        )
 
     def _retire(self, plan: FlowPlan, link: Link) -> None:
+        """The origin record is gone: the link retires; its counterpart is left alone."""
         link.status = "retired"
-        self._touch(link)
-        self._report.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "retired"))
+        self.links.touch(link)
+        self.ledger.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "retired"))
 
     # --- writing to Business Central --------------------------------------------------------------------------
     def _flush(self, *, final: bool = False) -> None:
-        while len(self._queue) >= BATCH or (final and self._queue):
-            chunk, self._queue = self._queue[:BATCH], self._queue[BATCH:]
-            creates = [p for p in chunk if p.kind is WriteKind.CREATE]
-            if creates:
-                with self.state.transaction():
-                    self.state.journal_creates(
-                        JournalEntry(p.plan.key, p.origin_id, p.target_id, dict(p.op.body or {}), p.origin_modified)
-                        for p in creates
-                    )
-            results = self.bc.batch([p.op for p in chunk])
-            self._creating.difference_update((p.plan.key, p.origin_id) for p in creates)
-            again: list[_Pending] = []
-            existing: list[_Pending] = []
-            with self.state.transaction():
-                for pending, result in zip(chunk, results, strict=True):
-                    self._settle(pending, result, again, existing)
-                for plan_key, origin_ids in _group((p.plan.key, p.origin_id) for p in creates):
-                    self.state.forget_creates(plan_key, origin_ids)
-                self._save_dirty()
-            if existing:
-                self._adopt(existing)
-            if again:
-                self._redecide(again)
-
-    def _settle(self, pending: _Pending, result: BatchResult, again: list[_Pending], existing: list[_Pending]) -> None:
-        plan = pending.plan
-        if result.ok:
-            record = result.record or {}
-            links = self._links[plan.key]
-            link = links.get(pending.origin_id)
-            if pending.kind is WriteKind.CREATE:
-                link = Link(plan.key, pending.origin_id, pending.target_id, "live", dict(pending.synced))
-                links[pending.origin_id] = link
-            assert link is not None
-            link.synced = dict(pending.synced)
-            link.target_etag = result.etag
-            link.target_modified = _when(record.get("lastModifiedDateTime"))
-            if pending.origin_modified is not None:
-                link.origin_modified = pending.origin_modified
-            self._touch(link)
-            self._clear(plan, "origin", pending.origin_id)
-            action: Action = (
-                "recreated" if pending.recreate else "created" if pending.kind is WriteKind.CREATE else "updated"
-            )
-            self._report.add(
-                RecordOutcome(
-                    plan.key, pending.origin_id, pending.target_id, action, pending.changes, pending.conflicts
+        """Send the queued Business Central writes (with ``final``, all of them; otherwise whole batches only), then
+        decide again what the writer hands back, until it hands back nothing."""
+        handback = self.batch.flush(final=final)
+        while handback:
+            for pending in handback.gone:
+                self._recreate(pending)
+            for pending, fresh in handback.stale:
+                link = self.links.get(pending.flow, pending.origin_id)
+                assert link is not None, f"a stale update of {pending.origin_id} ({pending.flow}) without its link"
+                self._pair(
+                    pending.plan, link, pending.origin_values, pending.origin_modified, fresh, round=pending.round + 1
                 )
-            )
-            return
-        error = result.error
-        assert error is not None
-        if pending.kind is WriteKind.CREATE and isinstance(error, AlreadyExistsError):
-            existing.append(pending)  # the create landed before (a crash, a lost answer): link what is there
-        elif pending.kind is WriteKind.UPDATE and isinstance(error, ChangedUnderYouError):
-            again.append(pending)
-        elif pending.kind is WriteKind.UPDATE and isinstance(error, NotFoundError):
-            self._recreate(pending)
-        else:
-            self._fail_with(plan, pending.origin_id, pending.target_id, "origin", error)
+            # Updates decided again on fresh reads are sent at once, as the refused ones were.
+            handback = self.batch.flush(final=final or bool(handback.stale))
 
-    def _recreate(self, pending: _Pending) -> None:
+    def _recreate(self, pending: PendingWrite) -> None:
         """The counterpart an update was meant for is gone (rule 6): create it again from the origin's values."""
         plan = pending.plan
         try:
             name = display_name(plan.origin, self.crm.get(plan.origin, pending.origin_id).record)
         except NotFoundError:
             name = ""
-        link = self._links[plan.key][pending.origin_id]
-        self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=link)
-
-    def _adopt(self, pendings: list[_Pending]) -> None:
-        """Creates that had already landed: read what is there and link it."""
-        reads = [BatchOperation("GET", p.plan.target, p.target_id) for p in pendings]
-        results = self.bc.batch(reads)
-        with self.state.transaction():
-            for pending, result in zip(pendings, results, strict=True):
-                if result.ok:
-                    self._settle(pending, result, [], [])
-                else:
-                    assert result.error is not None
-                    self._fail_with(pending.plan, pending.origin_id, pending.target_id, "origin", result.error)
-            for plan_key, origin_ids in _group((p.plan.key, p.origin_id) for p in pendings):
-                self.state.forget_creates(plan_key, origin_ids)
-            self._save_dirty()
-
-    def _redecide(self, pendings: list[_Pending]) -> None:
-        """Updates refused as stale: read the records again and decide on what they hold now."""
-        exhausted = [p for p in pendings if p.round >= self.conflict_rounds]
-        for pending in exhausted:
-            self._fail(
-                pending.plan,
-                pending.origin_id,
-                pending.target_id,
-                "origin",
-                "Request_EntityChanged",
-                "the Business Central record kept changing while the sync wrote to it",
-                system=TARGET_SYSTEM,
-            )
-        pendings = [p for p in pendings if p.round < self.conflict_rounds]
-        results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])
-        for pending, result in zip(pendings, results, strict=True):
-            plan = pending.plan
-            if isinstance(result.error, NotFoundError):
-                self._recreate(pending)
-                continue
-            if result.error is not None:
-                self._fail_with(plan, pending.origin_id, pending.target_id, "origin", result.error)
-                continue
-            link = self._links[plan.key][pending.origin_id]
-            fresh = _target_of(plan, result.record or {}, result.etag)
-            self._pair(plan, link, pending.origin_values, pending.origin_modified, fresh, round=pending.round + 1)
-        self._flush(final=True)
-
-    # --- bookkeeping ------------------------------------------------------------------------------------------
-    def _fail_with(self, plan: FlowPlan, origin_id: str, target_id: str | None, side: str, error: ApiError) -> None:
-        """A refusal the tenant explained: its system and, when known, the property it refused go in the report."""
-        field = error.field if isinstance(error, ValidationError) else None
-        self._fail(plan, origin_id, target_id, side, error.code, error.message, system=error.system, field=field)
-
-    def _fail(
-        self,
-        plan: FlowPlan,
-        origin_id: str,
-        target_id: str | None,
-        side: str,
-        code: str,
-        message: str,
-        *,
-        system: str | None = None,
-        field: str | None = None,
-    ) -> None:
-        record_id = origin_id if side == "origin" else target_id or origin_id
-        self._failed.add((plan.key, origin_id))
-        self._failing.add((plan.key, side, record_id))
-        self.state.record_failure(Failure(plan.key, side, record_id, code, message))
-        self._report.add(
-            RecordOutcome(
-                plan.key,
-                origin_id,
-                target_id,
-                "failed",
-                error={"system": system, "code": code, "field": field, "message": message, "side": side},
-            )
-        )
-
-    def _clear(self, plan: FlowPlan, side: str, record_id: str) -> None:
-        if (plan.key, side, record_id) in self._failing:
-            self._failing.discard((plan.key, side, record_id))
-            self.state.clear_failure(plan.key, side, record_id)
-
-    def _touch(self, link: Link) -> None:
-        self._dirty[(link.flow, link.origin_id)] = link
-
-    def _save_dirty(self) -> None:
-        if self._dirty:
-            self.state.save_links(self._dirty.values())
-            self._dirty.clear()
+        self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=True)
 
 
 @contextmanager
@@ -690,22 +421,3 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def _target_of(plan: FlowPlan, record: Mapping[str, Any], etag: str | None = None) -> _Target:
-    return _Target(
-        values={name: normalise(record.get(name)) for name in plan.target_properties},
-        modified=_when(record.get("lastModifiedDateTime")),
-        etag=etag or record.get("@odata.etag"),
-    )
-
-
-def _when(text: Any) -> datetime | None:
-    return parse_timestamp(text) if isinstance(text, str) and text else None
-
-
-def _group(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    grouped: dict[str, list[str]] = {}
-    for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    return list(grouped.items())

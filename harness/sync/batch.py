@@ -1,0 +1,269 @@
+"""Writing to Business Central: ``$batch`` requests of up to 100 operations, creates journalled before they are sent.
+
+A create carries an id chosen beforehand and is written to the journal (in the sync state) before its batch goes
+out, so a run that crashed, or lost the answer, sends it again with the same id next time: Business Central answers
+"already exists" and the writer links what is there instead of creating a duplicate. An update carries the ETag
+last read; Business Central refusing it as changed since then makes it *stale*: the writer reads the record again and
+hands it back to be decided on what it holds now, a bounded number of rounds. An update whose record is gone is
+handed back too (rule 6: its counterpart is created again). Any other refusal fails that record only (rule 9).
+
+A write that succeeds becomes the link's new last synced values and version, in the same transaction as the journal
+row it settles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from harness.businesscentral.client import BatchOperation, BatchResult, BusinessCentralClient
+from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
+from harness.client.errors import AlreadyExistsError, ChangedUnderYouError, NotFoundError
+from harness.sync.ledger import Ledger
+from harness.sync.links import LinkCache
+from harness.sync.merge import normalise
+from harness.sync.plan import TARGET_SYSTEM, FlowPlan
+from harness.sync.records import TargetRecord, target_record, when
+from harness.sync.report import Action, Change, RecordOutcome
+from harness.sync.state import JournalEntry, Link, SyncState
+
+__all__ = ["BatchWriter", "Handback", "PendingWrite", "WriteKind", "create"]
+
+
+class WriteKind(Enum):
+    """What a pending Business Central write does: create a counterpart (with an id chosen beforehand) or update one."""
+
+    CREATE = "create"
+    UPDATE = "update"
+
+
+@dataclass
+class PendingWrite:
+    """A Business Central write waiting for its ``$batch``, and what to do with the answer."""
+
+    plan: FlowPlan
+    kind: WriteKind
+    origin_id: str
+    target_id: str
+    op: BatchOperation
+    synced: dict[str, Any]
+    origin_values: dict[str, Any]
+    origin_modified: datetime | None
+    changes: list[Change] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    round: int = 0
+    recreate: bool = False
+
+    @property
+    def flow(self) -> str:
+        return self.plan.key
+
+
+@dataclass
+class Handback:
+    """Writes the writer could not settle alone: stale updates with their record as read again, and updates whose
+    record is gone."""
+
+    stale: list[tuple[PendingWrite, TargetRecord]] = field(default_factory=list)
+    gone: list[PendingWrite] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.stale or self.gone)
+
+
+class BatchWriter:
+    def __init__(
+        self,
+        bc: BusinessCentralClient,
+        state: SyncState,
+        links: LinkCache,
+        ledger: Ledger,
+        *,
+        conflict_rounds: int,
+    ) -> None:
+        self.bc = bc
+        self.state = state
+        self.links = links
+        self.ledger = ledger
+        self.conflict_rounds = conflict_rounds
+        self._queue: list[PendingWrite] = []
+        self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
+
+    def creating(self, flow: str, origin_id: str) -> bool:
+        """A create for this origin record is queued or in flight (so it is not created twice in one run)."""
+        return (flow, origin_id) in self._creating
+
+    def queue(self, pending: PendingWrite) -> None:
+        if pending.kind is WriteKind.CREATE:
+            self._creating.add((pending.flow, pending.origin_id))
+        self._queue.append(pending)
+
+    def resume(self, plan: FlowPlan) -> None:
+        """Queue again every create a previous run journalled but never linked, with the same id."""
+        entries = self.state.journal(plan.key)
+        self.links.by_origin(plan.key, [entry.origin_id for entry in entries])
+        settled = []
+        for entry in entries:
+            link = self.links.get(plan.key, entry.origin_id)
+            if link is not None and link.target_id == entry.target_id:
+                settled.append(entry.origin_id)  # linked after all: the journal row outlived its commit
+                continue
+            # No link, or a link to a counterpart that vanished: the journalled create (a re-create) is in flight.
+            synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
+            origin_values = {pair.origin: synced[pair.target] for pair in plan.pairs}
+            op = BatchOperation("POST", plan.target, body=entry.body)
+            recreate = link is not None
+            self.queue(
+                create(
+                    plan,
+                    entry.origin_id,
+                    entry.target_id,
+                    op,
+                    synced,
+                    origin_values,
+                    entry.origin_modified,
+                    recreate=recreate,
+                )
+            )
+        if settled:
+            with self.state.transaction():
+                self.state.forget_creates(plan.key, settled)
+
+    def flush(self, *, final: bool = False) -> Handback:
+        """Send every full batch (with ``final``, the last partial one too); settle what can be settled."""
+        handback = Handback()
+        while len(self._queue) >= MAX_BATCH_OPERATIONS or (final and self._queue):
+            chunk = self._queue[:MAX_BATCH_OPERATIONS]
+            self._queue = self._queue[MAX_BATCH_OPERATIONS:]
+            self._send(chunk, handback)
+        return handback
+
+    def _send(self, chunk: list[PendingWrite], handback: Handback) -> None:
+        creates = [p for p in chunk if p.kind is WriteKind.CREATE]
+        if creates:
+            with self.state.transaction():
+                self.state.journal_creates(
+                    JournalEntry(p.flow, p.origin_id, p.target_id, dict(p.op.body or {}), p.origin_modified)
+                    for p in creates
+                )
+        results = self.bc.batch([p.op for p in chunk])
+        self._creating.difference_update((p.flow, p.origin_id) for p in creates)
+        existing: list[PendingWrite] = []
+        stale: list[PendingWrite] = []
+        with self.state.transaction():
+            for pending, result in zip(chunk, results, strict=True):
+                if result.ok:
+                    self._settle(pending, result)
+                elif pending.kind is WriteKind.CREATE and isinstance(result.error, AlreadyExistsError):
+                    existing.append(pending)  # the create landed before (a crash, a lost answer): link what is there
+                elif pending.kind is WriteKind.UPDATE and isinstance(result.error, ChangedUnderYouError):
+                    stale.append(pending)
+                elif pending.kind is WriteKind.UPDATE and isinstance(result.error, NotFoundError):
+                    handback.gone.append(pending)
+                else:
+                    self._refused(pending, result)
+            self._forget(creates)
+            self.links.save()
+        if existing:
+            self._adopt(existing)
+        if stale:
+            self._read_again(stale, handback)
+
+    def _settle(self, pending: PendingWrite, result: BatchResult) -> None:
+        """Business Central took the write: its values are the last synced ones, at the version it answered with."""
+        link = self.links.get(pending.flow, pending.origin_id)
+        if pending.kind is WriteKind.CREATE:
+            link = Link(pending.flow, pending.origin_id, pending.target_id, "live")
+        assert link is not None, f"an update of {pending.origin_id} ({pending.flow}) without its link"
+        link.synced = dict(pending.synced)
+        link.target_etag = result.etag
+        link.target_modified = when((result.record or {}).get("lastModifiedDateTime"))
+        if pending.origin_modified is not None:
+            link.origin_modified = pending.origin_modified
+        self.links.add(link)
+        self.ledger.clear(pending.flow, "origin", pending.origin_id)
+        action: Action = (
+            "recreated" if pending.recreate else "created" if pending.kind is WriteKind.CREATE else "updated"
+        )
+        self.ledger.add(
+            RecordOutcome(
+                pending.flow, pending.origin_id, pending.target_id, action, pending.changes, pending.conflicts
+            )
+        )
+
+    def _refused(self, pending: PendingWrite, result: BatchResult) -> None:
+        assert result.error is not None
+        self.ledger.fail_with(pending.flow, pending.origin_id, pending.target_id, "origin", result.error)
+
+    def _forget(self, creates: Iterable[PendingWrite]) -> None:
+        by_flow: dict[str, list[str]] = {}
+        for pending in creates:
+            by_flow.setdefault(pending.flow, []).append(pending.origin_id)
+        for flow, origin_ids in by_flow.items():
+            self.state.forget_creates(flow, origin_ids)
+
+    def _adopt(self, pendings: list[PendingWrite]) -> None:
+        """Creates that had already landed: read what is there and link it."""
+        results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])
+        with self.state.transaction():
+            for pending, result in zip(pendings, results, strict=True):
+                if result.ok:
+                    self._settle(pending, result)
+                else:
+                    self._refused(pending, result)
+            self._forget(pendings)
+            self.links.save()
+
+    def _read_again(self, pendings: list[PendingWrite], handback: Handback) -> None:
+        """Updates refused as stale: read the records again, to be decided on what they hold now."""
+        for pending in pendings:
+            if pending.round >= self.conflict_rounds:
+                message = "the Business Central record kept changing while the sync wrote to it"
+                self.ledger.fail(
+                    pending.flow,
+                    pending.origin_id,
+                    pending.target_id,
+                    "origin",
+                    "Request_EntityChanged",
+                    message,
+                    system=TARGET_SYSTEM,
+                )
+        pendings = [p for p in pendings if p.round < self.conflict_rounds]
+        results = self.bc.batch([BatchOperation("GET", p.plan.target, p.target_id) for p in pendings])
+        for pending, result in zip(pendings, results, strict=True):
+            if isinstance(result.error, NotFoundError):
+                handback.gone.append(pending)
+            elif result.error is not None:
+                self._refused(pending, result)
+            else:
+                handback.stale.append((pending, target_record(pending.plan, result.record or {}, result.etag)))
+
+
+def create(
+    plan: FlowPlan,
+    origin_id: str,
+    target_id: str,
+    op: BatchOperation,
+    synced: dict[str, Any],
+    origin_values: dict[str, Any],
+    origin_modified: datetime | None,
+    *,
+    recreate: bool = False,
+) -> PendingWrite:
+    """A pending create (``recreate``: of a counterpart that vanished); it reports every non-empty value it sends."""
+    changes = [Change(t, "origin->target", None, v) for t, v in synced.items() if v is not None]
+    return PendingWrite(
+        plan,
+        WriteKind.CREATE,
+        origin_id,
+        target_id,
+        op,
+        synced,
+        origin_values,
+        origin_modified,
+        changes=changes,
+        recreate=recreate,
+    )
