@@ -20,10 +20,12 @@ from typing import Any
 
 from faker import Faker
 
+from harness.businesscentral.api import BusinessCentralFake
 from harness.businesscentral.limits import MAX_BATCH_OPERATIONS
 from harness.businesscentral.limits import MAX_PAGE_SIZE as BC_MAX_PAGE
 from harness.checklist import parse_file
 from harness.client.timestamps import format_timestamp
+from harness.crmoffice.api import CRMOfficeFake
 from harness.crmoffice.limits import MAX_PAGE_SIZE as CRM_MAX_PAGE
 from harness.fake_pair import fake_pair
 from harness.fakes import Mode
@@ -71,7 +73,6 @@ def _seed(faker: Faker, companies: int, contacts: int, now: datetime) -> dict[st
 def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", seed: int = 2024) -> dict[str, Any]:
     faker = Faker("no_NO")
     faker.seed_instance(seed)
-    rng = random.Random(seed)
     plans = plan_dataflow(parse_file(CHECKLIST))
     with fake_pair(mode, seed=seed) as pair, tempfile.TemporaryDirectory() as folder:
         crm, bc = pair.crmoffice_fake, pair.businesscentral_fake
@@ -80,47 +81,21 @@ def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", se
         crm.seed(_seed(faker, companies, contacts, crm.clock.now()))
         state = SyncState(Path(folder) / "state.sqlite")
         engine = SyncEngine(plans, pair.crmoffice, pair.businesscentral, state)
-
-        def step(lower_bound: int) -> dict[str, Any]:
-            crm.clear_counts()
-            bc.clear_counts()
-            started = time.perf_counter()
-            report = engine.run()
-            seconds = time.perf_counter() - started
-            if report.failures:
-                raise RuntimeError(f"the benchmark sync refused records: {report.failures[:3]}")
-            return {
-                "seconds": round(seconds, 3),
-                "requests": {"crmoffice": crm.counts()["total"], "businesscentral": bc.counts()["total"]},
-                "lower_bound_requests": lower_bound,
-                "writes": report.writes,
-                "passes": report.passes,
-            }
-
-        initial = step(
+        initial = _step(
+            engine,
+            crm,
+            bc,
             1  # the first token
             + _pages(companies, CRM_PAGE)
             + _pages(contacts, CRM_PAGE)
             + 2  # each Business Central entity set read once (empty)
-            + math.ceil((companies + contacts) / BATCH)
+            + math.ceil((companies + contacts) / BATCH),
         )
-        noop = step(4)
-        crm_ids = [record["id"] for record in crm.dump()["contacts"]]
-        chosen = rng.sample(range(len(crm_ids)), min(len(crm_ids), 2 * edits))
-        with crm.lock:
-            for index in chosen[:edits]:
-                crm.model.update("contacts", crm_ids[index], {"directPhone": f"+47 {rng.randrange(10**7, 10**8)}"})
+        noop = _step(engine, crm, bc, 4)
         contacts_flow = next(plan.key for plan in plans if plan.origin == "contacts")
-        edited = [crm_ids[index] for index in chosen[edits:]]
-        links = {link.origin_id: link for link in state.links_for(contacts_flow, "origin_id", edited)}
-        company = bc.company()
-        with bc.lock:
-            for origin_id in edited:
-                target_id = links[origin_id].target_id
-                bc.model.update(company, "contacts", target_id, {"mobilePhoneNumber": f"4{rng.randrange(10**7)}"}, "*")
-        incremental = step(
-            4 + math.ceil(edits / BATCH) + edits  # pages on each side, $batch of the CRMOffice edits, one write each
-        )
+        _edit_both_sides(crm, bc, state, contacts_flow, edits, random.Random(seed))
+        # Pages on each side, the $batch of the CRMOffice edits, one write each of the Business Central ones.
+        incremental = _step(engine, crm, bc, 4 + math.ceil(edits / BATCH) + edits)
         state.close()
     return {
         "companies": companies,
@@ -132,3 +107,39 @@ def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", se
         "incremental": incremental,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def _step(engine: SyncEngine, crm: CRMOfficeFake, bc: BusinessCentralFake, lower_bound: int) -> dict[str, Any]:
+    """One timed sync run, with the requests each fake served and the fewest the run could have needed."""
+    crm.clear_counts()
+    bc.clear_counts()
+    started = time.perf_counter()
+    report = engine.run()
+    seconds = time.perf_counter() - started
+    if report.failures:
+        raise RuntimeError(f"the benchmark sync refused records: {report.failures[:3]}")
+    return {
+        "seconds": round(seconds, 3),
+        "requests": {"crmoffice": crm.counts()["total"], "businesscentral": bc.counts()["total"]},
+        "lower_bound_requests": lower_bound,
+        "writes": report.writes,
+        "passes": report.passes,
+    }
+
+
+def _edit_both_sides(
+    crm: CRMOfficeFake, bc: BusinessCentralFake, state: SyncState, flow: str, edits: int, rng: random.Random
+) -> None:
+    """``edits`` contacts edited in CRMOffice and as many others in Business Central, as users would."""
+    crm_ids = [record["id"] for record in crm.dump()["contacts"]]
+    chosen = rng.sample(range(len(crm_ids)), min(len(crm_ids), 2 * edits))
+    with crm.lock:
+        for index in chosen[:edits]:
+            crm.model.update("contacts", crm_ids[index], {"directPhone": f"+47 {rng.randrange(10**7, 10**8)}"})
+    edited = [crm_ids[index] for index in chosen[edits:]]
+    links = {link.origin_id: link for link in state.links_for(flow, "origin_id", edited)}
+    company = bc.company()
+    with bc.lock:
+        for origin_id in edited:
+            target_id = links[origin_id].target_id
+            bc.model.update(company, "contacts", target_id, {"mobilePhoneNumber": f"4{rng.randrange(10**7)}"}, "*")

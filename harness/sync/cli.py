@@ -15,6 +15,11 @@ DEFAULT_CHECKLIST = Path("features/crmoffice-businesscentral.rst")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _register_sync(subparsers)
+    _register_bench(subparsers)
+
+
+def _register_sync(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync = subparsers.add_parser(
         "sync",
         help="run one cycle of the reference sync between two tenants",
@@ -51,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sync.set_defaults(func=run_sync)
 
+
+def _register_bench(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = subparsers.add_parser(
         "bench",
         help="time the reference sync on fresh fakes",
