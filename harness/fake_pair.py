@@ -32,14 +32,22 @@ def fake_pair(
     bc_rate_limit: tuple[int, float] | None = (MAX_REQUESTS, REQUEST_WINDOW),
     timeout: float = 30.0,
     wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    host: str = "127.0.0.1",
+    ports: tuple[int, int] = (0, 0),
 ) -> TenantPair:
     """``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires);
-    ``system`` is ``"crmoffice"`` or ``"businesscentral"``."""
+    ``system`` is ``"crmoffice"`` or ``"businesscentral"``. ``host`` and ``ports`` (CRMOffice's, Business
+    Central's; 0 picks a free one) say where ``wire`` mode listens; OSError or ValueError when it cannot."""
     clock = clock or Clock()
     ids = IdSource(seed)
     crm_fake = CRMOfficeFake(clock=clock, ids=ids)
     bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
-    crm_mount, bc_mount = mount(crm_fake, mode), mount(bc_fake, mode)
+    crm_mount = mount(crm_fake, mode, host=host, port=ports[0])
+    try:
+        bc_mount = mount(bc_fake, mode, host=host, port=ports[1])
+    except BaseException:
+        crm_mount.close()
+        raise
     crm_transport, bc_transport = crm_mount.transport(), bc_mount.transport()
     if wrap is not None:
         crm_transport, bc_transport = wrap("crmoffice", crm_transport), wrap("businesscentral", bc_transport)

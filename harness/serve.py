@@ -20,10 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from harness.businesscentral.api import BusinessCentralFake
-from harness.crmoffice.api import CRMOfficeFake
-from harness.fakes.clock import Clock, IdSource
-from harness.fakes.server import LoopbackServer
+from harness.fake_pair import fake_pair
+from harness.tenants import TenantPair, endpoints
 
 __all__ = ["register", "run", "settings_environment", "write_env_file"]
 
@@ -60,42 +58,33 @@ def _port(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    clock = Clock()
-    ids = IdSource(args.seed)
-    crmoffice = CRMOfficeFake(clock=clock, ids=ids)
-    businesscentral = BusinessCentralFake(clock=clock, ids=ids)
     stop = threading.Event()
 
     def interrupted(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
-    servers: list[LoopbackServer] = []
+    pair: TenantPair | None = None
     try:
         try:
-            servers.append(LoopbackServer(crmoffice, args.host, args.port_crmoffice).start())
-            servers.append(LoopbackServer(businesscentral, args.host, args.port_businesscentral).start())
+            ports = (args.port_crmoffice, args.port_businesscentral)
+            pair = fake_pair("wire", seed=args.seed, host=args.host, ports=ports)
         except (OSError, ValueError) as exc:
             print(f"harness serve: cannot listen on {args.host}: {exc}", file=sys.stderr)
             return 2
-        crmoffice.base_url, businesscentral.base_url = servers[0].url, servers[1].url
+        assert pair.crmoffice_fake is not None
+        assert pair.businesscentral_fake is not None
+        crmoffice, businesscentral = pair.crmoffice_fake.info(), pair.businesscentral_fake.info()
         if args.env_file is not None:
-            write_env_file(args.env_file, settings_environment(crmoffice.info(), businesscentral.info()))
-        print(json.dumps(endpoints(crmoffice.info(), businesscentral.info())), flush=True)
+            write_env_file(args.env_file, settings_environment(crmoffice, businesscentral))
+        print(json.dumps(endpoints(crmoffice, businesscentral)), flush=True)
         stop.wait()
         return 0
     finally:
-        for server in servers:
-            server.close()
+        if pair is not None:
+            pair.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def endpoints(crmoffice: dict[str, Any], businesscentral: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "crmoffice": {key: crmoffice[key] for key in ("api", "token_url", "client_id", "client_secret")},
-        "businesscentral": {key: businesscentral[key] for key in ("api", "token", "company_id")},
-    }
 
 
 def settings_environment(crmoffice: dict[str, Any], businesscentral: dict[str, Any]) -> dict[str, str]:

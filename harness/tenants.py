@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     from harness.crmoffice import CRMOfficeFake
     from harness.fakes import Mounted
 
-__all__ = ["TenantPair", "connect", "load_endpoints", "open_pair", "pair_from_endpoints", "shared_rate_limit"]
+__all__ = [
+    "TenantPair",
+    "connect",
+    "endpoints",
+    "load_endpoints",
+    "open_pair",
+    "pair_from_endpoints",
+    "shared_rate_limit",
+]
 
 
 @dataclass
@@ -73,6 +81,14 @@ def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | No
     crm = CRMOfficeClient.connect(crm_info, retry=retry)
     bc = BusinessCentralClient(api, company_id, auth=BearerToken(token), retry=retry)
     return TenantPair(crm, bc)
+
+
+def endpoints(crmoffice: Mapping[str, Any], businesscentral: Mapping[str, Any]) -> dict[str, Any]:
+    """What :func:`pair_from_endpoints` needs, from each tenant's full description (a fake's ``info()``)."""
+    return {
+        "crmoffice": {key: crmoffice[key] for key in ("api", "token_url", "client_id", "client_secret")},
+        "businesscentral": {key: businesscentral[key] for key in ("api", "token", "company_id")},
+    }
 
 
 def load_endpoints(source: str) -> dict[str, Any]:

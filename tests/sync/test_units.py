@@ -142,7 +142,7 @@ def test_harness_sync_against_served_tenants(tmp_path: Path, capsys: pytest.Capt
         assert bc is not None
         with LoopbackServer(crm) as crm_server, LoopbackServer(bc) as bc_server:
             crm.base_url, bc.base_url = crm_server.url, bc_server.url
-            from harness.serve import endpoints
+            from harness.tenants import endpoints
 
             tenants = tmp_path / "tenants.json"
             tenants.write_text(json.dumps(endpoints(crm.info(), bc.info())))
