@@ -124,3 +124,17 @@ def test_every_pointer_to_documentation_resolves_inside_the_repository() -> None
                 missing.append(f"{path.relative_to(ROOT)} → {name}")
     assert not outside, f"expected no pointer outside the repository, found one in {outside}"
     assert not missing, f"expected every docs/ page named to exist, missing: {missing}"
+
+
+LONGEST_SYNC_FUNCTION = 40
+
+
+def test_the_sync_reads_in_functions_a_reader_can_hold_in_their_head() -> None:
+    too_long = []
+    for path in sorted((ROOT / "harness" / "sync").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > LONGEST_SYNC_FUNCTION:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert not too_long, f"functions in harness/sync/ over {LONGEST_SYNC_FUNCTION} lines: {too_long}"

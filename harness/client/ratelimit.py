@@ -1,8 +1,9 @@
 """A client-side rate limit, so a client stays inside a vendor's published limits instead of learning them from 429s.
 
-Business Central allows 6,000 requests per 5-minute sliding window and 5 concurrent requests per principal; past
-that it answers 429 ``Application_TooManyRequests`` (or queues, then 503s). A :class:`RateLimit` keeps both limits
-on the client's side:
+Vendors publish limits of two kinds — Business Central, for one, allows 6,000 requests per 5-minute sliding window and
+5 concurrent requests per principal (:mod:`harness.businesscentral.limits`); past that it answers 429
+``Application_TooManyRequests`` (or queues, then 503s). A :class:`RateLimit` keeps both kinds on the client's side,
+with the numbers the vendor's ``limits`` module gives it:
 
 - a sliding window of request start times: a request waits until fewer than ``max_requests`` started within the last
   ``window`` seconds. The wait is worked out from the oldest start in the window, then slept once (no polling);
@@ -61,9 +62,9 @@ class RateLimit:
 
     def __init__(
         self,
-        max_requests: int = 6000,
-        window: float = 300.0,
-        max_concurrent: int = 5,
+        max_requests: int,
+        window: float,
+        max_concurrent: int,
         *,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -94,7 +95,7 @@ class RateLimit:
     @classmethod
     def none(cls) -> RateLimit:
         """A limiter that never waits (it still counts requests, so reports read the same either way)."""
-        limit = cls()
+        limit = cls(1, 1.0, 1)  # the numbers are never consulted: nothing waits
         limit._limited = False
         return limit
 

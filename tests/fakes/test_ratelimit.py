@@ -212,7 +212,7 @@ def test_the_slot_is_given_back_when_the_window_wait_is_interrupted() -> None:
 )
 def test_invalid_arguments_are_refused_by_name(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(ValueError, match=f"'{name}'"):
-        RateLimit(**kwargs)  # type: ignore[arg-type]
+        RateLimit(**{"max_requests": 10, "window": 10.0, "max_concurrent": 1, **kwargs})  # type: ignore[arg-type]
 
 
 # --- a Business Central client against the fake -------------------------------------------------------------------
@@ -242,7 +242,9 @@ def test_the_client_limit_keeps_a_client_under_the_fakes_429(client_limit: int, 
     clock = Clock(START, frozen=True)
     time = ClockTime(clock)
     fake = BusinessCentralFake(clock=clock, ids=IdSource(7), rate_limit=(3, 10.0))
-    limit = RateLimit(max_requests=client_limit, window=10, monotonic=time.monotonic, sleep=time.sleep)
+    limit = RateLimit(
+        max_requests=client_limit, window=10, max_concurrent=5, monotonic=time.monotonic, sleep=time.sleep
+    )
     # No retries: a 429 from the fake would raise ThrottledError instead of being waited out.
     with bc_client(fake, limit) as client:
         for _ in range(5):
@@ -271,7 +273,7 @@ def test_every_retry_takes_a_slot_of_its_own() -> None:
     time = ClockTime(clock)
     fake = BusinessCentralFake(clock=clock, ids=IdSource(7), rate_limit=None)
     fake.add_fault(method="GET", path="*/companies", status=503, retry_after=1, times=2)
-    limit = RateLimit(max_requests=2, window=10, monotonic=time.monotonic, sleep=time.sleep)
+    limit = RateLimit(max_requests=2, window=10, max_concurrent=5, monotonic=time.monotonic, sleep=time.sleep)
     retry_sleeps: list[float] = []
     with bc_client(fake, limit, RetryPolicy(sleep=retry_sleeps.append, jitter=0.0)) as client:
         client.companies()
