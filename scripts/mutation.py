@@ -325,7 +325,8 @@ def rekey(judged: dict[str, dict[str, str]], every: list[Mutant]) -> tuple[dict[
     """Judgements under the keys of the current sources. A judgement stays with its key while that site still makes
     the change it was judged for on the same source line. When code above it moved the site's index, it follows the
     site of its file with that change on that line — the only one, or, where several lines read the same, the one
-    moved as far as the nearest judgement that could be placed. Anything else is stale (returned, never applied)."""
+    moved as far as the nearest judgement that could be placed. A line no longer in its file follows the one site
+    anywhere that makes that change on that line. Anything else is stale (returned, never applied)."""
     by_key = {key(m): m for m in every}
     current: dict[str, dict[str, str]] = {}
     pending: dict[str, list[Mutant]] = {}
@@ -337,7 +338,10 @@ def rekey(judged: dict[str, dict[str, str]], every: list[Mutant]) -> tuple[dict[
             current[name] = verdict
             shifts.setdefault(path, []).append((int(index), 0))
             continue
-        same = [m for m in every if m.path == path and (m.change, code(m)) == (verdict["change"], verdict["code"])]
+        alike = [m for m in every if (m.change, code(m)) == (verdict["change"], verdict["code"])]
+        same = [m for m in alike if m.path == path]
+        if not same and len(alike) == 1:
+            same = alike  # the line moved to another module, unchanged: the judgement goes with it
         if len(same) == 1:
             current[key(same[0])] = verdict
             shifts.setdefault(path, []).append((int(index), same[0].index - int(index)))
