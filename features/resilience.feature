@@ -8,7 +8,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
     @rule:9 @severity:critical
     Scenario Outline: a <crmoffice property> that Business Central refuses fails that contact only
-      Given 3 CRMOffice contacts with phone numbers
+      Given 3 CRMOffice contacts with a value in every mapped property
       And a CRMOffice contact whose <crmoffice property> is "<refused value>"
       When the sync runs
       Then the sync reports that contact as failed with Business Central's error about <businesscentral property>
@@ -69,11 +69,11 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
     @rule:10 @severity:critical @fakes_only
     Scenario Outline: Business Central <trouble> while new contacts arrive
-      Given 12 CRMOffice contacts with phone numbers
+      Given 12 CRMOffice contacts with a value in every mapped property
       And Business Central <trouble>
       When the sync runs
       Then each of them has exactly one person contact in Business Central
-      And each Business Central contact has its CRMOffice contact's phone numbers
+      And each Business Central contact has its CRMOffice contact's value in every mapped property
 
       Examples:
         | trouble                                                      |
@@ -142,11 +142,11 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
     @rule:10 @rule:1 @severity:blocker
     Scenario: a sync stopped midway and started again leaves no duplicate and no lost value
-      Given 150 CRMOffice contacts with phone numbers
+      Given 150 CRMOffice contacts with a value in every mapped property
       And the sync is stopped after its first write to Business Central
       When the sync runs again
       Then each of them has exactly one person contact in Business Central
-      And each Business Central contact has its CRMOffice contact's phone numbers
+      And each Business Central contact has its CRMOffice contact's value in every mapped property
       And the sync reports no failure for any of them
 
     @rule:10 @rule:6 @severity:critical
@@ -156,7 +156,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       And the full sync is stopped after its first write to Business Central
       When the sync runs again
       Then Business Central holds exactly one person contact for it
-      And that contact has the CRMOffice contact's phone numbers
+      And that contact has the CRMOffice contact's value in every mapped property
 
     @rule:10 @severity:normal
     Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop

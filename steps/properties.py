@@ -28,8 +28,8 @@ def _counterpart_property(dataflow: Dataflow, subject: Subject, prop: str) -> st
 def contact_with(dataflow: Dataflow, prop: str) -> Subject:
     kind = noun("contact")
     _counterpart_property(dataflow, Subject(kind, "", ""), prop)
-    value = moves.new_value(dataflow, prop)
-    subject = moves.create_contact(dataflow, kind, phones=False, **{prop: value})
+    value = moves.new_value(dataflow, kind.origin, prop)
+    subject = moves.create_contact(dataflow, kind, filled=False, **{prop: value})
     subject.new[prop] = value
     return subject
 
@@ -45,6 +45,16 @@ def contact_whose(dataflow: Dataflow, prop: str, value: str) -> Subject:
 @when(parsers.parse("a {side:System} user changes the {word:w}'s {prop:w}", extra_types=TYPES))
 def user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+
+
+@when(
+    parsers.parse(
+        "a {side:System} user changes a detail of the {:w} that the checklist does not map", extra_types=TYPES
+    )
+)
+def user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    where = SIDES[side]
+    moves.change(dataflow, subject, where, moves.unmapped_property(dataflow, subject, where))  # type: ignore[arg-type]
 
 
 @when(parsers.parse("a minute later a {side:System} user changes the {:w}'s {prop:w}", extra_types=TYPES))
@@ -178,12 +188,12 @@ def _has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
     dataflow.eventually(mirrored)
 
 
-@then("that contact has the CRMOffice contact's phone numbers")
+@then("that contact has the CRMOffice contact's value in every mapped property")
 def has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
     _has_phone_numbers(dataflow, subject)
 
 
-@then("each Business Central contact has its CRMOffice contact's phone numbers")
+@then("each Business Central contact has its CRMOffice contact's value in every mapped property")
 def each_has_phone_numbers(dataflow: Dataflow, group: list[Subject]) -> None:
     for subject in group:
         _has_phone_numbers(dataflow, subject)

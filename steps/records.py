@@ -25,7 +25,7 @@ def a_contact_of_the_company(dataflow: Dataflow, subject: Subject) -> Subject:
     return moves.create_contact(dataflow, noun("contact"), companyId=subject.crm_id)
 
 
-@given(parsers.parse("{count:d} CRMOffice contacts with phone numbers"), target_fixture="group")
+@given(parsers.parse("{count:d} CRMOffice contacts with a value in every mapped property"), target_fixture="group")
 def contacts_with_phones(dataflow: Dataflow, count: int) -> list[Subject]:
     return [moves.create_contact(dataflow, noun("contact")) for _ in range(count)]
 

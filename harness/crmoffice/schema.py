@@ -243,6 +243,8 @@ CONTACT = Kind(
         "directPhone": Text(50),
         "mobilePhone": Text(50),
         "email": Text(100, check=_email),
+        "jobTitle": Text(50),
+        "website": Text(100),
     },
     one_of=("givenName", "familyName"),
 )

@@ -100,6 +100,19 @@ class NorwegianData:
     def job_title(self) -> str:
         return str(self._faker.job())[:30]
 
+    def text_for(self, prop: str, limit: int) -> str:
+        """Free text of at most ``limit`` characters, of the sort the property holds (a job for a title, a few
+        words otherwise), never one the scenario already used."""
+        if "title" in prop.casefold() or "job" in prop.casefold():
+            make = lambda: str(self._faker.job())[:limit].strip()  # noqa: E731
+        else:
+            make = lambda: str(self._faker.sentence(nb_words=4)).rstrip(".")[:limit].strip()  # noqa: E731
+        return self._unique(make)
+
+    def code(self, limit: int) -> str:
+        """An upper-case code (Business Central upper-cases codes on write), at most ``limit`` characters."""
+        return self._unique(lambda: self._faker.bothify("???-####").upper()[:limit])
+
     def email(self, person: dict[str, Any]) -> str:
         local = f"{person.get('givenName', '')}.{person.get('familyName', '')}".casefold()
         local = "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch == ".")).strip(".") or "kontakt"

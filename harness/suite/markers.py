@@ -33,6 +33,7 @@ from harness.crmoffice.dataflow import display_name
 from harness.suite.barrier import BarrierKind, Channel
 from harness.suite.data import NorwegianData
 from harness.suite.dataflow import odata_string
+from harness.suite.values import row_values, values_by_property
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 
@@ -48,10 +49,6 @@ View = Mapping[EntitySet, Sequence[Mapping[str, Any]]]
 def marker_tag(run_id: str) -> str:
     """The tag in every marker's name: the run's, with a scenario part (``fffff``) no scenario's tag can have."""
     return f"qa-{run_id}-{MARKER_SCENARIO}"
-
-
-def _digits(value: Any) -> str:
-    return "".join(ch for ch in str(value or "") if ch.isdigit())
 
 
 @dataclass
@@ -90,8 +87,9 @@ class TenantBoard:
             body = {"givenName": "Marker", "familyName": f"{role} {self.tag}"}
         else:
             body = {"name": f"Marker {role} {self.tag}", "orgNr": self.data.org_nr()}
+        rows = values_by_property(plan)
         for pair in plan.pairs:
-            body[pair.origin] = self.data.phone_for(pair.origin)
+            body[pair.origin] = rows[pair.origin].fresh(self.data, pair.origin)
         record = self.pair.crmoffice.create(plan.origin, body).record
         values = {pair.origin: body[pair.origin] for pair in plan.pairs}
         return _Record(str(record["id"]), display_name(plan.origin, record), values)
@@ -149,21 +147,25 @@ class _EditChannel(_MarkerChannel):
     def __init__(self, board: TenantBoard, plan: FlowPlan, role: str, written_prop: str) -> None:
         super().__init__(board, plan, role)
         self.pair_ = plan.pairs[0]
+        self.row = row_values(plan, self.pair_)
         self.written_prop = written_prop
         self.record = board.new_record(plan, role)
         # The values it was created with count as change 0, so no fresh value can be mistaken for them.
-        self.values: dict[str, int] = {_digits(v): 0 for v in self.record.values.values()}
+        self.values: dict[str, int] = {self._key(v): 0 for v in self.record.values.values()}
         self.written: dict[int, str] = {}
 
     def _fresh(self, prop: str) -> str:
-        # Compared by digits, so a number typed another way is no fresh value either.
-        value = self.board.data.phone_for(prop)
-        while _digits(value) in self.values:
-            value = self.board.data.phone_for(prop)
+        value = self.row.fresh(self.board.data, prop)
+        while self._key(value) in self.values:
+            value = self.row.fresh(self.board.data, prop)
         self.seq += 1
-        self.values[_digits(value)] = self.seq
+        self.values[self._key(value)] = self.seq
         self.written[self.seq] = value
         return value
+
+    def _key(self, value: Any) -> str:
+        # Compared as users compare them (a phone by its digits), so a value typed another way is no fresh one.
+        return self.row.key(str(value)) if value not in (None, "") else ""
 
     def wrote(self, seq: int) -> str:
         return f"{self.written_prop} set to {self.written.get(seq)!r}"
@@ -185,7 +187,7 @@ class _EditChannel(_MarkerChannel):
         return found
 
     def _seen_value(self, value: Any, where: str) -> int:
-        self.seen = max(self.seen, self.values.get(_digits(value), 0))
+        self.seen = max(self.seen, self.values.get(self._key(value), 0))
         self.last_seen = f"{where} shows {value!r}"
         return self.seen
 
@@ -206,7 +208,7 @@ class _Outbound(_EditChannel):
         if not found:
             return self.seen
         # Any counterpart showing the value proves the read; more than one is a duplicate worth saying (rule 1).
-        shown = max(found, key=lambda r: self.values.get(_digits(r.get(self.pair_.target)), 0))
+        shown = max(found, key=lambda r: self.values.get(self._key(r.get(self.pair_.target)), 0))
         seen = self._seen_value(shown.get(self.pair_.target), f"Business Central {self.pair_.target}")
         if len(found) > 1:
             self.last_seen += f" (and Business Central holds {len(found)} counterparts of the marker)"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from harness.crmoffice.client import Resource
 from harness.crmoffice.dataflow import display_name
 from harness.suite.dataflow import Dataflow
 from harness.suite.subject import Noun, Subject
+from harness.suite.values import values_by_property
 
 __all__ = [
     "baseline",
@@ -26,18 +28,21 @@ __all__ = [
     "link",
     "new_value",
     "settle_linked",
+    "unmapped_property",
 ]
 
 Side = Literal["crmoffice", "businesscentral"]
 
 
-def create_contact(flow: Dataflow, kind: Noun, *, phones: bool = True, **fields: Any) -> Subject:
+def create_contact(flow: Dataflow, kind: Noun, *, filled: bool = True, **fields: Any) -> Subject:
+    """A contact as a CRMOffice user makes one: a name, an e-mail address, and (``filled``) a value in every property
+    the checklist maps; ``fields`` on top."""
     person = flow.data.person()
     body: dict[str, Any] = {**person, "email": flow.data.email(person)}
-    if phones:
-        plan = flow.plan(kind.origin)
-        for pair in plan.pairs:
-            body[pair.origin] = flow.data.phone_for(pair.origin)
+    if filled:
+        rows = values_by_property(flow.plan(kind.origin))
+        for pair in flow.plan(kind.origin).pairs:
+            body[pair.origin] = rows[pair.origin].fresh(flow.data, pair.origin)
     body.update(fields)
     record = flow.crm_create(kind.origin, body)
     return Subject(kind, str(record["id"]), display_name(kind.origin, record), created=dict(body))
@@ -56,11 +61,12 @@ def create_bc_only(flow: Dataflow, kind: Noun) -> Subject:
         person = flow.data.person()
         name = f"{person['givenName']} {person['familyName']}"
         body: dict[str, Any] = {"displayName": name, "type": plan.target_type, "email": flow.data.email(person)}
-        for pair in plan.pairs:
-            body[pair.target] = flow.data.phone_for(pair.target)
     else:
         name = str(flow.data.company()["name"])
         body = {"displayName": name, "type": plan.target_type, "phoneNumber": flow.data.landline()}
+    rows = values_by_property(plan)
+    for pair in plan.pairs:
+        body[pair.target] = rows[pair.target].fresh(flow.data, pair.target)
     record = flow.bc_create(kind.target, body)
     subject = Subject(kind, "", name, bc_id=str(record["id"]), created=dict(body))
     subject.baseline["businesscentral"] = record
@@ -122,26 +128,57 @@ def settle_linked(flow: Dataflow, subject: Subject, *, idle: float = 3600.0) -> 
     next sync meets the pair through its saved link, not through records it has just seen)."""
     link(flow, subject)
     assert subject.bc_id
-    extra: dict[str, Any] = {"email": flow.data.email(flow.data.person()), "website": flow.data.website()}
-    if subject.kind.origin == "contacts":
-        extra["jobTitle"] = flow.data.job_title()
+    details = ("email", "website", "jobTitle") if subject.kind.origin == "contacts" else ("email", "website")
+    mapped = {pair.target for pair in flow.plan(subject.kind.origin).pairs}
+    extra = {prop: new_value(flow, subject.kind.origin, prop) for prop in details if prop not in mapped}
     flow.bc_update(subject.kind.target, subject.bc_id, extra)
     flow.run_sync()
     flow.wait(idle)
     baseline(flow, subject)
 
 
-def new_value(flow: Dataflow, prop: str) -> str:
-    """A fresh, realistic value for a property: an e-mail address, a name, or a phone number of the right kind."""
+def new_value(flow: Dataflow, origin: Resource, prop: str) -> str:
+    """A fresh, realistic value for a property of a record of ``origin``'s section: what the checklist row's
+    generator makes for a mapped one (:mod:`harness.suite.values`), otherwise an e-mail address, a name, a web
+    address, a job title, or a phone number of the right kind."""
+    rows = values_by_property(flow.plan(origin))
+    if prop in rows:
+        return rows[prop].fresh(flow.data, prop)
     if prop == "email":
         return flow.data.email(flow.data.person())
     if prop in ("name", "displayName"):
         return str(flow.data.company()["name"])
+    if prop == "website":
+        return flow.data.website()
+    if prop == "jobTitle":
+        return flow.data.job_title()
     return flow.data.phone_for(prop)
 
 
+UNMAPPED_DETAILS: dict[Side, tuple[str, ...]] = {
+    "crmoffice": ("email", "jobTitle", "website", "directPhone", "mobilePhone"),
+    "businesscentral": ("email", "website", "jobTitle", "phoneNumber", "mobilePhoneNumber"),
+}
+"""Contact details a user may edit, in the order a scenario about an unmapped property picks from."""
+
+
+def unmapped_property(flow: Dataflow, subject: Subject, side: Side) -> str:
+    """A contact detail of ``side`` that the checklist under test does not map (the first of
+    :data:`UNMAPPED_DETAILS`); fails naming the rows when every one of them is mapped."""
+    plan = flow.plan(subject.kind.origin)
+    mapped = {pair.origin for pair in plan.pairs} | {pair.target for pair in plan.pairs}
+    for prop in UNMAPPED_DETAILS[side]:
+        if prop not in mapped:
+            return prop
+    rows = ", ".join(f"{p.origin} ↔ {p.target}" for p in plan.pairs)
+    raise AssertionError(
+        f"every contact detail the scenario could edit in {side} ({', '.join(UNMAPPED_DETAILS[side])}) is mapped by "
+        f"the checklist section {plan.heading!r} ({rows}): there is nothing unmapped to edit"
+    )
+
+
 def change(flow: Dataflow, subject: Subject, side: Side, prop: str, value: Any | None = None) -> Any:
-    value = new_value(flow, prop) if value is None else value
+    value = new_value(flow, subject.kind.origin, prop) if value is None else value
     if side == "crmoffice":
         flow.crm_update(subject.kind.origin, subject.crm_id, {prop: value})
     else:

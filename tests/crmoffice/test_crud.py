@@ -55,7 +55,19 @@ def test_create_contact_through_raw_http(api: httpx.Client, mounted: object) -> 
     record = response.json()
     same(
         list(record),
-        ["id", "companyId", "givenName", "familyName", "directPhone", "mobilePhone", "email", "createdAt", "updatedAt"],
+        [
+            "id",
+            "companyId",
+            "givenName",
+            "familyName",
+            "directPhone",
+            "mobilePhone",
+            "email",
+            "jobTitle",
+            "website",
+            "createdAt",
+            "updatedAt",
+        ],
         "contact fields, in order",
     )
     same(record["companyId"], company_id, f"contact {record['id']} companyId")
