@@ -44,8 +44,9 @@ from harness.suite.external import ExternalRun
 from harness.suite.runtag import RunTag, new_run_id
 from harness.suite.sync import Barriers
 from harness.suite.timebound import time_bound
+from harness.suite.values import NoGenerator, values_by_property
 from harness.sync import plan_dataflow
-from harness.sync.plan import FlowPlan
+from harness.sync.plan import FlowPlan, PlanError
 from harness.tenants import connect, shared_rate_limit
 
 pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
@@ -206,6 +207,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             f"the features do not cover the checklist {path} ({len(coverage.problems)} problem(s)):\n{listed}"
         )
+    try:
+        for plan in plan_dataflow(checklist):
+            values_by_property(plan)  # every row has values both tenants accept, or the run stops here
+    except (PlanError, NoGenerator) as exc:
+        raise pytest.UsageError(f"the checklist suite cannot start: {path}: {exc}") from None
     if mode.sync == "external" and not config.option.collectonly:
         try:
             config.stash[EXTERNAL] = ExternalRun.start(

@@ -4,8 +4,9 @@ it, their results, the checklist's lint findings and the environment, with one v
 It is built from what the run left behind (the Allure result files, whose ``trace`` labels the suite sets from the
 scenarios' tags) and from the checklist and features themselves, so it can be rebuilt after the fact and cannot
 disagree with the report. An item is *proven* when at least one scenario citing it ran and every one of them
-passed; *failed* when any failed or broke; *not proven* when none ran (or all were skipped). The run is ready for
-sign-off only when every item is proven.
+passed — a checklist row only when every scenario outline of its direction passed with it; *failed* when any failed
+or broke; *not proven* when none ran (or all were skipped). The run is ready for sign-off only when every item is
+proven.
 """
 
 from __future__ import annotations
@@ -46,12 +47,16 @@ class ItemResult:
     kind: str
     title: str
     scenarios: list[ScenarioResult] = field(default_factory=list)
+    expected: int = 0
+    """For a row: the scenario outlines that prove rows in its direction, each of which must have passed with it."""
 
     @property
     def verdict(self) -> str:
         statuses = {s.status for s in self.scenarios}
         if statuses & {FAILED, BROKEN}:
             return "FAILED"
+        if sum(s.status == PASSED for s in self.scenarios) < self.expected:
+            return "NOT PROVEN"  # some of its outlines did not run with it (deselected, skipped)
         if PASSED in statuses and statuses <= {PASSED, SKIPPED}:
             return "proven"
         return "NOT PROVEN"
@@ -113,7 +118,10 @@ def build_signoff(
     environment: Mapping[str, str],
     latency: Sequence[LatencyRow] = (),
 ) -> SignOff:
-    items = [ItemResult(item.trace, item.kind, item.title) for item in coverage.items]
+    items = [
+        ItemResult(item.trace, item.kind, item.title, expected=len(item.scenarios) if item.kind == "row" else 0)
+        for item in coverage.items
+    ]
     by_trace = {item.trace: item for item in items}
     for result in results:
         for trace in result.traces:
@@ -162,7 +170,10 @@ def render_markdown(signoff: SignOff) -> str:
                 _cell(f"{'✔' if s.status == PASSED else '✘' if s.status in (FAILED, BROKEN) else '○'} {s.title}")
                 for s in item.scenarios
             )
-            lines.append(f"| {_cell(item.title)} | {item.verdict} | {_status_line(item.scenarios)} | {names or '—'} |")
+            results = _status_line(item.scenarios)
+            if item.expected:
+                results += f" (of {item.expected} outlines)"
+            lines.append(f"| {_cell(item.title)} | {item.verdict} | {results} | {names or '—'} |")
         lines.append("")
     failing = [r for r in signoff.results if r.status in (FAILED, BROKEN)]
     if failing:

@@ -21,6 +21,7 @@ from harness.checklist import Flow, normalise_name
 __all__ = [
     "DIRECTIONS",
     "ORIGIN_COLUMN",
+    "ROW_OUTLINES",
     "RULES",
     "SEVERITIES",
     "TARGET_COLUMN",
@@ -48,6 +49,22 @@ SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 DIRECTIONS = {"to_businesscentral": "CRMOffice → Business Central", "to_crmoffice": "Business Central → CRMOffice"}
 ORIGIN_COLUMN = "crmoffice property"
 TARGET_COLUMN = "businesscentral property"
+
+ROW_OUTLINES: dict[str, tuple[str, ...]] = {
+    "to_businesscentral": (
+        "a new record's <crmoffice property> arrives as its <businesscentral property> (rule 3)",
+        "an edit of <crmoffice property> in CRMOffice reaches Business Central, and nothing else changes (rules 3, 8)",
+        "CRMOffice's later edit wins over Business Central's earlier one (rule 4)",
+        "clearing <crmoffice property> in CRMOffice leaves Business Central's value (rule 5)",
+    ),
+    "to_crmoffice": (
+        "an edit of <businesscentral property> in Business Central reaches CRMOffice, and nothing else changes "
+        "(rules 3, 8)",
+        "Business Central's later edit wins over CRMOffice's earlier one (rule 4)",
+        "clearing <businesscentral property> in Business Central leaves CRMOffice's value (rule 5)",
+    ),
+}
+"""The scenario outlines a section with property rows needs in each direction, before its rows can be proven."""
 
 
 class TagError(ValueError):

@@ -1,15 +1,19 @@
 """Which scenarios prove which checklist section, row and contract rule, and what no scenario proves.
 
 The features cite what they prove with tags (see :mod:`harness.suite.contract`); this module reads them with the
-official Gherkin parser, without running anything, and holds them against the checklist under test. A checklist row
-that no Examples row proves in both directions, a section without a linking scenario, a contract rule without a
-scenario, or a scenario citing a section or row the checklist no longer has: each is a :class:`Problem`, and the
-suite refuses to start while there is one, so a changed checklist never passes silently.
+official Gherkin parser, without running anything, and holds them against the checklist under test. A *row outline*
+is a scenario outline whose Examples table lists checklist rows in one direction (``@to_businesscentral`` or
+``@to_crmoffice``); every row of a section must be in every row outline of that section and direction, so a new row
+is proven by as many scenarios as the rows already there. A row missing from a row outline (the problem names each
+Examples table, file:line, with the line to paste), a row with no row outline at all, a section without a linking
+scenario, a contract rule without a scenario, or a scenario citing a section or row the checklist no longer has: each
+is a :class:`Problem`, and the suite refuses to start while there is one, so a changed checklist never passes
+silently. ``harness checklist scaffold`` adds the missing Examples rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +26,7 @@ from harness.checklist import Checklist
 from harness.suite.contract import (
     DIRECTIONS,
     ORIGIN_COLUMN,
+    ROW_OUTLINES,
     RULES,
     TARGET_COLUMN,
     TagError,
@@ -30,7 +35,17 @@ from harness.suite.contract import (
     section_slug,
 )
 
-__all__ = ["Coverage", "FeatureError", "Problem", "ScenarioRef", "TraceItem", "check_coverage", "read_features"]
+__all__ = [
+    "Coverage",
+    "ExamplesTable",
+    "FeatureError",
+    "Problem",
+    "ScenarioRef",
+    "TraceItem",
+    "check_coverage",
+    "read_features",
+    "row_tables",
+]
 
 
 class FeatureError(ValueError):
@@ -47,6 +62,37 @@ class ExampleRow:
 
 
 @dataclass(frozen=True)
+class ExamplesTable:
+    """An Examples table of checklist rows: where it is, its section and direction, its columns as written, and the
+    (origin, target) rows it lists."""
+
+    path: str
+    line: int
+    section: str
+    direction: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, str], ...]
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def row_line(self, origin: str, target: str, extra: dict[str, str] | None = None) -> str:
+        """The table row to paste for a checklist row: its two properties, and ``<column>`` (or ``extra``'s value)
+        in every other column."""
+        cells = []
+        for column in self.columns:
+            name = column.strip().casefold()
+            if name == ORIGIN_COLUMN:
+                cells.append(origin)
+            elif name == TARGET_COLUMN:
+                cells.append(target)
+            else:
+                cells.append((extra or {}).get(column.strip(), f"<{column.strip()}>"))
+        return "| " + " | ".join(cells) + " |"
+
+
+@dataclass(frozen=True)
 class ScenarioRef:
     path: str
     line: int
@@ -55,6 +101,7 @@ class ScenarioRef:
     sections: tuple[str, ...]
     rules: tuple[int, ...]
     rows: tuple[ExampleRow, ...] = ()
+    tables: tuple[ExamplesTable, ...] = ()
 
     @property
     def where(self) -> str:
@@ -166,8 +213,10 @@ def _scenario(path: str, node: Mapping[str, Any], inherited: list[str], problems
         elif tag.kind == "rule" and tag.rule not in rules:
             rules.append(tag.rule)
     rows: list[ExampleRow] = []
+    tables: list[ExamplesTable] = []
     for examples in node.get("examples", ()):
-        header = [cell["value"].strip().casefold() for cell in (examples.get("tableHeader") or {}).get("cells", ())]
+        written = [str(cell["value"]) for cell in (examples.get("tableHeader") or {}).get("cells", ())]
+        header = [column.strip().casefold() for column in written]
         if ORIGIN_COLUMN not in header or TARGET_COLUMN not in header:
             continue
         where = f"{path}:{examples['location']['line']}"
@@ -181,12 +230,18 @@ def _scenario(path: str, node: Mapping[str, Any], inherited: list[str], problems
             problems.append(Problem(where, "Examples with checklist rows need exactly one @checklist:<section> tag"))
             continue
         o, t = header.index(ORIGIN_COLUMN), header.index(TARGET_COLUMN)
+        listed = []
         for body in examples.get("tableBody", ()):
             cells = [cell["value"].strip() for cell in body["cells"]]
             rows.append(ExampleRow(sections[0], cells[o], cells[t], directions[0], int(body["location"]["line"])))
+            listed.append((cells[o], cells[t]))
+        line_of = int(examples["location"]["line"])
+        tables.append(ExamplesTable(path, line_of, sections[0], directions[0], tuple(written), tuple(listed)))
     if not rules:
         problems.append(Problem(f"{path}:{line}", f"scenario {node['name']!r} cites no contract rule (@rule:<n>)"))
-    return ScenarioRef(path, line, str(node["name"]), tuple(tags), tuple(sections), tuple(rules), tuple(rows))
+    return ScenarioRef(
+        path, line, str(node["name"]), tuple(tags), tuple(sections), tuple(rules), tuple(rows), tuple(tables)
+    )
 
 
 def check_coverage(
@@ -243,17 +298,61 @@ def check_coverage(
             if scenario not in item.scenarios:
                 item.scenarios.append(scenario)
 
+    found.extend(_rows_missing_from_outlines(checklist, scenarios, headings))
     for item in items.values():
         if item.scenarios:
             continue
+        if item.kind == "row":
+            continue  # reported above, with the Examples tables to extend or the outlines to write
         if item.kind == "section":
             slug = item.trace.split(":", 1)[1]
             message = (
                 f"checklist section {item.title!r} has no scenario tagged @checklist:{slug} @rule:1 proving its linking"
             )
-        elif item.kind == "row":
-            message = f"checklist row {item.title} is proved by no Examples row of a scenario outline"
         else:
             message = f"contract {item.title!r} has no scenario tagged @{item.trace}"
         found.append(Problem(checklist.path or "checklist", message))
     return Coverage(list(items.values()), list(scenarios), found)
+
+
+def row_tables(scenarios: Iterable[ScenarioRef]) -> dict[tuple[str, str], list[ExamplesTable]]:
+    """The Examples tables of checklist rows, per (section, direction)."""
+    tables: dict[tuple[str, str], list[ExamplesTable]] = {}
+    for scenario in scenarios:
+        for table in scenario.tables:
+            tables.setdefault((table.section, table.direction), []).append(table)
+    return tables
+
+
+def _rows_missing_from_outlines(
+    checklist: Checklist, scenarios: Sequence[ScenarioRef], headings: Mapping[str, str]
+) -> Iterator[Problem]:
+    """Every row must be in every row outline of its section and direction: one problem per row and direction,
+    listing each Examples table (file:line) that lacks it with the line to paste, or the outlines to write."""
+    tables = row_tables(scenarios)
+    where = checklist.path or "checklist"
+    for flow in checklist.flows:
+        slug = section_slug(flow)
+        for row in flow.properties:
+            for direction, arrow in DIRECTIONS.items():
+                title = f"{row_id(slug, row.source, row.target)} ({arrow})"
+                outlines = tables.get((slug, direction), [])
+                if not outlines:
+                    needed = "; ".join(ROW_OUTLINES[direction])
+                    yield Problem(
+                        where,
+                        f"checklist row {title} has no scenario outline to be proven by: the section "
+                        f"{headings[slug]!r} has no Examples of checklist rows tagged @{direction}. Write its row "
+                        f"outlines first (@checklist:{slug}, Examples columns | {ORIGIN_COLUMN} | {TARGET_COLUMN} |): "
+                        f"{needed}",
+                    )
+                    continue
+                lacking = [t for t in outlines if (row.source, row.target) not in t.rows]
+                if lacking:
+                    listed = "; ".join(f"{t.where}: {t.row_line(row.source, row.target)}" for t in lacking)
+                    yield Problem(
+                        where,
+                        f"checklist row {title} is missing from {len(lacking)} of the {len(outlines)} Examples tables "
+                        f"that prove rows in this direction; add it to each (or run `harness checklist scaffold`): "
+                        f"{listed}",
+                    )

@@ -83,7 +83,53 @@ def test_a_row_added_to_the_checklist_is_reported_once_per_direction(tmp_path: P
     assert len(found) == 2 == len(coverage.problems), f"expected two problems naming email ↔ email, found {found}"
     for arrow in ("(CRMOffice → Business Central)", "(Business Central → CRMOffice)"):
         assert sum(arrow in m for m in found) == 1, f"expected one problem for {arrow}, found {found}"
-    assert all("proved by no Examples row" in m for m in found), f"expected 'proved by no Examples row' in {found}"
+    scenarios, _ = read_features(FEATURES, root=ROOT)
+    for direction, arrow in (("to_businesscentral", "(CRMOffice → Business Central)"), ("to_crmoffice", "(Business")):
+        tables = [t for s in scenarios for t in s.tables if t.direction == direction]
+        message = next(m for m in found if arrow in m)
+        for table in tables:
+            assert f"{table.path}:{table.line}: | email | email |" in message, (
+                f"expected the problem for {direction} to name {table.path}:{table.line} with the row to paste, "
+                f"found {message}"
+            )
+        assert f"missing from {len(tables)} of the {len(tables)} Examples tables" in message, message
+    assert "features/resilience.feature:19: | email | email | <refused value> |" in " ".join(found), (
+        f"expected the refused-values table's extra column as a placeholder, found {found}"
+    )
+
+
+def test_a_row_missing_from_one_outline_names_only_that_table(tmp_path: Path) -> None:
+    feature = (FEATURES / "contacts.feature").read_text(encoding="utf-8")
+    direct = "        | directPhone        | phoneNumber              |\n"
+    table = direct + "        | mobilePhone        | mobilePhoneNumber        |\n"
+    assert feature.count(table) >= 2, "expected the contacts feature to list both rows in its outlines"
+    first = feature.index(table)
+    trimmed = (
+        feature[:first] + "        | directPhone        | phoneNumber              |\n" + feature[first + len(table) :]
+    )
+    folder = tmp_path / "features"
+    folder.mkdir()
+    for other in FEATURES.glob("*.feature"):
+        (folder / other.name).write_text(trimmed if other.name == "contacts.feature" else other.read_text("utf-8"))
+    scenarios, problems = read_features(folder, root=tmp_path)
+    coverage = check_coverage(parse_file(CHECKLIST), scenarios, problems)
+    line = feature[:first].count("\n") - 1  # the Examples line sits just above the header row
+    expected = f"features/contacts.feature:{line}: | mobilePhone | mobilePhoneNumber |"
+    assert [m for m in _messages(coverage) if "mobilePhone ↔ mobilePhoneNumber" in m] and all(
+        expected in m and "missing from 1 of the" in m for m in _messages(coverage)
+    ), f"expected one problem naming only {expected}, found {_messages(coverage)}"
+
+
+def test_a_row_of_a_section_without_row_outlines_names_the_outlines_to_write(tmp_path: Path) -> None:
+    org_row = '   * - orgNr\n     - taxRegistrationNumber\n     - "string"\n'
+    header = "     - Business Central Data Type\n"
+    text = _checklist_text()
+    companies = text.index(COMPANIES_HEADING)
+    at = text.index(header, companies) + len(header)
+    coverage = _coverage_of(text[:at] + org_row + text[at:], tmp_path)
+    found = [m for m in _messages(coverage) if "orgNr ↔ taxRegistrationNumber" in m]
+    assert len(found) == 2, f"expected one problem per direction for the companies row, found {found}"
+    assert all("has no scenario outline to be proven by" in m and "rule 4" in m for m in found), found
 
 
 def test_a_row_removed_from_the_checklist_is_reported_where_the_features_cite_it(tmp_path: Path) -> None:
