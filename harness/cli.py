@@ -24,16 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve.register(subparsers)
     from harness.checklist import cli as checklist_cli
+    from harness.suite import cli as suite_cli
 
-    checklist_cli.register(subparsers)
+    suite_cli.register_scaffold(checklist_cli.register(subparsers))
     from harness.sync import cli as sync_cli
 
     sync_cli.register(subparsers)
     from harness.report import cli as report_cli
 
     report_cli.register(subparsers)
-    from harness.suite import cli as suite_cli
-
     suite_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser

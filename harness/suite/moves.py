@@ -152,12 +152,14 @@ def new_value(flow: Dataflow, origin: Resource, prop: str) -> str:
         return flow.data.website()
     if prop == "jobTitle":
         return flow.data.job_title()
-    return flow.data.phone_for(prop)
+    if "phone" in prop.casefold():
+        return flow.data.phone_for(prop)
+    return flow.data.text_for(prop, 30)
 
 
 UNMAPPED_DETAILS: dict[Side, tuple[str, ...]] = {
-    "crmoffice": ("email", "jobTitle", "website", "directPhone", "mobilePhone"),
-    "businesscentral": ("email", "website", "jobTitle", "phoneNumber", "mobilePhoneNumber"),
+    "crmoffice": ("email", "jobTitle", "website", "directPhone", "mobilePhone", "givenName"),
+    "businesscentral": ("email", "website", "jobTitle", "phoneNumber", "mobilePhoneNumber", "addressLine1", "city"),
 }
 """Contact details a user may edit, in the order a scenario about an unmapped property picks from."""
 

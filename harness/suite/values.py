@@ -53,18 +53,19 @@ def _digits(value: str) -> str:
 
 
 def _longer_than_target(
-    make: Callable[[NorwegianData, str, int], str],
+    make: Callable[[NorwegianData, str, int], str], more: str = " og mer"
 ) -> Callable[[NorwegianData, str, int, int], str | None]:
-    """A refused value for kinds Business Central only refuses by length: one character past its limit."""
+    """A refused value for kinds Business Central only refuses by length: one character past its limit, made longer
+    with ``more`` as needed, never ending in a space (a Gherkin table would trim it back under the limit)."""
 
     def refused(data: NorwegianData, prop: str, origin_max: int, target_max: int) -> str | None:
         if origin_max <= target_max:
             return None  # everything CRMOffice takes fits Business Central
         value = make(data, prop, origin_max)
-        filler = " og resten av teksten"
         while len(value) <= target_max:
-            value += filler
-        return value[: target_max + 1]
+            value += more
+        value = value[: target_max + 1]
+        return value[:-1] + "e" if value[-1].isspace() else value
 
     return refused
 
@@ -84,7 +85,7 @@ GENERATORS: dict[str, Generator] = {
     ),
     "url": Generator(
         fresh=lambda data, _, limit: data.website()[:limit],
-        refused=_longer_than_target(lambda data, _, limit: data.website()),
+        refused=_longer_than_target(lambda data, _, limit: data.website(), more="/om-oss/kontakt"),
     ),
     "text": Generator(
         fresh=lambda data, prop, limit: data.text_for(prop, limit),

@@ -1,0 +1,160 @@
+"""A regenerated checklist with rows of three new kinds (e-mail, a job title, a web address), as a QA engineer meets
+it: on a copy of the project, ``harness checklist scaffold`` adds the Examples rows, the suite passes on the fakes,
+the sign-off proves each new row in both directions by as many scenarios as the phone rows, and each new row's
+scenarios go red when the reference sync skips that one property.
+
+Each suite run is the real one (``pytest -n 2 steps`` with Allure results, then ``harness signoff``) in a scratch copy,
+so this module takes about a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COPIED = ("features", "steps", "harness", "conftest.py", "pyproject.toml")
+NEW_ROWS = (("email", "email"), ("jobTitle", "jobTitle"), ("website", "website"))
+PHONE_ROW = ("directPhone", "phoneNumber")
+ARROWS = ("CRMOffice → Business Central", "Business Central → CRMOffice")
+PLANS = "        self.plans = list(plans)\n"
+
+
+def _run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "HARNESS_"))}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _add_rows(checklist: Path) -> None:
+    text = checklist.read_bytes().decode("utf-8")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    last = newline.join(["   * - mobilePhone", "     - mobilePhoneNumber", '     - "string"', ""])
+    assert text.count(last) == 1, f"expected the mobilePhone row once in {checklist}"
+    added = "".join(newline.join([f"   * - {o}", f"     - {t}", '     - "string"', ""]) for o, t in NEW_ROWS)
+    checklist.write_bytes(text.replace(last, last + added).encode("utf-8"))
+
+
+def _copy(copy: Path) -> Path:
+    """The project as a user has it, with three rows added to its checklist."""
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, copy / name)
+    _add_rows(copy / "features" / "crmoffice-businesscentral.rst")
+    return copy
+
+
+def _suite(project: Path) -> tuple[int, str, str]:
+    """The suite and the sign-off in the copy: (pytest's exit status, its output, the sign-off's Markdown)."""
+    results = project / "allure-results"
+    shutil.rmtree(results, ignore_errors=True)
+    suite = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "-q",
+            "steps",
+            "--alluredir",
+            str(results),
+        ],
+        project,
+    )
+    out = project / "signoff.md"
+    _run([sys.executable, "-m", "harness", "signoff", "--results", str(results), "--out", str(out)], project)
+    return suite.returncode, suite.stdout + suite.stderr, out.read_text(encoding="utf-8")
+
+
+def _row_cell(markdown: str, origin: str, target: str, arrow: str) -> str:
+    title = f"contacts-to-contacts: {origin} ↔ {target} ({arrow})"
+    lines = [line for line in markdown.splitlines() if line.startswith(f"| {title} |")]
+    assert len(lines) == 1, f"expected one sign-off line for {title}, found {lines}"
+    return lines[0]
+
+
+def _results(line: str) -> str:
+    return line.split(" | ")[2]
+
+
+def _scaffold(project: Path) -> subprocess.CompletedProcess[str]:
+    return _run(
+        [sys.executable, "-m", "harness", "checklist", "scaffold", "features/crmoffice-businesscentral.rst"], project
+    )
+
+
+def test_before_the_scaffold_the_suite_refuses_to_start_naming_the_tables(tmp_path: Path) -> None:
+    project = _copy(tmp_path)
+    status, output, _ = _suite(project)
+    assert status == 4, f"expected pytest's usage-error exit 4 from the gate, found {status}: {output[-2000:]}"
+    for origin, target in NEW_ROWS:
+        assert f"features/contacts.feature:63: | {origin} | {target} |" in output, (
+            f"expected the gate to name features/contacts.feature:63 with the row to paste for {origin}, "
+            f"found {output[-3000:]}"
+        )
+
+
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = _copy(tmp_path_factory.mktemp("regenerated"))
+    done = _scaffold(project)
+    assert done.returncode == 0, f"expected the scaffold to succeed, found {done.returncode}: {done.stderr}"
+    for origin, target in NEW_ROWS:
+        assert f"added | {origin} | {target} |" in done.stdout, f"expected {origin} added, found {done.stdout}"
+    again = _scaffold(project)
+    assert again.returncode == 0 and "nothing to add" in again.stdout, (
+        f"expected a second scaffold to add nothing, found {again.returncode}: {again.stdout} {again.stderr}"
+    )
+    return project
+
+
+def test_after_the_scaffold_each_new_row_is_proven_as_often_as_a_phone_row(scaffolded: Path) -> None:
+    status, output, markdown = _suite(scaffolded)
+    assert status == 0, f"expected the suite to pass with the new rows, found exit {status}: {output[-3000:]}"
+    assert "**READY FOR SIGN-OFF**" in markdown, f"expected READY, found {markdown[:400]}"
+    for arrow in ARROWS:
+        phone = _results(_row_cell(markdown, *PHONE_ROW, arrow))
+        assert re.fullmatch(r"\d+ passed \(of \d+ outlines\)", phone), f"unexpected phone row results {phone!r}"
+        for origin, target in NEW_ROWS:
+            line = _row_cell(markdown, origin, target, arrow)
+            assert "| proven |" in line and _results(line) == phone, (
+                f"expected {origin} ↔ {target} ({arrow}) proven by as many scenarios as the phone row ({phone}), "
+                f"found {line[:300]}"
+            )
+
+
+@pytest.mark.parametrize(("origin", "target"), NEW_ROWS, ids=[origin for origin, _ in NEW_ROWS])
+def test_a_sync_that_skips_a_new_property_fails_its_rows(scaffolded: Path, origin: str, target: str) -> None:
+    engine = scaffolded / "harness" / "sync" / "engine.py"
+    original = engine.read_text(encoding="utf-8")
+    assert original.count(PLANS) == 1, f"expected {PLANS!r} once in {engine}"
+    # The deliberate defect: the reference sync's own copy of the plans lacks the row (the steps' copy keeps it).
+    defect = (
+        f"        self.plans = [__import__('dataclasses').replace(plan, pairs=tuple(pair for pair in plan.pairs "
+        f"if pair.origin != {origin!r})) for plan in plans]\n"
+    )
+    engine.write_text(original.replace(PLANS, defect), encoding="utf-8")
+    try:
+        status, output, markdown = _suite(scaffolded)
+    finally:
+        engine.write_text(original, encoding="utf-8")
+    assert status == 1, (
+        f"expected the suite to fail when the sync skips {origin}, found exit {status}: {output[-2000:]}"
+    )
+    for arrow in ARROWS:
+        line = _row_cell(markdown, origin, target, arrow)
+        assert "| FAILED |" in line, f"expected {origin} ↔ {target} ({arrow}) FAILED, found {line[:300]}"
+    for other, other_target in (PHONE_ROW, *(row for row in NEW_ROWS if row[0] != origin)):
+        line = _row_cell(markdown, other, other_target, ARROWS[1])
+        assert "| proven |" in line, f"expected {other} ↔ {other_target} still proven, found {line[:300]}"
