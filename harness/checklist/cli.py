@@ -17,7 +17,7 @@ from harness.checklist.lint import Severity, lint
 from harness.checklist.model import Checklist
 from harness.checklist.parse import parse_file
 from harness.checklist.render import render_checklist, render_diff, render_finding
-from harness.checklist.targets import REQUIRED_ON_CREATE
+from harness.checklist.targets import KNOWN_PROPERTIES, REQUIRED_ON_CREATE
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_UNREADABLE", "register"]
 
@@ -89,7 +89,7 @@ def _lint(args: argparse.Namespace) -> int:
         if checklist is None:
             status = EXIT_UNREADABLE
             continue
-        findings = lint(checklist, required_on_create=REQUIRED_ON_CREATE)
+        findings = lint(checklist, required_on_create=REQUIRED_ON_CREATE, known_properties=KNOWN_PROPERTIES)
         for finding in findings:
             print(render_finding(path, finding))
         errors = sum(finding.severity is Severity.ERROR for finding in findings)

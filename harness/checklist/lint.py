@@ -5,13 +5,15 @@ but something is missing, repeated or unreadable; ``info`` = worth knowing, harm
 section (the flow's heading, or None for the whole document) and the line.
 
 Codes: ``heading-mismatch``, ``contradictory-template``, ``no-merge-criteria`` (error for link-only, warning for
-merge-or-create), ``unknown-type``, ``empty-name``, ``empty-system`` (errors);
+merge-or-create), ``unknown-type``, ``unknown-property``, ``empty-name``, ``empty-system`` (errors);
 ``required-field-unmapped`` (the sync must supply a creation default), ``empty-properties``, ``duplicate-row``,
 ``target-mapped-twice``, ``duplicate-flow``, ``no-flows``, ``unrecognised-text``, ``rst-warning`` (warnings);
 ``system-spelling`` (info).
 
-Knowledge about target systems is not the linter's: which fields a target requires when a record is created is
-passed in as ``required_on_create``, keyed by (system, datatype) and compared case- and space-insensitively.
+Knowledge about the systems is not the linter's: which fields a target requires when a record is created is passed
+in as ``required_on_create``, and which properties a system's datatype has as ``known_properties`` (a row naming one
+it does not have is an ``unknown-property`` error listing the ones it has; systems not given are not checked); both
+keyed by (system, datatype) and compared case- and space-insensitively.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from dataclasses import dataclass
 from harness.checklist.model import Checklist, DataType, Flow, Mention, Template, normalise_name
 from harness.checklist.sentences import endpoint_slots
 
-__all__ = ["Finding", "RequiredOnCreate", "Severity", "lint"]
+__all__ = ["Finding", "KnownProperties", "RequiredOnCreate", "Severity", "lint"]
 
 RequiredOnCreate = Mapping[tuple[str, str], Collection[str]]
 """Target fields that must be given when a record is created, per (system, datatype)."""
+
+KnownProperties = Mapping[tuple[str, str], Collection[str]]
+"""The properties a system's datatype has (those a sync may read or write), per (system, datatype)."""
 
 
 class Severity(enum.Enum):
@@ -54,16 +59,43 @@ class Finding:
         }
 
 
-def lint(checklist: Checklist, *, required_on_create: RequiredOnCreate | None = None) -> tuple[Finding, ...]:
+def lint(
+    checklist: Checklist,
+    *,
+    required_on_create: RequiredOnCreate | None = None,
+    known_properties: KnownProperties | None = None,
+) -> tuple[Finding, ...]:
     """All findings, in document order."""
-    required = {
-        (normalise_name(system), normalise_name(datatype)): frozenset(fields)
-        for (system, datatype), fields in (required_on_create or {}).items()
-    }
+    required = _by_key(required_on_create)
+    known = _by_key(known_properties)
     findings = list(_document_findings(checklist))
     for flow in checklist.flows:
         findings.extend(_flow_findings(flow, required))
+        findings.extend(_property_findings(flow, known))
     return tuple(sorted(findings, key=lambda finding: finding.line or 0))
+
+
+def _by_key(fields: Mapping[tuple[str, str], Collection[str]] | None) -> dict[tuple[str, str], frozenset[str]]:
+    return {
+        (normalise_name(system), normalise_name(datatype)): frozenset(names)
+        for (system, datatype), names in (fields or {}).items()
+    }
+
+
+def _property_findings(flow: Flow, known: Mapping[tuple[str, str], frozenset[str]]) -> Iterator[Finding]:
+    for row in flow.properties:
+        for endpoint, name in ((flow.source, row.source), (flow.target, row.target)):
+            names = known.get(endpoint.key())
+            if names is None or not name or name in names:
+                continue
+            yield Finding(
+                Severity.ERROR,
+                "unknown-property",
+                f"{row.source} -> {row.target}: {endpoint.system} {endpoint.datatype} have no property {name!r}; "
+                f"they have {', '.join(sorted(names, key=str.casefold))}",
+                flow.heading,
+                row.line,
+            )
 
 
 # -- the whole document ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 
 from harness.checklist import ChecklistError, parse_file
 from harness.checklist.lint import lint
-from harness.checklist.targets import REQUIRED_ON_CREATE
+from harness.checklist.targets import KNOWN_PROPERTIES, REQUIRED_ON_CREATE
 from harness.report.environment import read_properties
 from harness.report.latency import read_crossings, summarise
 from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
@@ -59,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     coverage = check_coverage(checklist, scenarios, problems)
     signoff = build_signoff(
-        checklist, coverage, results, lint(checklist, required_on_create=REQUIRED_ON_CREATE), environment, latency
+        checklist,
+        coverage,
+        results,
+        lint(checklist, required_on_create=REQUIRED_ON_CREATE, known_properties=KNOWN_PROPERTIES),
+        environment,
+        latency,
     )
     text = render_markdown(signoff)
     out = Path(args.out)

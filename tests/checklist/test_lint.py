@@ -20,7 +20,7 @@ from harness.checklist import (
     parse_text,
     to_rst,
 )
-from harness.checklist.targets import REQUIRED_ON_CREATE
+from harness.checklist.targets import KNOWN_PROPERTIES, REQUIRED_ON_CREATE
 
 DATA = Path(__file__).parent / "data"
 OURS = DATA / "crmoffice-businesscentral.rst"
@@ -123,6 +123,36 @@ def test_unknown_data_type() -> None:
     findings = lint(checklist_of(Flow(CRM_CONTACTS, BC_CONTACTS, Template.EVERY, properties=rows)))
     assert summary(findings) == [("error", "unknown-type", 26, CONTACTS)], f"expected '\"date\"' flagged, {findings}"
     assert "'\"date\"'" in findings[0].message, f"expected the type quoted in the message, found {findings[0].message}"
+
+
+def test_a_row_naming_a_property_a_system_lacks_is_an_error_listing_what_it_has() -> None:
+    rows = (PHONE, PropertyRow("emial", "email", DataType.STRING), PropertyRow("jobTitle", "jobtitle", DataType.STRING))
+    flow = Flow(CRM_CONTACTS, BC_CONTACTS, Template.EVERY, properties=rows)
+    findings = [f for f in lint(checklist_of(flow), known_properties=KNOWN_PROPERTIES) if f.code == "unknown-property"]
+    assert summary(tuple(findings)) == [
+        ("error", "unknown-property", 29, CONTACTS),
+        ("error", "unknown-property", 32, CONTACTS),
+    ], f"expected the misspelt CRMOffice 'emial' and Business Central 'jobtitle' flagged, found {findings}"
+    assert "CRMOffice Contacts have no property 'emial'; they have" in findings[0].message, findings[0].message
+    assert ", email," in findings[0].message, f"expected CRMOffice's properties listed, found {findings[0].message}"
+    assert "Business Central Contacts have no property 'jobtitle'" in findings[1].message, findings[1].message
+    assert "jobTitle" in findings[1].message.split("they have")[1], findings[1].message
+
+
+def test_properties_are_checked_only_for_systems_whose_properties_are_known() -> None:
+    rows = (PropertyRow("anything", "whatever", DataType.STRING),)
+    flow = Flow(Endpoint("HubSpot", "Contacts"), Endpoint("SuperOffice", "Persons"), Template.EVERY, properties=rows)
+    findings = lint(checklist_of(flow, source="HubSpot", target="SuperOffice"), known_properties=KNOWN_PROPERTIES)
+    assert "unknown-property" not in codes(findings), (
+        f"expected systems the harness does not know unchecked: {findings}"
+    )
+
+
+def test_every_row_of_the_real_talk_checklists_names_a_known_property() -> None:
+    for path in sorted(DATA.glob("*.rst")):
+        findings = lint(parse_file(path), known_properties=KNOWN_PROPERTIES)
+        unknown = [f.message for f in findings if f.code == "unknown-property"]
+        assert unknown == [], f"{path.name}: expected every CRMOffice and Business Central property known: {unknown}"
 
 
 def test_heading_that_names_another_flow_than_its_text() -> None:
