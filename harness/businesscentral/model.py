@@ -45,7 +45,7 @@ from harness.businesscentral.errors import (
 )
 from harness.businesscentral.limits import MAX_PAGE_SIZE
 from harness.businesscentral.odata import Filter, OrderBy
-from harness.businesscentral.schema import CONTACT, CUSTOMER, ENTITIES, EntitySchema, Field
+from harness.businesscentral.schema import CONTACT, CUSTOMER, EMPTY_GUID, ENTITIES, EntitySchema, Field
 from harness.client.guids import is_guid
 from harness.client.timestamps import format_timestamp
 from harness.fakes.clock import Clock, IdSource
@@ -352,6 +352,7 @@ class BusinessCentralModel:
         self, company: Company, store: EntityStore, record: dict[str, Any], body: Mapping[str, Any], *, creating: bool
     ) -> None:
         schema = store.schema
+        name_before = record.get("displayName")
         for name, value in body.items():
             if name.startswith("@odata."):
                 continue  # annotations a client echoes back (the etag) are not properties
@@ -366,6 +367,10 @@ class BusinessCentralModel:
             record[name] = self._validate(spec, value, record, schema)
         if "displayName" in body and not str(record["displayName"]).strip():
             raise FieldValidation('The blank "displayName" is not allowed.')
+        follows = "searchName" in schema.by_name and "displayName" in body and "searchName" not in body
+        if follows and record["searchName"] in ("", str(name_before or "").upper()):
+            # The Contact table's Name trigger: a search name that was blank or the old name follows the new name.
+            record["searchName"] = str(record["displayName"]).upper()[: schema.by_name["searchName"].length]
         if schema is CONTACT and record["type"] == "Person" and record["companyNumber"]:
             target_id = store.by_number.get(record["companyNumber"])
             target = store.records.get(target_id) if target_id else None
@@ -376,6 +381,13 @@ class BusinessCentralModel:
                 )
 
     def _validate(self, spec: Field, value: Any, record: Mapping[str, Any], schema: EntitySchema) -> Any:
+        if spec.kind == "guid":
+            if not isinstance(value, str) or not is_guid(value):
+                raise BadRequest(_conversion(value, "Edm.Guid"))
+            if value.lower() != EMPTY_GUID:
+                # The API page looks the id up in its table; the fake has none of those tables.
+                raise FieldValidation(f'The "{spec.name}" does not match to a {spec.related}.')
+            return value.lower()
         if spec.kind == "boolean":
             if not isinstance(value, bool):
                 raise BadRequest(_conversion(value, "Edm.Boolean"))

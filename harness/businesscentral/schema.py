@@ -15,6 +15,7 @@ __all__ = [
     "COMPANY_FIELDS",
     "CONTACT",
     "CUSTOMER",
+    "EMPTY_GUID",
     "ENTITIES",
     "REQUIRED_ON_CREATE",
     "EntitySchema",
@@ -22,7 +23,10 @@ __all__ = [
     "FieldKind",
 ]
 
-FieldKind = Literal["guid", "text", "code", "phone", "email", "enum", "boolean", "decimal", "datetime"]
+FieldKind = Literal["guid", "text", "code", "phone", "email", "enum", "boolean", "decimal", "date", "datetime"]
+
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
+"""What Business Central shows in a reference to another table (``currencyId`` …) that is not set."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class Field:
     read_only: bool = False
     options: tuple[str, ...] = ()
     default: str | bool | float | None = ""
+    related: str = ""
+    """For a GUID that refers to a record of another table (``currencyId``): that table. The fake has none of
+    those tables, so only the empty GUID is accepted."""
 
     @property
     def edm_type(self) -> str:
@@ -41,6 +48,7 @@ class Field:
             "guid": "Edm.Guid",
             "boolean": "Edm.Boolean",
             "decimal": "Edm.Decimal",
+            "date": "Edm.Date",
             "datetime": "Edm.DateTimeOffset",
         }.get(self.kind, "Edm.String")
 
@@ -92,11 +100,18 @@ CUSTOMER = EntitySchema(
         Field("phoneNumber", "phone", 30, "Phone No."),
         Field("email", "email", 80, "E-Mail"),
         Field("website", "text", 80, "Home Page"),
-        Field("taxLiable", "boolean", caption="Tax Liable", default=False),
-        Field("taxRegistrationNumber", "text", 20, "VAT Registration No."),
-        Field("currencyCode", "code", 10, "Currency Code"),
-        Field("creditLimit", "decimal", caption="Credit Limit (LCY)", default=0.0),
+        Field("salespersonCode", "code", 20, "Salesperson Code"),
         Field("balanceDue", "decimal", caption="Balance Due", read_only=True, default=0.0),
+        Field("creditLimit", "decimal", caption="Credit Limit (LCY)", default=0.0),
+        Field("taxLiable", "boolean", caption="Tax Liable", default=False),
+        Field("taxAreaId", "guid", caption="Tax Area ID", default=EMPTY_GUID, related="Tax Area"),
+        Field("taxAreaDisplayName", "text", 100, "Tax Area Display Name", read_only=True),
+        Field("taxRegistrationNumber", "text", 20, "VAT Registration No."),
+        Field("currencyId", "guid", caption="Currency Id", default=EMPTY_GUID, related="Currency"),
+        Field("currencyCode", "code", 10, "Currency Code"),
+        Field("paymentTermsId", "guid", caption="Payment Terms Id", default=EMPTY_GUID, related="Payment Terms"),
+        Field("shipmentMethodId", "guid", caption="Shipment Method Id", default=EMPTY_GUID, related="Shipment Method"),
+        Field("paymentMethodId", "guid", caption="Payment Method Id", default=EMPTY_GUID, related="Payment Method"),
         Field("blocked", "enum", caption="Blocked", options=(" ", "Ship", "Invoice", "All"), default=" "),
         Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
     ),
@@ -113,7 +128,6 @@ CONTACT = EntitySchema(
         Field("number", "code", 20, "No."),
         Field("type", "enum", caption="Type", options=("Company", "Person"), default="Company"),
         Field("displayName", "text", 100, "Name"),
-        Field("jobTitle", "text", 30, "Job Title"),
         Field("companyNumber", "code", 20, "Company No."),
         Field("companyName", "text", 100, "Company Name", read_only=True),
         Field(
@@ -129,7 +143,10 @@ CONTACT = EntitySchema(
         Field("mobilePhoneNumber", "phone", 30, "Mobile Phone No."),
         Field("email", "email", 80, "E-Mail"),
         Field("website", "text", 80, "Home Page"),
+        Field("searchName", "code", 100, "Search Name"),
         Field("privacyBlocked", "boolean", caption="Privacy Blocked", default=False),
+        Field("taxRegistrationNumber", "text", 20, "VAT Registration No."),
+        Field("lastInteractionDate", "date", caption="Date of Last Interaction", read_only=True, default="0001-01-01"),
         Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
     ),
 )

@@ -12,7 +12,7 @@ Assumed, not known, about the real API (correct here and in those modules once i
 - Field limits: company ``name`` required, at most 100; ``orgNr`` 9 digits (check digit not verified); address parts
   ``streetAddress`` 100, ``postCode`` 10, ``postalArea`` 50, ``country`` 50; contact names at most 50 with at least
   one of them; phones free text at most 50; ``email`` at most 100 with exactly one inner ``@``;
-  ``jobTitle`` (at most 50) and ``website`` (at most 100) free text, assumed like the e-mail.
+  ``city`` (at most 50) and ``website`` (at most 100) free text, assumed like the e-mail.
 - Unknown fields and the read-only ``id``/``createdAt``/``updatedAt`` in a body are refused, not ignored.
 - Every accepted PATCH is a write (new ``updatedAt`` and ETag) even when no value changes.
 - Deleting a company detaches its contacts (``companyId`` null, a write to each) instead of refusing or cascading.

@@ -243,7 +243,7 @@ CONTACT = Kind(
         "directPhone": Text(50),
         "mobilePhone": Text(50),
         "email": Text(100, check=_email),
-        "jobTitle": Text(50),
+        "city": Text(50),
         "website": Text(100),
     },
     one_of=("givenName", "familyName"),

@@ -97,17 +97,20 @@ class NorwegianData:
     def website(self) -> str:
         return f"https://www.{self._faker.domain_name()}"
 
-    def job_title(self) -> str:
-        return str(self._faker.job())[:30]
-
     def text_for(self, prop: str, limit: int) -> str:
-        """Free text of at most ``limit`` characters, of the sort the property holds (a job for a title, a few
-        words otherwise), never one the scenario already used."""
-        if "title" in prop.casefold() or "job" in prop.casefold():
-            make = lambda: str(self._faker.job())[:limit].strip()  # noqa: E731
-        else:
-            make = lambda: str(self._faker.sentence(nb_words=4)).rstrip(".")[:limit].strip()  # noqa: E731
-        return self._unique(make)
+        """Free text of at most ``limit`` characters, of the sort the property holds (a town for a city, a street
+        address for an address line, a job for a title, a few words otherwise), never one the scenario used."""
+        name = prop.casefold()
+        source: Any = (
+            self._faker.city
+            if "city" in name
+            else self._faker.street_address
+            if "address" in name
+            else self._faker.job
+            if "title" in name
+            else lambda: self._faker.sentence(nb_words=4).rstrip(".")
+        )
+        return self._unique(lambda: str(source())[:limit].strip())
 
     def code(self, limit: int) -> str:
         """An upper-case code (Business Central upper-cases codes on write), at most ``limit`` characters."""

@@ -128,7 +128,7 @@ def settle_linked(flow: Dataflow, subject: Subject, *, idle: float = 3600.0) -> 
     next sync meets the pair through its saved link, not through records it has just seen)."""
     link(flow, subject)
     assert subject.bc_id
-    details = ("email", "website", "jobTitle") if subject.kind.origin == "contacts" else ("email", "website")
+    details = ("email", "website", "city")
     mapped = {pair.target for pair in flow.plan(subject.kind.origin).pairs}
     extra = {prop: new_value(flow, subject.kind.origin, prop) for prop in details if prop not in mapped}
     flow.bc_update(subject.kind.target, subject.bc_id, extra)
@@ -140,7 +140,7 @@ def settle_linked(flow: Dataflow, subject: Subject, *, idle: float = 3600.0) -> 
 def new_value(flow: Dataflow, origin: Resource, prop: str) -> str:
     """A fresh, realistic value for a property of a record of ``origin``'s section: what the checklist row's
     generator makes for a mapped one (:mod:`harness.suite.values`), otherwise an e-mail address, a name, a web
-    address, a job title, or a phone number of the right kind."""
+    address, a phone number of the right kind, or text of the sort the property holds."""
     rows = values_by_property(flow.plan(origin))
     if prop in rows:
         return rows[prop].fresh(flow.data, prop)
@@ -150,16 +150,14 @@ def new_value(flow: Dataflow, origin: Resource, prop: str) -> str:
         return str(flow.data.company()["name"])
     if prop == "website":
         return flow.data.website()
-    if prop == "jobTitle":
-        return flow.data.job_title()
     if "phone" in prop.casefold():
         return flow.data.phone_for(prop)
     return flow.data.text_for(prop, 30)
 
 
 UNMAPPED_DETAILS: dict[Side, tuple[str, ...]] = {
-    "crmoffice": ("email", "jobTitle", "website", "directPhone", "mobilePhone", "givenName"),
-    "businesscentral": ("email", "website", "jobTitle", "phoneNumber", "mobilePhoneNumber", "addressLine1", "city"),
+    "crmoffice": ("email", "website", "city", "directPhone", "mobilePhone", "givenName"),
+    "businesscentral": ("email", "website", "city", "addressLine1", "phoneNumber", "mobilePhoneNumber"),
 }
 """Contact details a user may edit, in the order a scenario about an unmapped property picks from."""
 

@@ -1,6 +1,6 @@
 """Values for the checklist's property rows, chosen from what both tenants' schemas say about each property.
 
-A row (``directPhone ↔ phoneNumber``, ``email ↔ email``, ``jobTitle ↔ jobTitle`` …) is filled with values both
+A row (``directPhone ↔ phoneNumber``, ``email ↔ email``, ``city ↔ city`` …) is filled with values both
 tenants accept: the *kind* of value comes from Business Central's field (phone, e-mail, code, text; a text named like
 a web address is a URL) and CRMOffice's rule for the property (its e-mail and organisation-number checks), the length
 from the tighter of the two limits. Every value is realistic (Faker ``no_NO``) and drawn from the scenario's seeded

@@ -245,3 +245,72 @@ def test_the_client_names_the_refused_property(
     with pytest.raises(ValidationError) as caught:
         client.update("contacts", created.id, body, created.etag or "*")
     assert (caught.value.field, caught.value.code, caught.value.status) == (field, code, 400), caught.value
+
+
+# The documented properties of API v2.0 (Microsoft's "contact resource type" and "customer resource type" pages), in
+# their order: a row naming one of them must work against the fake, and nothing undocumented may.
+DOCUMENTED = {
+    "contacts": (
+        "id number type displayName companyNumber companyName contactBusinessRelation addressLine1 addressLine2 city "
+        "state country postalCode phoneNumber mobilePhoneNumber email website searchName privacyBlocked "
+        "taxRegistrationNumber lastInteractionDate lastModifiedDateTime"
+    ),
+    "customers": (
+        "id number displayName type addressLine1 addressLine2 city state country postalCode phoneNumber email "
+        "website salespersonCode balanceDue creditLimit taxLiable taxAreaId taxAreaDisplayName taxRegistrationNumber "
+        "currencyId currencyCode paymentTermsId shipmentMethodId paymentMethodId blocked lastModifiedDateTime"
+    ),
+}
+
+
+@pytest.mark.parametrize("entity_set", list(DOCUMENTED))
+def test_a_record_carries_exactly_the_documented_properties_in_order(
+    raw: httpx.Client, records: str, entity_set: str
+) -> None:
+    body = raw.post(f"{records}/{entity_set}", json={"displayName": "Dokumentert AS"}).json()
+    found = [key for key in body if not key.startswith("@odata.")]
+    assert found == DOCUMENTED[entity_set].split(), f"{entity_set}: expected {DOCUMENTED[entity_set]}, found {found}"
+
+
+def test_a_contact_has_no_job_title_in_the_api_though_its_table_does(raw: httpx.Client, records: str) -> None:
+    response = raw.post(f"{records}/contacts", json={"displayName": "Kari", "jobTitle": "Daglig leder"})
+    assert_error(response, 400, "BadRequest")
+    assert "The property 'jobTitle' does not exist on type 'Microsoft.NAV.contact'" in response.text, response.text
+
+
+def test_a_search_name_follows_the_name_until_someone_sets_it(raw: httpx.Client, records: str) -> None:
+    created = raw.post(f"{records}/contacts", json={"displayName": "Kari Nordmann"}).json()
+    assert created["searchName"] == "KARI NORDMANN", f"expected the name upper-cased, found {created['searchName']!r}"
+    url = f"{records}/contacts({created['id']})"
+    renamed = raw.patch(url, json={"displayName": "Kari Hansen"}, headers={"If-Match": "*"}).json()
+    assert renamed["searchName"] == "KARI HANSEN", f"expected it to follow the rename, found {renamed['searchName']!r}"
+    chosen = raw.patch(url, json={"searchName": "kari h"}, headers={"If-Match": "*"}).json()
+    assert chosen["searchName"] == "KARI H", f"expected the chosen search name upper-cased, found {chosen}"
+    again = raw.patch(url, json={"displayName": "Kari Berg"}, headers={"If-Match": "*"}).json()
+    assert again["searchName"] == "KARI H", (
+        f"expected a chosen search name kept on rename, found {again['searchName']!r}"
+    )
+
+
+def test_a_contact_shows_no_interaction_yet_and_the_date_is_read_only(raw: httpx.Client, records: str) -> None:
+    created = raw.post(f"{records}/contacts", json={"displayName": "Ny"}).json()
+    assert created["lastInteractionDate"] == "0001-01-01", f"expected BC's blank date, found {created}"
+    response = raw.post(f"{records}/contacts", json={"displayName": "Ny", "lastInteractionDate": "2024-01-01"})
+    assert_error(response, 400, "BadRequest_InvalidOperation")
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [("currencyId", "Currency"), ("paymentTermsId", "Payment Terms"), ("taxAreaId", "Tax Area")],
+)
+def test_a_reference_to_a_record_the_company_lacks_is_refused(
+    raw: httpx.Client, records: str, name: str, table: str
+) -> None:
+    created = raw.post(f"{records}/customers", json={"displayName": "Ref AS"}).json()
+    assert created[name] == "00000000-0000-0000-0000-000000000000", f"expected an empty reference, found {created}"
+    reference = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    response = raw.post(f"{records}/customers", json={"displayName": "Ref AS", name: reference})
+    assert_error(response, 400, "Application_FieldValidationException", f'The "{name}" does not match to a {table}.')
+    response = raw.post(f"{records}/customers", json={"displayName": "Ref AS", name: "not-a-guid"})
+    assert_error(response, 400, "BadRequest")
+    assert "Edm.Guid" in response.json()["error"]["message"], response.text

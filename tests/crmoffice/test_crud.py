@@ -63,7 +63,7 @@ def test_create_contact_through_raw_http(api: httpx.Client, mounted: object) -> 
             "directPhone",
             "mobilePhone",
             "email",
-            "jobTitle",
+            "city",
             "website",
             "createdAt",
             "updatedAt",

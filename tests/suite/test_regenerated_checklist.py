@@ -1,4 +1,4 @@
-"""A regenerated checklist with rows of three new kinds (e-mail, a job title, a web address), as a QA engineer meets
+"""A regenerated checklist with rows of three new kinds (e-mail, a town, a web address), as a QA engineer meets
 it: on a copy of the project, ``harness checklist scaffold`` adds the Examples rows, the suite passes on the fakes,
 the sign-off proves each new row in both directions by as many scenarios as the phone rows, and each new row's
 scenarios go red when the reference sync skips that one property.
@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 COPIED = ("features", "steps", "harness", "conftest.py", "pyproject.toml")
-NEW_ROWS = (("email", "email"), ("jobTitle", "jobTitle"), ("website", "website"))
+NEW_ROWS = (("email", "email"), ("city", "city"), ("website", "website"))
 PHONE_ROW = ("directPhone", "phoneNumber")
 ARROWS = ("CRMOffice → Business Central", "Business Central → CRMOffice")
 PLANS = "        self.plans = list(plans)\n"
