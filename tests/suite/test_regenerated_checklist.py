@@ -1,7 +1,8 @@
 """A regenerated checklist with rows of three new kinds (e-mail, a town, a web address), as a QA engineer meets
 it: on a copy of the project, ``harness checklist scaffold`` adds the Examples rows, the suite passes on the fakes,
 the sign-off proves each new row in both directions by as many scenarios as the phone rows, and each new row's
-scenarios go red when the reference sync skips that one property.
+scenarios go red when the reference sync skips that one property. The passing run is made on the fakes in-process
+and on loopback sockets.
 
 Each suite run is the real one (``pytest -n 2 steps`` with Allure results, then ``harness signoff``) in a scratch copy,
 so this module takes about a minute.
@@ -52,26 +53,23 @@ def _copy(copy: Path) -> Path:
     return copy
 
 
-def _suite(project: Path) -> tuple[int, str, str]:
+def _suite(project: Path, tenants: str = "mock") -> tuple[int, str, str]:
     """The suite and the sign-off in the copy: (pytest's exit status, its output, the sign-off's Markdown)."""
     results = project / "allure-results"
     shutil.rmtree(results, ignore_errors=True)
-    suite = _run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-n",
-            "2",
-            "-q",
-            "steps",
-            "--alluredir",
-            str(results),
-        ],
-        project,
-    )
+    pytest_args = [
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "-q",
+        "steps",
+        "--tenants",
+        tenants,
+        "--alluredir",
+        str(results),
+    ]
+    suite = _run([sys.executable, "-m", "pytest", *pytest_args], project)
     out = project / "signoff.md"
     _run([sys.executable, "-m", "harness", "signoff", "--results", str(results), "--out", str(out)], project)
     return suite.returncode, suite.stdout + suite.stderr, out.read_text(encoding="utf-8")
@@ -119,8 +117,9 @@ def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return project
 
 
-def test_after_the_scaffold_each_new_row_is_proven_as_often_as_a_phone_row(scaffolded: Path) -> None:
-    status, output, markdown = _suite(scaffolded)
+@pytest.mark.parametrize("tenants", ["mock", "wire"])
+def test_after_the_scaffold_each_new_row_is_proven_as_often_as_a_phone_row(scaffolded: Path, tenants: str) -> None:
+    status, output, markdown = _suite(scaffolded, tenants)
     assert status == 0, f"expected the suite to pass with the new rows, found exit {status}: {output[-3000:]}"
     assert "**READY FOR SIGN-OFF**" in markdown, f"expected READY, found {markdown[:400]}"
     for arrow in ARROWS:
