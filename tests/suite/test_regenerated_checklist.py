@@ -32,24 +32,24 @@ def _run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.Comp
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def _add_rows(checklist: Path) -> None:
+def _add_rows(checklist: Path, rows: tuple[tuple[str, str], ...]) -> None:
     text = checklist.read_bytes().decode("utf-8")
     newline = "\r\n" if "\r\n" in text else "\n"
     last = newline.join(["   * - mobilePhone", "     - mobilePhoneNumber", '     - "string"', ""])
     assert text.count(last) == 1, f"expected the mobilePhone row once in {checklist}"
-    added = "".join(newline.join([f"   * - {o}", f"     - {t}", '     - "string"', ""]) for o, t in NEW_ROWS)
+    added = "".join(newline.join([f"   * - {o}", f"     - {t}", '     - "string"', ""]) for o, t in rows)
     checklist.write_bytes(text.replace(last, last + added).encode("utf-8"))
 
 
-def _copy(copy: Path) -> Path:
-    """The project as a user has it, with three rows added to its checklist."""
+def _copy(copy: Path, rows: tuple[tuple[str, str], ...] = NEW_ROWS) -> Path:
+    """The project as a user has it, with ``rows`` added to its checklist."""
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, copy / name)
-    _add_rows(copy / "features" / "crmoffice-businesscentral.rst")
+    _add_rows(copy / "features" / "crmoffice-businesscentral.rst", rows)
     return copy
 
 
@@ -157,3 +157,27 @@ def test_a_sync_that_skips_a_new_property_fails_its_rows(scaffolded: Path, origi
     for other, other_target in (PHONE_ROW, *(row for row in NEW_ROWS if row[0] != origin)):
         line = _row_cell(markdown, other, other_target, ARROWS[1])
         assert "| proven |" in line, f"expected {other} ↔ {other_target} still proven, found {line[:300]}"
+
+
+def test_a_row_no_generator_knows_is_refused_by_the_scaffold_and_at_session_start(tmp_path: Path) -> None:
+    from harness.suite.coverage import read_features, row_tables
+    from harness.suite.scaffold import Addition, write_additions
+
+    project = _copy(tmp_path, rows=(("city", "privacyBlocked"),))
+    before = {path: path.read_bytes() for path in (project / "features").glob("*.feature")}
+    refused = _scaffold(project)
+    assert refused.returncode == 1, f"expected the scaffold to refuse, found {refused.returncode}: {refused.stdout}"
+    assert "city ↔ privacyBlocked" in refused.stderr and "harness/suite/values.py" in refused.stderr, refused.stderr
+    after = {path: path.read_bytes() for path in (project / "features").glob("*.feature")}
+    assert after == before, "expected a refusing scaffold to change no feature file"
+    # An engineer adds the rows by hand: the suite then refuses to start, naming the row and where to add a generator.
+    scenarios, _ = read_features(project / "features", root=project)
+    tables = [t for group in row_tables(scenarios).values() for t in group]
+    write_additions(
+        [Addition(t, tuple(t.row_line("city", "privacyBlocked").strip("| ").split(" | "))) for t in tables], project
+    )
+    status, output, _ = _suite(project)
+    assert status == 4, f"expected the session to stop at start (exit 4), found {status}: {output[-2000:]}"
+    assert "cannot start" in output and "city ↔ privacyBlocked" in output and "harness/suite/values.py" in output, (
+        output[-2000:]
+    )
