@@ -139,6 +139,17 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
+    @rule:4 @rule:8 @severity:normal
+    Scenario: values typed the same on both sides are settled, so a later edit is no conflict
+      Given a contact linked to a Business Central contact
+      When users of both systems give the contact the same new value in every mapped property
+      And the sync runs
+      Then the sync wrote nothing to either system
+      When a CRMOffice user changes the contact's directPhone
+      And a minute later a Business Central user changes a detail of the contact that the checklist does not map
+      And the sync runs
+      Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
+
     @rule:4 @severity:normal @fakes_only
     Scenario: edits at the very same moment are settled in favour of CRMOffice, where the dataflow starts
       Given a contact linked to a Business Central contact

@@ -65,6 +65,23 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the sync read no more than 3 records and made no more than 2 requests in either system
 
+    @rule:9 @rule:11 @severity:normal
+    Scenario: a contact Business Central keeps refusing costs one try per cycle
+      Given a CRMOffice contact whose directPhone is "sentralbord 22 33 44 55"
+      And the sync has run
+      When the sync runs again
+      Then the sync reports that contact as failed with Business Central's error about phoneNumber
+      And the sync read no more than 2 records and made no more than 3 requests in either system
+
+    @rule:9 @rule:11 @severity:normal
+    Scenario: a refused contact deleted in CRMOffice is no longer tried
+      Given a CRMOffice contact whose directPhone is "sentralbord 22 33 44 55"
+      And the sync has run
+      When a CRMOffice user deletes the contact
+      And the sync runs
+      And the sync runs again
+      Then the sync only looked for changes: one request per checklist section to each system, nothing read
+
   Rule: throttling, faults and interruptions are retried until both sides agree
 
     @rule:10 @severity:critical @fakes_only
@@ -157,6 +174,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then Business Central holds exactly one person contact for it
       And that contact has the CRMOffice contact's value in every mapped property
+      When the full sync runs again
+      Then Business Central holds exactly one person contact for it
 
     @rule:10 @severity:normal
     Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop

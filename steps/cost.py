@@ -32,6 +32,11 @@ def reads_bounded(dataflow: Dataflow, records: int, requests: int) -> None:
     _counted(lambda: hold_reads(dataflow.runs[-1], records=records, requests=requests))
 
 
+@then("the sync only looked for changes: one request per checklist section to each system, nothing read")
+def only_looked(dataflow: Dataflow) -> None:
+    _counted(lambda: hold_reads(dataflow.runs[-1], records=0, requests=len(dataflow.plans)))
+
+
 @then(parsers.parse("the sync wrote one record to {target:System} and none to {other:System}", extra_types=TYPES))
 def wrote_one_record(dataflow: Dataflow, target: str, other: str) -> None:
     _counted(lambda: hold_writes(dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}))

@@ -57,6 +57,17 @@ def user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> No
     moves.change(dataflow, subject, where, moves.unmapped_property(dataflow, subject, where))  # type: ignore[arg-type]
 
 
+@when(
+    parsers.parse(
+        "a minute later a {side:System} user changes a detail of the {:w} that the checklist does not map",
+        extra_types=TYPES,
+    )
+)
+def later_user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> None:
+    dataflow.wait(60)
+    user_changes_unmapped(dataflow, subject, side)
+
+
 @when(parsers.parse("a minute later a {side:System} user changes the {:w}'s {prop:w}", extra_types=TYPES))
 def later_user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
     dataflow.wait(60)
@@ -97,6 +108,13 @@ def same_moment(dataflow: Dataflow, subject: Subject) -> None:
     with dataflow.same_moment():
         moves.change(dataflow, subject, "crmoffice", "directPhone")
         moves.change(dataflow, subject, "businesscentral", other)
+
+
+@when("users of both systems give the contact the same new value in every mapped property")
+def same_values(dataflow: Dataflow, subject: Subject) -> None:
+    for pair in dataflow.plan(subject.kind.origin).pairs:
+        value = moves.change(dataflow, subject, "crmoffice", pair.origin)
+        moves.change(dataflow, subject, "businesscentral", pair.target, value)
 
 
 # --- values afterwards ------------------------------------------------------------------------------------------

@@ -112,6 +112,9 @@ class NorwegianData:
         )
         return self._unique(lambda: str(source())[:limit].strip())
 
+    def choice(self, options: list[str]) -> str:
+        return str(self._rng.choice(options))
+
     def code(self, limit: int) -> str:
         """An upper-case code (Business Central upper-cases codes on write), at most ``limit`` characters."""
         return self._unique(lambda: self._faker.bothify("???-####").upper()[:limit])

@@ -92,6 +92,12 @@ class BatchWriter:
         self._queue: list[PendingWrite] = []
         self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
 
+    def start(self) -> None:
+        """A new run: nothing queued or being created (a run that ended in an exception may have left some; the
+        journal holds the creates among them, and the rest are decided again from the tenants)."""
+        self._queue = []
+        self._creating = set()
+
     def creating(self, flow: str, origin_id: str) -> bool:
         """A create for this origin record is queued or in flight (so it is not created twice in one run)."""
         return (flow, origin_id) in self._creating

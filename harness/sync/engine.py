@@ -97,6 +97,7 @@ class SyncEngine:
         full = reconcile if reconcile is not None else self.state.meta("reconciled_at") is None
         # Links are read from the state as records come by (a page at a time), all of them only to reconcile.
         self.links.start(plan.key for plan in self.plans)
+        self.batch.start()
         for plan in self.plans:
             self.batch.resume(plan)
         self._flush(final=True)

@@ -110,3 +110,39 @@ def test_a_pair_of_kinds_no_value_satisfies_names_where_to_add_a_generator() -> 
     message = str(refused.value)
     assert "city ↔ privacyBlocked" in message and "boolean" in message, message
     assert "harness/suite/values.py" in message, f"expected the message to say where to add a generator: {message}"
+
+
+def _customer_plan(*pairs: tuple[str, str]) -> FlowPlan:
+    return FlowPlan(
+        key="companies->customers(classificationdata)",
+        heading="CRMOffice Companies to Business Central Customers (classification data)",
+        origin="companies",
+        target="customers",
+        target_type="Company",
+        target_filter=None,
+        pairs=tuple(PropertyPair(origin, target) for origin, target in pairs),
+    )
+
+
+def test_an_option_field_takes_its_options_and_refuses_other_words(tenants: TenantPair) -> None:
+    row = ("name", "blocked")
+    values = row_values(_customer_plan(row), PropertyPair(*row))
+    assert values.kind == "option", f"expected an option row, found {values.kind!r}"
+    data = NorwegianData(4)
+    drawn = {values.fresh(data, "blocked") for _ in range(30)}
+    assert drawn == {"Ship", "Invoice", "All"}, f"expected the non-blank options of blocked, found {drawn}"
+    refused = values.refused(data)
+    assert refused is not None
+    with pytest.raises(ValidationError):
+        tenants.businesscentral.create("customers", {"displayName": "Valg AS", "blocked": refused})
+
+
+def test_an_organisation_number_row_has_no_refused_value_and_companies_take_its_values(tenants: TenantPair) -> None:
+    row = ("orgNr", "taxRegistrationNumber")
+    values = row_values(_customer_plan(row), PropertyPair(*row))
+    assert values.kind == "organisation number", f"expected an organisation-number row, found {values.kind!r}"
+    value = values.fresh(NorwegianData(6))
+    company = tenants.crmoffice.create("companies", {"name": "Nummer AS", "orgNr": value}).record
+    customer = tenants.businesscentral.create("customers", {"displayName": "Nummer AS", "taxRegistrationNumber": value})
+    assert (company["orgNr"], customer.record["taxRegistrationNumber"]) == (value, value), (company, customer.record)
+    assert values.refused(NorwegianData(6)) is None, "expected no value CRMOffice takes that Business Central refuses"

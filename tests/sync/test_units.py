@@ -99,6 +99,19 @@ def test_a_flow_the_sync_cannot_run_is_refused_by_name(flow: Flow, message: str)
     assert "section" in str(caught.value)
 
 
+def test_a_checklist_with_two_sections_for_one_flow_is_refused_naming_it() -> None:
+    from dataclasses import replace
+
+    checklist = parse_file(CHECKLIST)
+    contacts = next(flow for flow in checklist.flows if flow.source.datatype == "Contacts")
+    twice = replace(checklist, flows=(*checklist.flows, contacts))
+    with pytest.raises(
+        PlanError, match=r"more than one section for the flow\(s\) \['contacts->contacts\(humandata\)'\]"
+    ):
+        plan_dataflow(twice)
+    assert len(plan_dataflow(checklist)) == 2, "expected the checklist as it is to plan without complaint"
+
+
 def test_state_round_trip_and_forward_only_cursors(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     state = SyncState(path)
