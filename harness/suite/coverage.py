@@ -13,7 +13,7 @@ silently. ``harness checklist scaffold`` adds the missing Examples rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -77,19 +77,19 @@ class ExamplesTable:
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
-    def row_line(self, origin: str, target: str, extra: dict[str, str] | None = None) -> str:
-        """The table row to paste for a checklist row: its two properties, and ``<column>`` (or ``extra``'s value)
-        in every other column."""
+    def cells(self, origin: str, target: str, other: Callable[[str], str]) -> tuple[str, ...]:
+        """A checklist row's cells in this table's column order: its two properties, ``other(column)`` elsewhere."""
         cells = []
         for column in self.columns:
             name = column.strip().casefold()
-            if name == ORIGIN_COLUMN:
-                cells.append(origin)
-            elif name == TARGET_COLUMN:
-                cells.append(target)
-            else:
-                cells.append((extra or {}).get(column.strip(), f"<{column.strip()}>"))
-        return "| " + " | ".join(cells) + " |"
+            cells.append(
+                origin if name == ORIGIN_COLUMN else target if name == TARGET_COLUMN else other(column.strip())
+            )
+        return tuple(cells)
+
+    def row_line(self, origin: str, target: str) -> str:
+        """The table row to paste for a checklist row, ``<column>`` in every other column."""
+        return "| " + " | ".join(self.cells(origin, target, lambda column: f"<{column}>")) + " |"
 
 
 @dataclass(frozen=True)

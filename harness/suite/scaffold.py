@@ -95,28 +95,22 @@ def plan_additions(checklist: Checklist, features: Path, root: Path) -> list[Add
 
 
 def _cells(table: ExamplesTable, origin: str, target: str, values: RowValues, data: NorwegianData) -> tuple[str, ...]:
-    cells = []
-    for column in table.columns:
-        name = column.strip().casefold()
-        if name == ORIGIN_COLUMN:
-            cells.append(origin)
-        elif name == TARGET_COLUMN:
-            cells.append(target)
-        elif name in FILLERS:
-            value = FILLERS[name](values, data)
-            if value is None:
-                raise ScaffoldRefused(
-                    f"{table.where}: no value fills column {column.strip()!r} for {origin} ↔ {target} (a "
-                    f"{values.kind}: Business Central accepts every value CRMOffice does); write that row by hand"
-                )
-            cells.append(value.replace("|", "\\|"))
-        else:
-            known = ", ".join(FILLERS) or "none"
+    def other(column: str) -> str:
+        filler = FILLERS.get(column.casefold())
+        if filler is None:
             raise ScaffoldRefused(
-                f"{table.where}: the scaffold cannot fill column {column.strip()!r} for {origin} ↔ {target} (it "
-                f"fills {known}); add the row by hand"
+                f"{table.where}: the scaffold cannot fill column {column!r} for {origin} ↔ {target} (it fills "
+                f"{', '.join(FILLERS) or 'none'}); add the row by hand"
             )
-    return tuple(cells)
+        value = filler(values, data)
+        if value is None:
+            raise ScaffoldRefused(
+                f"{table.where}: no value fills column {column!r} for {origin} ↔ {target} (a {values.kind}: "
+                "Business Central accepts every value CRMOffice does); write that row by hand"
+            )
+        return value.replace("|", "\\|")
+
+    return table.cells(origin, target, other)
 
 
 def write_additions(additions: Sequence[Addition], root: Path) -> list[str]:

@@ -173,9 +173,8 @@ def test_a_row_no_generator_knows_is_refused_by_the_scaffold_and_at_session_star
     # An engineer adds the rows by hand: the suite then refuses to start, naming the row and where to add a generator.
     scenarios, _ = read_features(project / "features", root=project)
     tables = [t for group in row_tables(scenarios).values() for t in group]
-    write_additions(
-        [Addition(t, tuple(t.row_line("city", "privacyBlocked").strip("| ").split(" | "))) for t in tables], project
-    )
+    by_hand = [Addition(t, t.cells("city", "privacyBlocked", lambda column: f"<{column}>")) for t in tables]
+    write_additions(by_hand, project)
     status, output, _ = _suite(project)
     assert status == 4, f"expected the session to stop at start (exit 4), found {status}: {output[-2000:]}"
     assert "cannot start" in output and "city ↔ privacyBlocked" in output and "harness/suite/values.py" in output, (

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from harness.checklist import parse_file
 from harness.client.errors import ValidationError
 from harness.fake_pair import fake_pair
 from harness.suite.data import NorwegianData
 from harness.suite.values import NoGenerator, RowValues, row_values, values_by_property
-from harness.sync.plan import FlowPlan, PropertyPair
+from harness.sync.plan import FlowPlan, PropertyPair, plan_dataflow
 from harness.tenants import TenantPair
 
+CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 ROWS = {
     ("directPhone", "phoneNumber"): "phone",
     ("mobilePhone", "mobilePhoneNumber"): "phone",
@@ -22,16 +26,11 @@ ROWS = {
 }
 
 
-def _plan(*pairs: tuple[str, str]) -> FlowPlan:
-    return FlowPlan(
-        key="contacts->contacts(humandata)",
-        heading="CRMOffice Contacts to Business Central Contacts (human data)",
-        origin="contacts",
-        target="contacts",
-        target_type="Person",
-        target_filter="type eq 'Person'",
-        pairs=tuple(PropertyPair(origin, target) for origin, target in pairs),
-    )
+def _plan(*pairs: tuple[str, str], companies: bool = False) -> FlowPlan:
+    """The contacts flow with these rows (with ``companies``, the companies-to-customers flow)."""
+    plans = plan_dataflow(parse_file(CHECKLIST))
+    plan = next(p for p in plans if p.origin == ("companies" if companies else "contacts"))
+    return replace(plan, pairs=tuple(PropertyPair(origin, target) for origin, target in pairs))
 
 
 @pytest.fixture
@@ -112,21 +111,9 @@ def test_a_pair_of_kinds_no_value_satisfies_names_where_to_add_a_generator() -> 
     assert "harness/suite/values.py" in message, f"expected the message to say where to add a generator: {message}"
 
 
-def _customer_plan(*pairs: tuple[str, str]) -> FlowPlan:
-    return FlowPlan(
-        key="companies->customers(classificationdata)",
-        heading="CRMOffice Companies to Business Central Customers (classification data)",
-        origin="companies",
-        target="customers",
-        target_type="Company",
-        target_filter=None,
-        pairs=tuple(PropertyPair(origin, target) for origin, target in pairs),
-    )
-
-
 def test_an_option_field_takes_its_options_and_refuses_other_words(tenants: TenantPair) -> None:
     row = ("name", "blocked")
-    values = row_values(_customer_plan(row), PropertyPair(*row))
+    values = row_values(_plan(row, companies=True), PropertyPair(*row))
     assert values.kind == "option", f"expected an option row, found {values.kind!r}"
     data = NorwegianData(4)
     drawn = {values.fresh(data, "blocked") for _ in range(30)}
@@ -139,7 +126,7 @@ def test_an_option_field_takes_its_options_and_refuses_other_words(tenants: Tena
 
 def test_an_organisation_number_row_has_no_refused_value_and_companies_take_its_values(tenants: TenantPair) -> None:
     row = ("orgNr", "taxRegistrationNumber")
-    values = row_values(_customer_plan(row), PropertyPair(*row))
+    values = row_values(_plan(row, companies=True), PropertyPair(*row))
     assert values.kind == "organisation number", f"expected an organisation-number row, found {values.kind!r}"
     value = values.fresh(NorwegianData(6))
     company = tenants.crmoffice.create("companies", {"name": "Nummer AS", "orgNr": value}).record
