@@ -28,9 +28,11 @@ $(NODE_STAMP): package.json package-lock.json
 ## The report and the sign-off are written whatever the outcome; the exit status is the suite's, or 1 when the
 ## sign-off finds a checklist row or contract rule unproven.
 qa: $(STAMP) $(NODE_STAMP)
-	rm -rf $(RESULTS) $(REPORT) reports/signoff.md
-	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 --tb=short steps --alluredir $(RESULTS) $(QA_ARGS) || suite=$$?; \
-	signoff=0; $(BIN)/harness signoff --results $(RESULTS) --out reports/signoff.md || signoff=$$?; \
+	rm -rf $(RESULTS) $(REPORT) reports/signoff.md reports/junit.xml
+	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 --tb=short steps --alluredir $(RESULTS) \
+	  --junitxml reports/junit.xml $(QA_ARGS) || suite=$$?; \
+	signoff=0; $(BIN)/harness signoff --results $(RESULTS) --out reports/signoff.md --suite-exit $$suite \
+	  || signoff=$$?; \
 	report=0; if [ -d $(RESULTS) ]; then npx --no-install allure generate $(RESULTS) -o $(REPORT) >/dev/null \
 	  && $(BIN)/python -m harness.report.offline $(REPORT)/index.html || report=2; \
 	  echo "report: $(REPORT)/index.html"; fi; \
@@ -52,7 +54,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy --strict harness
 
-unit: $(STAMP)
+unit: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -n 2 -p no:cacheprovider tests
 
 ## Mutation testing of the reference sync with the checklist suite as the oracle (not part of `make test`: each

@@ -47,7 +47,7 @@ from harness.suite.timebound import time_bound
 from harness.suite.values import NoGenerator, values_by_property
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan, PlanError
-from harness.tenants import connect, shared_rate_limit
+from harness.tenants import connect, shared_rate_limit, what_to_check
 
 pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
 
@@ -125,6 +125,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{direction}: Examples proving checklist rows {arrow}")
     config.addinivalue_line("markers", "fakes_only: needs the fake tenants' controls (clock, faults)")
     config.addinivalue_line("markers", "one_cycle: observes what one sync cycle does; not for an external product")
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_JUnitNames(config), "harness-junit-names")
     worker = getattr(config, "workerinput", None)
     if worker is not None:
         config.stash[SEED] = int(worker["faker_seed"])
@@ -183,18 +185,29 @@ def _runs_the_suite(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """The traceability gate: a changed checklist must not pass silently (see harness.suite.coverage)."""
+    """The traceability gate: a changed checklist must not pass silently (see harness.suite.coverage). A run that
+    cannot start leaves its reason beside the Allure results, so the sign-off says why it is not ready."""
     config = session.config
     if hasattr(config, "workerinput") or not _runs_the_suite(config):
         return
     try:
+        _start(config)
+    except pytest.UsageError as exc:
+        _record_not_started(config, str(exc))
+        raise
+
+
+def _start(config: pytest.Config) -> None:
+    sandbox = config.getoption("--tenants") == "sandbox"
+    try:
         mode = _mode(config)
         mode.check()
-        if mode.tenants == "sandbox":
+        if sandbox:
             _check_sandbox(config)
     except (SuiteError, SettingsError, ProductionRefused) as exc:
-        prefix = "--tenants sandbox: " if mode.tenants == "sandbox" else ""
-        raise pytest.UsageError(f"{prefix}{exc}") from None
+        raise pytest.UsageError(f"{'--tenants sandbox: ' if sandbox else ''}{exc}") from None
+    except TenantError as exc:
+        raise pytest.UsageError(f"--tenants sandbox: {what_to_check(exc)}") from None
     path = config.getoption("--checklist")
     try:
         checklist = parse_file(path)
@@ -237,6 +250,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     alluredir = config.getoption("allure_report_dir", None)
     if hasattr(config, "workerinput") or not alluredir or not _runs_the_suite(config):
         return
+    env = _environment(config)
+    write_properties(Path(alluredir), env)
+    write_categories(Path(alluredir))
+
+
+def _environment(config: pytest.Config) -> dict[str, str]:
+    """What ran with what, for the report's environment and the sign-off."""
     try:
         generated = parse_file(config.getoption("--checklist")).generated.isoformat(sep=" ")
     except ChecklistError as exc:
@@ -261,8 +281,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     mutation = describe_mutation_run(ROOT / "reports" / "mutation.json", ROOT)
     if mutation is not None:
         env["Mutation score (reference sync)"] = mutation
+    return env
+
+
+def _record_not_started(config: pytest.Config, reason: str) -> None:
+    alluredir = config.getoption("allure_report_dir", None)
+    if not alluredir:
+        return
+    env = _environment(config)
+    env["Run not started"] = reason
     write_properties(Path(alluredir), env)
-    write_categories(Path(alluredir))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -361,8 +389,49 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                     "from outside it (a barrier spans several)"
                 )
             )
-        for name, value in _labels(item, checklist):
+        labels = _labels(item, checklist)
+        for name, value in labels:
             item.add_marker(pytest.mark.allure_label(value, label_type=name))
+        item.user_properties.extend(_junit_properties(item, labels))
+
+
+JUNIT_PROPERTIES = {"feature": "checklist section", "story": "contract rule", "severity": "severity", "trace": "trace"}
+
+
+def _junit_properties(item: pytest.Item, labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What JUnit XML carries for a scenario: its name as the feature file says it (an outline's with its example's
+    values), and the checklist section, contract rules and severity its tags cite."""
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
+    name = template.name if template is not None else item.name
+    example = getattr(item, "callspec", None)
+    for key, value in (example.params.get("_pytest_bdd_example", {}) if example is not None else {}).items():
+        name = name.replace(f"<{key}>", str(value))
+    feature = template.feature.name if template is not None else ""
+    named = [("scenario", name), ("feature", feature)]
+    return named + [(JUNIT_PROPERTIES[k], v) for k, v in labels if k in JUNIT_PROPERTIES]
+
+
+class _JUnitNames:
+    """JUnit XML names each test case by the scenario and its class by the feature, not by the Python function and
+    module pytest-bdd made of them. The reports
+    of pytest-xdist's workers arrive here with their properties, so the name is set where the XML is written."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # pytest keeps its JUnit writer under a private key; a user-set "name" attribute survives its own naming.
+        from _pytest.junitxml import xml_key
+
+        xml = self.config.stash.get(xml_key, None)
+        properties = dict(report.user_properties)
+        if xml is None or not properties.get("scenario"):
+            return
+        reporter = xml.node_reporter(report)
+        reporter.add_attribute("name", properties["scenario"])
+        if properties.get("feature"):
+            reporter.add_attribute("classname", properties["feature"])
 
 
 def _expected_waits(item: pytest.Item) -> int:

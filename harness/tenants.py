@@ -25,6 +25,7 @@ from harness.businesscentral.client import BusinessCentralClient
 from harness.businesscentral.guard import check_environment
 from harness.businesscentral.limits import MAX_CONCURRENT, MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
+from harness.client.errors import ApiError, AuthenticationError, NotFoundError, TenantError, TransportError
 from harness.client.ratelimit import RateLimit
 from harness.crmoffice.client import CRMOfficeClient
 from harness.settings import Settings, SettingsError, shown
@@ -42,6 +43,7 @@ __all__ = [
     "open_pair",
     "pair_from_endpoints",
     "shared_rate_limit",
+    "what_to_check",
 ]
 
 
@@ -122,6 +124,40 @@ def open_pair(
         pair.close()
         raise
     return pair
+
+
+# --- what a failure to reach real tenants means ----------------------------------------------------------------------
+_NAMES = {"crmoffice": "CRMOffice", "businesscentral": "Business Central"}
+_UNREACHABLE = {
+    "crmoffice": "check CRMOFFICE_API_URL and CRMOFFICE_TOKEN_URL, and that this machine can reach them",
+    "businesscentral": "check BC_API_URL, BC_TENANT and BC_ENVIRONMENT, and that this machine can reach them",
+}
+_REFUSED = {
+    ("crmoffice", 401): "check CRMOFFICE_CLIENT_ID and CRMOFFICE_CLIENT_SECRET (or CRMOFFICE_REFRESH_TOKEN), and that "
+    "the client may ask for the scopes crmoffice offline_access",
+    ("crmoffice", 403): "the CRMOffice client is known but may not read or write companies and contacts: ask the "
+    "CRMOffice administrator for those rights",
+    ("businesscentral", 401): "check BC_CLIENT_ID with BC_CLIENT_SECRET or the certificate (or BC_ACCESS_TOKEN, which "
+    "expires after about an hour), and that the Entra app has the Dynamics 365 Business Central application "
+    "permission API.ReadWrite.All with admin consent",
+    ("businesscentral", 403): "Business Central knows the token but not the app: add the Entra app on Business "
+    "Central's 'Microsoft Entra Applications' page, set it to Enabled, and give it permission sets that may read and "
+    "write customers and contacts",
+}
+
+
+def what_to_check(error: TenantError) -> str:
+    """One line for a person: which tenant, what happened (its URL and answer, never a credential), what to check."""
+    name = _NAMES.get(error.system, error.system)
+    if isinstance(error, TransportError):
+        return f"{name} cannot be reached ({error}); {_UNREACHABLE.get(error.system, 'check its settings')}"
+    if isinstance(error, ApiError):
+        status = 403 if error.status == 403 else 401
+        if isinstance(error, AuthenticationError):
+            return f"{name} refused the credentials ({error}); {_REFUSED[(error.system, status)]}"
+        if isinstance(error, NotFoundError) and error.system == "businesscentral":
+            return f"{name} has no such environment or company ({error}); check BC_ENVIRONMENT and BC_COMPANY"
+    return f"{name} failed ({error}); check its settings and its status"
 
 
 # --- connecting to real tenants ---------------------------------------------------------------------------------------

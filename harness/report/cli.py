@@ -27,6 +27,19 @@ __all__ = ["register", "write_signoff_result"]
 DEFAULT_CHECKLIST = "features/crmoffice-businesscentral.rst"
 
 
+_EXITS = {2: "it was interrupted", 3: "pytest failed internally", 4: "pytest refused its arguments (a usage error)"}
+
+
+def _left_nothing(results_dir: Path, suite_exit: int | None) -> str | None:
+    """Why the run has no results, when it has none: the folder is missing or holds no scenario."""
+    if results_dir.is_dir() and any(results_dir.glob("*-result.json")):
+        return None
+    if suite_exit is None:
+        return None  # no scenario ran, and nothing says why: the sign-off's counts tell
+    why = _EXITS.get(suite_exit, f"it exited with status {suite_exit}")
+    return f"The suite left no results in {results_dir}: {why}. Its own output says why."
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("signoff", help="write the sign-off summary of a finished checklist-suite run")
     parser.add_argument(
@@ -38,6 +51,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--results", default="reports/allure-results", help="the run's Allure results folder")
     parser.add_argument("--out", default="reports/signoff.md", help="where to write the summary (Markdown)")
     parser.add_argument(
+        "--suite-exit",
+        type=int,
+        metavar="STATUS",
+        help="the suite's exit status (make qa passes it), to say why a run left no results",
+    )
+    parser.add_argument(
         "--no-attach", action="store_true", help="do not add the summary to the Allure results as its own entry"
     )
     parser.set_defaults(func=run)
@@ -46,9 +65,10 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     results_dir = Path(args.results)
     try:
-        if not results_dir.is_dir():
+        if not results_dir.is_dir() and args.suite_exit is None:
             raise ValueError(f"{results_dir}: no such results folder; run the suite with --alluredir first")
         environment = read_properties(results_dir / "environment.properties")
+        not_started = environment.pop("Run not started", None) or _left_nothing(results_dir, args.suite_exit)
         checklist = parse_file(args.checklist or environment.get("Checklist") or DEFAULT_CHECKLIST)
         features = Path(args.features)
         scenarios, problems = read_features(features, root=features.resolve().parent)
@@ -65,12 +85,13 @@ def run(args: argparse.Namespace) -> int:
         lint(checklist, required_on_create=REQUIRED_ON_CREATE, known_properties=KNOWN_PROPERTIES),
         environment,
         latency,
+        not_started,
     )
     text = render_markdown(signoff)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    if not args.no_attach:
+    if not args.no_attach and results_dir.is_dir():
         write_signoff_result(results_dir, signoff, text)
     proven = sum(1 for item in signoff.items if item.verdict == "proven")
     verdict = "ready for sign-off" if signoff.ready else "NOT ready for sign-off"

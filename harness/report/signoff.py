@@ -73,6 +73,8 @@ class SignOff:
     problems: Sequence[str] = ()
     latency: Sequence[LatencyRow] = ()
     """An external sync's latency per flow and direction (empty for the reference sync)."""
+    not_started: str | None = None
+    """Why the suite never ran a scenario (it stopped at session start, or left no results), when it did not."""
 
     @property
     def counts(self) -> Counter[str]:
@@ -82,6 +84,7 @@ class SignOff:
     def ready(self) -> bool:
         return (
             not self.problems
+            and self.not_started is None
             and bool(self.results)
             and all(item.verdict == "proven" for item in self.items)
             and not (self.counts[FAILED] or self.counts[BROKEN])
@@ -117,6 +120,7 @@ def build_signoff(
     findings: Sequence[Finding],
     environment: Mapping[str, str],
     latency: Sequence[LatencyRow] = (),
+    not_started: str | None = None,
 ) -> SignOff:
     items = [
         ItemResult(item.trace, item.kind, item.title, expected=len(item.scenarios) if item.kind == "row" else 0)
@@ -138,6 +142,7 @@ def build_signoff(
         environment,
         [str(problem) for problem in coverage.problems],
         latency,
+        not_started,
     )
 
 
@@ -161,6 +166,8 @@ def render_markdown(signoff: SignOff) -> str:
         f"Checklist generated {signoff.generated}.",
         "",
     ]
+    if signoff.not_started is not None:
+        lines += ["## The suite did not start", "", signoff.not_started, ""]
     if signoff.problems:
         lines += ["## Coverage problems", "", *[f"- {p}" for p in signoff.problems], ""]
     for kind, heading in (("section", "Checklist sections"), ("row", "Checklist rows"), ("rule", "Sync contract")):
