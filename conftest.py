@@ -528,10 +528,16 @@ def barriers(pytestconfig: pytest.Config, suite_mode: SuiteMode) -> Iterator[Bar
 
 @pytest.fixture
 def scenario_seed(request: pytest.FixtureRequest) -> int:
-    """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it. The run's
-    seed is in the report's environment; the scenario's is shown as its "faker seed" parameter."""
-    seed = zlib.crc32(f"{request.config.stash[SEED]}:{request.node.nodeid}".encode()) & 0x7FFFFFFF
-    allure.dynamic.parameter("faker seed", seed, excluded=True)
+    """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it. The scenario
+    page shows the command that replays exactly this scenario (the run's seed and the scenario's id), not the mixed
+    seed, which --faker-seed would mix again."""
+    config = request.config
+    seed = zlib.crc32(f"{config.stash[SEED]}:{request.node.nodeid}".encode()) & 0x7FFFFFFF
+    replay = (
+        f'.venv/bin/pytest "{request.node.nodeid}" --faker-seed {config.stash[SEED]} '
+        f"--tenants {config.getoption('--tenants')} --sync {config.getoption('--sync')}"
+    )
+    allure.dynamic.parameter("replay", replay, excluded=True)
     return seed
 
 

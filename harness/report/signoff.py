@@ -37,7 +37,7 @@ class ScenarioResult:
 
     @property
     def title(self) -> str:
-        shown = [f"{k}={v}" for k, v in self.parameters if k not in ("faker seed",)]
+        shown = [f"{k}={v}" for k, v in self.parameters if k not in ("faker seed", "replay")]
         return f"{self.name} [{', '.join(shown)}]" if shown else self.name
 
 

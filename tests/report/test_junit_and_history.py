@@ -3,8 +3,11 @@ feature files name them, and Allure history kept from run to run."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import uuid
@@ -66,3 +69,49 @@ def test_the_allure_report_keeps_the_history_of_earlier_runs(tmp_path: Path) -> 
     assert statuses == ["passed", "failed"], f"expected both runs' results in order, found {statuses}"
     report = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert runs[0]["uuid"] in report, "expected the second report to carry the first run's history"
+
+
+def _scenario_result(results: Path, name: str) -> dict[str, object]:
+    found = [
+        data
+        for path in results.glob("*-result.json")
+        if (data := json.loads(path.read_text(encoding="utf-8"))).get("name") == name
+    ]
+    assert len(found) == 1, f"expected one result named {name!r} in {results}, found {len(found)}"
+    return found[0]
+
+
+def _given_names(results: Path, result: dict[str, object]) -> list[str]:
+    """Every CRMOffice given name the scenario's recorded exchanges carry: the data it drew."""
+    sources: list[str] = []
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            sources.extend(str(a["source"]) for a in node.get("attachments") or [] if isinstance(a, dict))
+            for step in node.get("steps") or []:
+                collect(step)
+
+    collect(result)
+    text = " ".join((results / source).read_text(encoding="utf-8", errors="replace") for source in sources)
+    return sorted(set(re.findall(r'givenName\\?"\s*:\s*\\?"([^"\\]+)', text)))
+
+
+def test_a_scenario_page_gives_the_command_that_replays_exactly_that_scenario(tmp_path: Path) -> None:
+    name = "a new contact's directPhone arrives as its phoneNumber"
+    first = tmp_path / "first"
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "steps", "-k", "arrives_as_its"]
+    command += ["--faker-seed", "4242", "--alluredir", str(first)]
+    done = subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    result = _scenario_result(first, name)
+    shown = next(str(p["value"]) for p in result["parameters"] if p["name"] == "replay")  # type: ignore[index, union-attr]
+    replay = ast.literal_eval(shown)  # Allure shows a parameter as Python's repr of it
+    assert replay.startswith('.venv/bin/pytest "steps/') and "--faker-seed 4242" in replay, replay
+    again = tmp_path / "again"
+    args = shlex.split(replay)[1:]
+    replayed = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args, "--alluredir", str(again)]
+    done = subprocess.run(replayed, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:]
+    drawn = _given_names(first, result)
+    assert drawn, "expected the scenario's exchanges to show the contact it created"
+    assert _given_names(again, _scenario_result(again, name)) == drawn, "expected the replay to draw the same data"

@@ -43,7 +43,7 @@ def _result(results: Path, name: str, status: str, *traces: str) -> None:
         "status": status,
         "stage": "finished",
         "labels": [{"name": "trace", "value": trace} for trace in traces] + [{"name": "epic", "value": "x"}],
-        "parameters": [{"name": "faker seed", "value": "7"}],
+        "parameters": [{"name": "replay", "value": "pytest steps/test_checklist.py::test_x --faker-seed 7"}],
         "statusDetails": {"message": f"{name} went wrong"} if status == "failed" else {},
     }
     (results / f"{data['uuid']}-result.json").write_text(json.dumps(data), encoding="utf-8")
