@@ -207,7 +207,7 @@ def _start(config: pytest.Config) -> None:
     except (SuiteError, SettingsError, ProductionRefused) as exc:
         raise pytest.UsageError(f"{'--tenants sandbox: ' if sandbox else ''}{exc}") from None
     except TenantError as exc:
-        raise pytest.UsageError(f"--tenants sandbox: {what_to_check(exc)}") from None
+        raise pytest.UsageError(f"--tenants sandbox: {what_to_check(exc)} (harness doctor checks it all)") from None
     path = config.getoption("--checklist")
     try:
         checklist = parse_file(path)

@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report_cli.register(subparsers)
     suite_cli.register(subparsers)
+    from harness import doctor
+
+    doctor.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

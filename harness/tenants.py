@@ -25,7 +25,7 @@ from harness.businesscentral.client import BusinessCentralClient
 from harness.businesscentral.guard import check_environment
 from harness.businesscentral.limits import MAX_CONCURRENT, MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
-from harness.client.errors import ApiError, AuthenticationError, NotFoundError, TenantError, TransportError
+from harness.client.errors import AuthenticationError, NotFoundError, TenantError, TransportError
 from harness.client.ratelimit import RateLimit
 from harness.crmoffice.client import CRMOfficeClient
 from harness.settings import Settings, SettingsError, shown
@@ -37,7 +37,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TenantPair",
+    "clients",
+    "company_id",
     "connect",
+    "diagnosis",
     "endpoints",
     "load_endpoints",
     "open_pair",
@@ -146,18 +149,24 @@ _REFUSED = {
 }
 
 
-def what_to_check(error: TenantError) -> str:
-    """One line for a person: which tenant, what happened (its URL and answer, never a credential), what to check."""
+def diagnosis(error: TenantError) -> tuple[str, str]:
+    """(what happened, what to check), for a person: which tenant, its URL and answer (never a credential), and the
+    settings, permission or page that decide it."""
     name = _NAMES.get(error.system, error.system)
     if isinstance(error, TransportError):
-        return f"{name} cannot be reached ({error}); {_UNREACHABLE.get(error.system, 'check its settings')}"
-    if isinstance(error, ApiError):
+        return f"{name} cannot be reached ({error})", _UNREACHABLE.get(error.system, "check its settings")
+    if isinstance(error, AuthenticationError):
         status = 403 if error.status == 403 else 401
-        if isinstance(error, AuthenticationError):
-            return f"{name} refused the credentials ({error}); {_REFUSED[(error.system, status)]}"
-        if isinstance(error, NotFoundError) and error.system == "businesscentral":
-            return f"{name} has no such environment or company ({error}); check BC_ENVIRONMENT and BC_COMPANY"
-    return f"{name} failed ({error}); check its settings and its status"
+        return f"{name} refused the credentials ({error})", _REFUSED[(error.system, status)]
+    if isinstance(error, NotFoundError) and error.system == "businesscentral":
+        return f"{name} has no such environment or company ({error})", "check BC_ENVIRONMENT and BC_COMPANY"
+    return f"{name} failed ({error})", "check its settings and its status"
+
+
+def what_to_check(error: TenantError) -> str:
+    """:func:`diagnosis` as one line."""
+    happened, check = diagnosis(error)
+    return f"{happened}; {check}"
 
 
 # --- connecting to real tenants ---------------------------------------------------------------------------------------
@@ -176,6 +185,25 @@ def connect(
     ``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires), as in
     :func:`harness.fake_pair.fake_pair`; ``system`` is ``"crmoffice"`` or ``"businesscentral"``.
     """
+    pair = clients(settings, retry=retry, timeout=timeout, transport=transport, wrap=wrap, rate_limit=rate_limit)
+    try:
+        pair.businesscentral.company_id = company_id(pair.businesscentral, settings)
+    except BaseException:
+        pair.close()
+        raise
+    return pair
+
+
+def clients(
+    settings: Settings,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+    wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    rate_limit: RateLimit | None = None,
+) -> TenantPair:
+    """The clients :func:`connect` makes, before any request: Business Central's company is not looked up yet."""
     if settings.crmoffice_client_secret is None:
         raise SettingsError(
             [
@@ -204,7 +232,7 @@ def connect(
     )
     bc = BusinessCentralClient(
         settings.bc_api,
-        "",  # set below, once BC_COMPANY is found
+        "",  # set by connect(), once BC_COMPANY is found
         auth=bc_auth,
         transport=bc_transport,
         retry=retry,
@@ -213,12 +241,6 @@ def connect(
         # Business Central's published limits per principal, kept on our side rather than learnt from 429s.
         rate_limit=rate_limit if rate_limit is not None else shared_rate_limit(settings),
     )
-    try:
-        bc.company_id = _company_id(bc, settings)
-    except BaseException:
-        crm.close()
-        bc.close()
-        raise
     return TenantPair(crm, bc)
 
 
@@ -276,7 +298,8 @@ def _bc_auth(settings: Settings, timeout: float) -> httpx.Auth:
         raise SettingsError([f"BC_CERTIFICATE_PATH {path}: {exc}"], source=settings.source) from None
 
 
-def _company_id(bc: BusinessCentralClient, settings: Settings) -> str:
+def company_id(bc: BusinessCentralClient, settings: Settings) -> str:
+    """The id of ``BC_COMPANY`` (a name or an id) among the environment's companies; SettingsError listing them."""
     wanted = settings.bc_company
     companies = bc.companies()
     matches = [c for c in companies if str(c.get("id", "")).lower() == wanted.lower()]
