@@ -10,7 +10,6 @@ so this module takes about a minute.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -19,17 +18,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.scratch import copy_project, run, skip_property
+
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("features", "steps", "harness", "conftest.py", "pyproject.toml")
 NEW_ROWS = (("email", "email"), ("city", "city"), ("website", "website"))
 PHONE_ROW = ("directPhone", "phoneNumber")
 ARROWS = ("CRMOffice → Business Central", "Business Central → CRMOffice")
-PLANS = "        self.plans = list(plans)\n"
 
 
 def _run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "HARNESS_"))}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return run(command, cwd, timeout)
 
 
 def _add_rows(checklist: Path, rows: tuple[tuple[str, str], ...]) -> None:
@@ -43,12 +41,7 @@ def _add_rows(checklist: Path, rows: tuple[tuple[str, str], ...]) -> None:
 
 def _copy(copy: Path, rows: tuple[tuple[str, str], ...] = NEW_ROWS) -> Path:
     """The project as a user has it, with ``rows`` added to its checklist."""
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, copy / name)
+    copy_project(copy)
     _add_rows(copy / "features" / "crmoffice-businesscentral.rst", rows)
     return copy
 
@@ -135,19 +128,11 @@ def test_after_the_scaffold_each_new_row_is_proven_as_often_as_a_phone_row(scaff
 
 @pytest.mark.parametrize(("origin", "target"), NEW_ROWS, ids=[origin for origin, _ in NEW_ROWS])
 def test_a_sync_that_skips_a_new_property_fails_its_rows(scaffolded: Path, origin: str, target: str) -> None:
-    engine = scaffolded / "harness" / "sync" / "engine.py"
-    original = engine.read_text(encoding="utf-8")
-    assert original.count(PLANS) == 1, f"expected {PLANS!r} once in {engine}"
-    # The deliberate defect: the reference sync's own copy of the plans lacks the row (the steps' copy keeps it).
-    defect = (
-        f"        self.plans = [__import__('dataclasses').replace(plan, pairs=tuple(pair for pair in plan.pairs "
-        f"if pair.origin != {origin!r})) for plan in plans]\n"
-    )
-    engine.write_text(original.replace(PLANS, defect), encoding="utf-8")
+    original = skip_property(scaffolded, origin)
     try:
         status, output, markdown = _suite(scaffolded)
     finally:
-        engine.write_text(original, encoding="utf-8")
+        (scaffolded / "harness" / "sync" / "engine.py").write_text(original, encoding="utf-8")
     assert status == 1, (
         f"expected the suite to fail when the sync skips {origin}, found exit {status}: {output[-2000:]}"
     )

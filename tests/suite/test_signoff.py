@@ -81,7 +81,7 @@ def test_a_partial_run_is_not_ready_and_lists_what_is_unproven(tmp_path: Path) -
     assert not_proven == 15, f"expected 15 of 17 items NOT PROVEN, found {not_proven}"
 
 
-def test_a_full_passing_run_is_ready_and_adds_the_signoff_result(
+def test_a_full_passing_run_is_ready_and_puts_the_signoff_on_the_report_home_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     results, out = _results_dir(tmp_path), tmp_path / "reports" / "signoff.md"
@@ -99,23 +99,23 @@ def test_a_full_passing_run_is_ready_and_adds_the_signoff_result(
     assert "NOT PROVEN" not in markdown and "FAILED" not in markdown, "expected every item proven"
     assert "17 of 17 items proven" in printed, f"expected the count on stdout, found {printed!r}"
     assert "| Faker seed | 42 |" in markdown, "expected the environment.properties in the summary"
-    signoffs = list(results.glob("signoff-*-result.json"))
-    assert len(signoffs) == 1, f"expected one sign-off result, found {signoffs}"
-    entry = json.loads(signoffs[0].read_text(encoding="utf-8"))
-    assert entry["status"] == "passed", f"expected the sign-off result passed, found {entry['status']}"
+    assert not list(results.glob("signoff-*-result.json")), "the sign-off is no test result: it would be counted"
+    (globals_file,) = results.glob("signoff-*-globals.json")
+    entry = json.loads(globals_file.read_text(encoding="utf-8"))
+    assert entry["errors"] == [], f"expected no global error for a ready run, found {entry['errors']}"
     (attachment,) = entry["attachments"]
-    assert attachment["type"] == "text/markdown", f"expected a Markdown attachment, found {attachment}"
+    assert (attachment["name"], attachment["type"]) == ("Sign-off", "text/markdown"), attachment
     attached = (results / attachment["source"]).read_text(encoding="utf-8")
     assert attached == markdown, "expected the attachment to be the summary written to --out"
 
 
-def test_signing_off_twice_keeps_one_signoff_result_and_ignores_it_as_a_scenario(tmp_path: Path) -> None:
+def test_signing_off_twice_keeps_one_signoff_and_counts_only_scenarios(tmp_path: Path) -> None:
     results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
     for number, trace in enumerate(_all_traces()):
         _result(results, f"{trace} {number}", "passed", trace)
     statuses = [_signoff(results, out), _signoff(results, out)]
     assert statuses == [0, 0], f"expected exit 0 twice, found {statuses}"
-    assert len(list(results.glob("signoff-*"))) == 2, "expected one result and one attachment after two sign-offs"
+    assert len(list(results.glob("signoff-*"))) == 2, "expected one globals file and one attachment after two sign-offs"
     assert f"— {FULL_RUN} scenarios:" in out.read_text(encoding="utf-8"), (
         "expected the sign-off's own result not counted"
     )
@@ -136,9 +136,10 @@ def test_a_failed_result_fails_its_items(tmp_path: Path) -> None:
     )
     assert "| proven |" in _row_line(markdown, "Rule 5: Empty never overwrites"), "expected rule 5 still proven"
     assert "latest wins, conflicting went wrong" in markdown, "expected the failure message under Failed scenarios"
-    (signoff,) = results.glob("signoff-*-result.json")
-    entry = json.loads(signoff.read_text(encoding="utf-8"))
-    assert entry["status"] == "failed", f"expected the sign-off result failed, found {entry['status']}"
+    (signoff,) = results.glob("signoff-*-globals.json")
+    (error,) = json.loads(signoff.read_text(encoding="utf-8"))["errors"]
+    assert error["message"].startswith("NOT READY FOR SIGN-OFF — not proven: "), error
+    assert "Rule 4: Latest version wins" in error["message"], f"expected the failed rule named, found {error}"
 
 
 def test_an_item_with_skipped_results_only_is_not_proven(tmp_path: Path) -> None:
