@@ -118,6 +118,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And a minute later a CRMOffice user changes the contact's <crmoffice property>
       And the sync runs
       Then both sides show CRMOffice's new value for <crmoffice property> ↔ <businesscentral property>
+      And the sync reports that CRMOffice's edit won because it came later
 
       @to_businesscentral
       Examples: checklist rows
@@ -132,12 +133,23 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And a minute later a Business Central user changes the contact's <businesscentral property>
       And the sync runs
       Then both sides show Business Central's new value for <crmoffice property> ↔ <businesscentral property>
+      And the sync reports that Business Central's edit won because it came later
 
       @to_crmoffice
       Examples: checklist rows
         | crmoffice property | businesscentral property |
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
+
+    @rule:4 @rule:8 @severity:normal
+    Scenario: a value the sync wrote is the settled one, so a later edit of it is no conflict
+      Given a contact linked to a Business Central contact
+      When a CRMOffice user changes the contact's directPhone
+      And the sync runs
+      And a CRMOffice user changes the contact's directPhone
+      And a minute later a Business Central user changes a detail of the contact that the checklist does not map
+      And the sync runs
+      Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
 
     @rule:4 @rule:8 @severity:normal
     Scenario: values typed the same on both sides are settled, so a later edit is no conflict
@@ -156,6 +168,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When users of both systems change the contact's direct phone at the same moment
       And the sync runs
       Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
+      And the sync reports that CRMOffice's edit won because it came at the same moment
 
   Rule: an emptied value never empties the other side
 
@@ -212,9 +225,30 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When a CRMOffice user deletes the contact
       And the full sync runs
       Then the Business Central contact is still there, unchanged
+      And the sync reports the contact's link as retired, its counterpart left alone
       And CRMOffice does not get the contact back
       When the full sync runs again
       Then the sync wrote nothing to either system
+
+    @rule:6 @severity:normal
+    Scenario: a contact deleted on both sides stays deleted, and its link is retired
+      Given a contact linked to a Business Central contact
+      When a Business Central user deletes the contact
+      And a CRMOffice user deletes the contact
+      And the full sync runs
+      Then Business Central does not get the contact back
+      And CRMOffice does not get the contact back
+      And the sync reports the contact's link as retired, its counterpart left alone
+
+    @rule:6 @severity:normal
+    Scenario: a Business Central contact edited after its CRMOffice contact was deleted stays in Business Central
+      Given a contact linked to a Business Central contact
+      When a CRMOffice user deletes the contact
+      And the full sync runs
+      And a Business Central user changes the contact's phoneNumber
+      And the sync runs
+      Then CRMOffice does not get the contact back
+      And the sync wrote nothing to either system
 
   Rule: contacts created in Business Central stay in Business Central
 

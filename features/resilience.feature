@@ -158,13 +158,18 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       And the sync reports no failure
 
     @rule:10 @rule:1 @severity:blocker
-    Scenario: a sync stopped midway and started again leaves no duplicate and no lost value
+    Scenario Outline: a sync stopped after its <nth> write and started again leaves no duplicate and no lost value
       Given 150 CRMOffice contacts with a value in every mapped property
-      And the sync is stopped after its first write to Business Central
+      And the sync is stopped after its <nth> write to Business Central
       When the sync runs again
       Then each of them has exactly one person contact in Business Central
       And each Business Central contact has its CRMOffice contact's value in every mapped property
       And the sync reports no failure for any of them
+
+      Examples:
+        | nth    |
+        | first  |
+        | second |
 
     @rule:10 @rule:6 @severity:critical
     Scenario: a re-create stopped midway is finished by the next run, once

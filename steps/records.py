@@ -188,6 +188,15 @@ def not_back(dataflow: Dataflow, subject: Subject, word: str) -> None:
     assert not found, f"expected no CRMOffice {word} named {subject.name!r}, found {[r['id'] for r in found]}"
 
 
+@then(parsers.parse("Business Central does not get the {word:w} back"))
+def not_back_in_bc(dataflow: Dataflow, subject: Subject, word: str) -> None:
+    found = dataflow.counterparts_named(subject.kind.origin, subject.name)
+    assert not found, (
+        f"expected no Business Central {word} named {subject.name!r} once both sides deleted it, found "
+        f"{[r['id'] for r in found]} — {subject.describe()}"
+    )
+
+
 @then(parsers.parse("CRMOffice has no {word:w} of that name"))
 def no_copy(dataflow: Dataflow, subject: Subject, word: str) -> None:
     found = dataflow.crm_find(subject.kind.origin, subject.name)

@@ -38,20 +38,23 @@ def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None
         pytest.skip(f"{exc}: real tenants cannot be made to refuse a value on cue")
 
 
-@given("the sync is stopped after its first write to Business Central")
-def stopped_midway(dataflow: Dataflow) -> None:
-    _stopped_midway(dataflow, full=False)
+WRITES = {"first": 1, "second": 2}
+
+
+@given(parsers.parse("the sync is stopped after its {nth} write to Business Central"))
+def stopped_midway(dataflow: Dataflow, nth: str) -> None:
+    _stopped_midway(dataflow, full=False, writes=WRITES[nth])
 
 
 @given("the full sync is stopped after its first write to Business Central")
 def full_stopped_midway(dataflow: Dataflow) -> None:
-    _stopped_midway(dataflow, full=True)
+    _stopped_midway(dataflow, full=True, writes=1)
 
 
-def _stopped_midway(dataflow: Dataflow, *, full: bool) -> None:
+def _stopped_midway(dataflow: Dataflow, *, full: bool, writes: int) -> None:
     if dataflow.sync.kind != "reference":
         pytest.skip("only the harness's own sync can be stopped midway; an external sync is not ours to stop")
-    dataflow.tripwires["businesscentral"].stop_after_writes(1)
+    dataflow.tripwires["businesscentral"].stop_after_writes(writes)
     with pytest.raises(Interrupted):
         dataflow.run_sync(full=full)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.report.attach import attach_run
+from harness.report.attach import attach_run, attach_text
 from harness.suite import moves
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
@@ -74,6 +74,38 @@ def crm_untouched(dataflow: Dataflow, group: list[Subject], word: str) -> None:
     assert not written, (
         f"expected every CRMOffice {word} as its user left it, the sync wrote to {len(written)} of {len(group)}: "
         + "; ".join(f"{name}: version {old} → {new}" for name, (old, new) in written.items())
+    )
+
+
+@then(parsers.parse("the sync reports the {word:w}'s link as retired, its counterpart left alone"))
+def reported_retired(dataflow: Dataflow, subject: Subject, word: str) -> None:
+    run = dataflow.runs[-1]
+    if run.report is None:
+        # An external product reports elsewhere; what shows on the tenants is held by this scenario's other steps.
+        attach_text("not checked", "the retirement is in the product's own report, out of the harness's sight")
+        return
+    actions = [o.action for o in run.report.for_record(subject.crm_id)]
+    assert actions == ["retired"], f"expected the {word} reported as retired once, the sync reported {actions}"
+
+
+CONFLICT_REASONS = {
+    ("CRMOffice", "later"): "origin wins (origin modified later)",
+    ("Business Central", "later"): "target wins (target modified later)",
+    ("CRMOffice", "at the same moment"): "origin wins (same modification time: the origin wins)",
+}
+
+
+@then(parsers.parse("the sync reports that {side:System}'s edit won because it came {when}", extra_types=TYPES))
+def reported_conflict(dataflow: Dataflow, subject: Subject, side: str, when: str) -> None:
+    run = dataflow.runs[-1]
+    if run.report is None:
+        # An external product reports elsewhere; the values both sides show are held by this scenario's other steps.
+        attach_text("not checked", "the conflict's reason is in the product's own report, out of the harness's sight")
+        return
+    conflicts = [c for o in run.report.for_record(subject.crm_id) for c in o.conflicts]
+    expected = CONFLICT_REASONS[(side, when)]
+    assert any(c.endswith(expected) for c in conflicts), (
+        f"expected the conflict reported as '{expected}' — {subject.describe()}; the sync reported {conflicts}"
     )
 
 
