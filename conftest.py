@@ -413,8 +413,8 @@ def _junit_properties(item: pytest.Item, labels: list[tuple[str, str]]) -> list[
 
 class _JUnitNames:
     """JUnit XML names each test case by the scenario and its class by the feature, not by the Python function and
-    module pytest-bdd made of them. The reports
-    of pytest-xdist's workers arrive here with their properties, so the name is set where the XML is written."""
+    module pytest-bdd made of them. pytest-xdist's workers' reports arrive here with their properties, so the names
+    are set where the XML is written."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
