@@ -405,6 +405,11 @@ class BusinessCentralModel:
         if spec.length is not None and len(value) > spec.length:
             raise StringTooLong(value, spec.length)
         if spec.kind == "code":
+            if spec.related and value:
+                raise FieldValidation(
+                    f"The field {spec.caption} of table {schema.table} contains a value ({value.upper()}) that cannot "
+                    f"be found in the related table ({spec.related})."
+                )
             return value.upper()
         if spec.kind == "phone" and _has_letter(value):
             raise FieldValidation(

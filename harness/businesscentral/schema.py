@@ -39,8 +39,9 @@ class Field:
     options: tuple[str, ...] = ()
     default: str | bool | float | None = ""
     related: str = ""
-    """For a GUID that refers to a record of another table (``currencyId``): that table. The fake has none of
-    those tables, so only the empty GUID is accepted."""
+    """For a reference to a record of another table (``currencyId``, ``salespersonCode``): that table. The fake has
+    none of those tables, so only the empty GUID (or a blank code) is accepted, as Business Central refuses a
+    reference it cannot find."""
 
     @property
     def edm_type(self) -> str:
@@ -100,7 +101,7 @@ CUSTOMER = EntitySchema(
         Field("phoneNumber", "phone", 30, "Phone No."),
         Field("email", "email", 80, "E-Mail"),
         Field("website", "text", 80, "Home Page"),
-        Field("salespersonCode", "code", 20, "Salesperson Code"),
+        Field("salespersonCode", "code", 20, "Salesperson Code", related="Salesperson/Purchaser"),
         Field("balanceDue", "decimal", caption="Balance Due", read_only=True, default=0.0),
         Field("creditLimit", "decimal", caption="Credit Limit (LCY)", default=0.0),
         Field("taxLiable", "boolean", caption="Tax Liable", default=False),

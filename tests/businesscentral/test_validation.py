@@ -16,7 +16,11 @@ def _text_fields(schema: EntitySchema) -> list[tuple[str, str, int]]:
     return [
         (schema.entity_set, spec.name, spec.length)
         for spec in schema.fields
-        if spec.length is not None and not spec.read_only and spec.kind in ("text", "code", "phone")
+        # A reference to another table takes only what that table holds, whatever its length (tested apart).
+        if spec.length is not None
+        and not spec.read_only
+        and spec.kind in ("text", "code", "phone")
+        and not spec.related
     ]
 
 
@@ -314,3 +318,16 @@ def test_a_reference_to_a_record_the_company_lacks_is_refused(
     response = raw.post(f"{records}/customers", json={"displayName": "Ref AS", name: "not-a-guid"})
     assert_error(response, 400, "BadRequest")
     assert "Edm.Guid" in response.json()["error"]["message"], response.text
+
+
+def test_a_salesperson_the_company_lacks_is_refused(raw: httpx.Client, records: str) -> None:
+    created = raw.post(f"{records}/customers", json={"displayName": "Selger AS", "salespersonCode": ""}).json()
+    assert created["salespersonCode"] == "", f"expected a blank salesperson accepted, found {created}"
+    response = raw.post(f"{records}/customers", json={"displayName": "Selger AS", "salespersonCode": "jo"})
+    assert_error(
+        response,
+        400,
+        "Application_FieldValidationException",
+        "The field Salesperson Code of table Customer contains a value (JO) that cannot be found in the related "
+        "table (Salesperson/Purchaser).",
+    )
