@@ -148,7 +148,9 @@ class BusinessCentralClient(TenantClient):
         while url is not None:
             response = self.request("GET", url, params=params if first else None, headers=headers)
             payload = response.json()
-            yield list(payload["value"])
+            page = list(payload["value"])
+            self.records_read += len(page)
+            yield page
             url = payload.get("@odata.nextLink")
             first = False
 
@@ -227,6 +229,9 @@ class BusinessCentralClient(TenantClient):
                     url=str(response.request.url),
                 )
             results.append(self._batch_result(entry, op, answer))
+        done = [op for op, result in zip(operations, results, strict=True) if result.ok]
+        self.records_read += sum(op.method == "GET" for op in done)
+        self.records_written += sum(op.method != "GET" for op in done)
         return results
 
     def _batch_result(self, entry: Mapping[str, Any], op: BatchOperation, answer: Mapping[str, Any]) -> BatchResult:

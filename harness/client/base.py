@@ -68,6 +68,9 @@ class TenantClient(ABC):
         )
         # What this client sent, counting every retry: the sandbox-mode stand-in for the fakes' server counters.
         self.sent: Counter[str] = Counter()
+        # Records this client read and wrote (a $batch counted by its operations), for progress on a terminal.
+        self.records_read = 0
+        self.records_written = 0
         self.server_time: datetime | None = None
         """The tenant's clock as its last successful answer stated it (the ``Date`` header, whole seconds rounded
         down); None when it stated none. A sync may move its cursor up to what the tenant's clock had passed."""

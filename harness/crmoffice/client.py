@@ -126,6 +126,7 @@ class CRMOfficeClient(TenantClient):
         seen: set[str] = set()
         while True:
             items, next_page = self._page(response)
+            self.records_read += len(items)
             yield items
             if next_page is None:
                 return
@@ -148,6 +149,7 @@ class CRMOfficeClient(TenantClient):
         if not isinstance(body, Mapping):
             raise ValueError(f"a {resource} body must be a mapping of field to value, got {type(body).__name__}")
         response = self.request("POST", _resource(resource), json=dict(body))
+        self.records_written += 1
         return Versioned(self._object(response), response.headers.get("ETag"))
 
     def update(
@@ -162,11 +164,13 @@ class CRMOfficeClient(TenantClient):
         response = self.request(
             "PATCH", _record_path(resource, record_id), json=dict(changes), headers=headers, idempotent=True
         )
+        self.records_written += 1
         return Versioned(self._object(response), response.headers.get("ETag"))
 
     def delete(self, resource: Resource, record_id: str, etag: str | None = None) -> None:
         headers = {} if etag is None else {"If-Match": etag}
         self.request("DELETE", _record_path(resource, record_id), headers=headers).close()
+        self.records_written += 1
 
     # --- answers ----------------------------------------------------------------------------------------------
     def _malformed(self, response: httpx.Response, reason: str) -> ServerError:

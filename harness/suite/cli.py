@@ -48,8 +48,11 @@ def run(args: argparse.Namespace) -> int:
     except (ProductionRefused, ValueError) as exc:
         print(f"harness cleanup: {exc}", file=sys.stderr)
         return 2
+    from harness.progress import Ticker, wanted
+
     try:
-        with pair:
+        # The report is JSON on standard output; progress goes to standard error, on a terminal only.
+        with pair, Ticker("harness cleanup", pair, show=wanted()):
             report = cleanup(pair, matches, dry_run=args.dry_run)
     except TenantError as exc:
         print(f"harness cleanup: {exc}", file=sys.stderr)

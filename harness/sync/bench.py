@@ -29,6 +29,7 @@ from harness.crmoffice.api import CRMOfficeFake
 from harness.crmoffice.limits import MAX_PAGE_SIZE as CRM_MAX_PAGE
 from harness.fake_pair import fake_pair
 from harness.fakes import Mode
+from harness.progress import Ticker
 from harness.sync.engine import SyncEngine
 from harness.sync.plan import plan_dataflow
 from harness.sync.state import SyncState
@@ -70,7 +71,10 @@ def _seed(faker: Faker, companies: int, contacts: int, now: datetime) -> dict[st
     return data
 
 
-def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", seed: int = 2024) -> dict[str, Any]:
+def run_bench(
+    companies: int, contacts: int, edits: int, mode: Mode = "mock", seed: int = 2024, *, progress: bool = False
+) -> dict[str, Any]:
+    """``progress``: show each step's reads, writes and requests on standard error as it runs."""
     faker = Faker("no_NO")
     faker.seed_instance(seed)
     plans = plan_dataflow(parse_file(CHECKLIST))
@@ -81,21 +85,17 @@ def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", se
         crm.seed(_seed(faker, companies, contacts, crm.clock.now()))
         state = SyncState(Path(folder) / "state.sqlite")
         engine = SyncEngine(plans, pair.crmoffice, pair.businesscentral, state)
-        initial = _step(
-            engine,
-            crm,
-            bc,
-            1  # the first token
-            + _pages(companies, CRM_PAGE)
-            + _pages(contacts, CRM_PAGE)
-            + 2  # each Business Central entity set read once (empty)
-            + math.ceil((companies + contacts) / BATCH),
-        )
-        noop = _step(engine, crm, bc, 4)
+
+        def step(name: str, lower_bound: int) -> dict[str, Any]:
+            with Ticker(f"bench {name}", pair, show=progress):
+                return _step(engine, crm, bc, lower_bound)
+
+        initial = step("initial", _initial_lower_bound(companies, contacts))
+        noop = step("no-op", 4)
         contacts_flow = next(plan.key for plan in plans if plan.origin == "contacts")
         _edit_both_sides(crm, bc, state, contacts_flow, edits, random.Random(seed))
         # Pages on each side, the $batch of the CRMOffice edits, one write each of the Business Central ones.
-        incremental = _step(engine, crm, bc, 4 + math.ceil(edits / BATCH) + edits)
+        incremental = step("incremental", 4 + math.ceil(edits / BATCH) + edits)
         state.close()
     return {
         "companies": companies,
@@ -107,6 +107,12 @@ def run_bench(companies: int, contacts: int, edits: int, mode: Mode = "mock", se
         "incremental": incremental,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+def _initial_lower_bound(companies: int, contacts: int) -> int:
+    """The first token, every CRMOffice page, each Business Central entity set read once (empty), the creates."""
+    crm_pages = _pages(companies, CRM_PAGE) + _pages(contacts, CRM_PAGE)
+    return 1 + crm_pages + 2 + math.ceil((companies + contacts) / BATCH)
 
 
 def _step(engine: SyncEngine, crm: CRMOfficeFake, bc: BusinessCentralFake, lower_bound: int) -> dict[str, Any]:

@@ -118,7 +118,10 @@ def run_sync(args: argparse.Namespace) -> int:
         with pair:
             if args.watch:
                 return _watch(args, plans, pair, state)
-            report = _cycle(args, plans, pair, state, reconcile=True if args.reconcile else None)
+            from harness.progress import Ticker, wanted
+
+            with Ticker("harness sync", pair, show=wanted(json_output=args.json)):
+                report = _cycle(args, plans, pair, state, reconcile=True if args.reconcile else None)
     except TenantError as exc:
         print(f"harness sync: {exc}", file=sys.stderr)
         return 1
@@ -196,8 +199,11 @@ def _print_report(report: Any, *, full: bool) -> None:
 
 
 def run_bench_command(args: argparse.Namespace) -> int:
+    from harness.progress import wanted
     from harness.sync.bench import run_bench
 
-    result = run_bench(args.companies, args.contacts, args.edits, args.tenants, args.seed)
+    result = run_bench(
+        args.companies, args.contacts, args.edits, args.tenants, args.seed, progress=wanted(json_output=args.json)
+    )
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
