@@ -1,7 +1,8 @@
 """Microsoft Dynamics 365 Business Central, API v2.0: the fake tenant and the client.
 
 The client side (``client``, ``auth``, ``guard``, ``schema``) never imports the fake side (``api``, ``model``,
-``odata``, ``errors``): ``BusinessCentralFake`` and ``BusinessCentralModel`` load when asked for."""
+``odata``, ``expand``, ``parts``, ``csdl``, ``errors``): ``BusinessCentralFake`` and ``BusinessCentralModel`` load
+when asked for."""
 
 import importlib
 from typing import TYPE_CHECKING, Any

@@ -1,7 +1,8 @@
 """The Business Central fake's HTTP layer: thin handlers translating API v2.0 requests to model calls.
 
 URL layout: ``/v2.0/{entraTenant}/{environment}/api/v2.0/...`` (the tenant segment may be omitted), the read-only
-``companies`` set, company-scoped ``customers`` and ``contacts``, JSON ``$batch``, and the environments listing at
+``companies`` set, company-scoped ``customers`` and ``contacts`` with their navigation properties
+(``customers({id})/picture``), ``$metadata``, JSON ``$batch``, and the environments listing at
 ``/environments/v1.1``. Bearer tokens authenticate; the limits of the service apply (a page holds at most 20,000
 entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 5-minute sliding window).
 """
@@ -19,16 +20,20 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
+from harness.businesscentral.csdl import metadata_document
 from harness.businesscentral.errors import (
     AuthenticationFailed,
     BadRequest,
     BCError,
     MethodNotAllowed,
+    NotAcceptable,
     ResourceNotFound,
 )
+from harness.businesscentral.expand import NAVIGATION_OPTIONS, expansion, parse_expand
 from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE, MAX_REQUESTS, REQUEST_WINDOW
 from harness.businesscentral.model import BusinessCentralModel, Company, Query
 from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
+from harness.businesscentral.parts import Parts
 from harness.businesscentral.schema import ENTITIES
 from harness.client.timestamps import parse_timestamp
 from harness.fakes import pagetoken
@@ -42,6 +47,7 @@ MAX_BODY_BYTES = 350 * 1024 * 1024
 _API = r"/v2\.0/(?:(?P<tenant>[^/]+)/)?(?P<environment>[^/]+)/api/v2\.0"
 _COMPANY = _API + r"/companies\((?P<company>[^)/]*)\)"
 _ENTITY_SET = _COMPANY + r"/(?P<entity_set>customers|contacts)"
+_RECORD = _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)"
 _QUERY_OPTIONS = {"$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken", "$count", "$expand", "$format"}
 _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\S+)")
 
@@ -93,9 +99,12 @@ class Call:
 
 @dataclass
 class Reply:
+    """A handler's answer: ``body`` is JSON, or ``raw`` bytes whose ``Content-Type`` is in ``headers``."""
+
     body: Any
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
 
 
 CallHandler = Callable[..., Reply]
@@ -104,6 +113,8 @@ CallHandler = Callable[..., Reply]
 def _over_http(handler: CallHandler) -> Callable[..., Response]:
     def serve(request: Request, **params: Any) -> Response:
         reply = handler(Call.from_request(request), **params)
+        if reply.raw is not None:
+            return Response(reply.raw, status=reply.status, headers=reply.headers)
         if reply.body is None:
             return Response(status=reply.status, headers=reply.headers)
         return json_response(reply.body, status=reply.status, headers=reply.headers)
@@ -187,9 +198,12 @@ class BusinessCentralFake(FakeTenant):
             ("GET", _COMPANY, "GET companies({id})", self._company),
             ("GET", _ENTITY_SET, "GET {entity_set}", self._list),
             ("POST", _ENTITY_SET, "POST {entity_set}", self._create),
-            ("GET", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "GET {entity_set}({id})", self._get),
-            ("PATCH", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "PATCH {entity_set}({id})", self._update),
-            ("DELETE", _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)", "DELETE {entity_set}({id})", self._delete),
+            ("GET", _RECORD, "GET {entity_set}({id})", self._get),
+            ("PATCH", _RECORD, "PATCH {entity_set}({id})", self._update),
+            ("DELETE", _RECORD, "DELETE {entity_set}({id})", self._delete),
+            ("GET", _RECORD + r"/(?P<navigation>\w+)", "GET {entity_set}({id})/{navigation}", self._navigate),
+            ("GET", _RECORD + r"/picture\([^)/]*\)/content", "GET {entity_set}({id})/picture/content", self._picture),
+            ("GET", _API + r"/\$metadata", "GET $metadata", self._metadata),
             ("POST", _API + r"/\$batch", "POST $batch", self._batch),
         ]
         # $batch operations call the handlers directly, without an HTTP request around each one.
@@ -357,10 +371,8 @@ class BusinessCentralFake(FakeTenant):
         for key in args:
             if key.startswith("$") and key not in _QUERY_OPTIONS:
                 raise BadRequest(f"The query parameter '{key}' is not supported.")
-        if "$expand" in args:
-            name = args["$expand"].split(",")[0].strip()
-            raise BadRequest(f"Could not find a property named '{name}' on type '{schema.odata_type}'.")
-        select = set(parse_select(args["$select"], schema)) if "$select" in args else None
+        select = tuple(parse_select(args["$select"], schema)) if "$select" in args else None
+        expand = parse_expand(args["$expand"], schema) if "$expand" in args else ()
         page_size, applied = _page_size(call.header("prefer"))
         query = Query(
             filter=parse_filter(args["$filter"], schema) if "$filter" in args else None,
@@ -371,9 +383,10 @@ class BusinessCentralFake(FakeTenant):
             page_size=page_size,
         )
         page = self.model.query(scope, entity_set, query)
+        parts = Parts(self.model)
         value = []
         for record in page.records:
-            value.append(self.model.render(scope, entity_set, record, select))
+            value.append(parts.render(scope, schema, record, f"{call.url}({record['id']})", select, expand))
         body: dict[str, Any] = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}")}
         if args.get("$count", "").lower() == "true":
             body["@odata.count"] = page.count
@@ -391,6 +404,12 @@ class BusinessCentralFake(FakeTenant):
         self, call: Call, scope: Company, entity_set: str, record: Mapping[str, Any], status: int = 200
     ) -> Reply:
         rendered = self.model.render(scope, entity_set, record)
+        if status == 200 and call.method == "GET":
+            # A read honours $select and $expand as a collection does; a write answers the whole record.
+            schema = ENTITIES[entity_set]
+            select = tuple(parse_select(call.args["$select"], schema)) if "$select" in call.args else None
+            expand = parse_expand(call.args["$expand"], schema) if "$expand" in call.args else ()
+            rendered = Parts(self.model).render(scope, schema, record, call.url, select, expand)
         body = {"@odata.context": self._context(call, f"{entity_set}/$entity"), **rendered}
         headers = {"ETag": rendered["@odata.etag"]}
         if status == 201:
@@ -405,6 +424,52 @@ class BusinessCentralFake(FakeTenant):
         record = self.model.get(scope, entity_set, record_id)
         self.count_served(1)
         return self._entity(call, scope, entity_set, record)
+
+    def _navigate(
+        self,
+        call: Call,
+        tenant: str | None,
+        environment: str,
+        company: str,
+        entity_set: str,
+        record_id: str,
+        navigation: str,
+    ) -> Reply:
+        self._scope(tenant, environment)
+        scope = self.model.company(environment, company)
+        schema = ENTITIES[entity_set]
+        record = self.model.get(scope, entity_set, record_id)
+        if navigation not in schema.navigation_by_name:
+            raise ResourceNotFound(f"Resource not found for the segment '{navigation}'.")
+        options = {key: value for key, value in call.args.items() if key in NAVIGATION_OPTIONS}
+        item = expansion(navigation, schema, options)
+        value = Parts(self.model).render(scope, schema, record, call.url.rsplit("/", 1)[0], expand=(item,))[navigation]
+        target = item.navigation.target.entity_set
+        if value is None:
+            return Reply(None, status=204)
+        if item.navigation.collection:
+            self.count_served(len(value))
+            return Reply(
+                {"@odata.context": self._context(call, f"{entity_set}({record['id']})/{navigation}"), "value": value}
+            )
+        self.count_served(1)
+        return Reply({"@odata.context": self._context(call, f"{target}/$entity"), **value})
+
+    def _picture(
+        self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
+    ) -> Reply:
+        self._scope(tenant, environment)
+        self.model.get(self.model.company(environment, company), entity_set, record_id)
+        return Reply(None, status=204)  # the fake keeps no pictures: every record's picture is empty
+
+    def _metadata(self, call: Call, tenant: str | None, environment: str) -> Reply:
+        self._scope(tenant, environment)
+        wanted = call.args.get("$format", "xml").split(";")[0].strip().lower()
+        if wanted not in ("xml", "application/xml"):
+            raise NotAcceptable(
+                f"The $metadata document is served as XML only; $format={call.args['$format']} is not supported."
+            )
+        return Reply(None, headers={"Content-Type": "application/xml; charset=utf-8"}, raw=metadata_document())
 
     def _create(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)
@@ -509,6 +574,8 @@ class BusinessCentralFake(FakeTenant):
             )
             reply = self._handlers[route.name](call, **params)
             status, reply_headers, reply_body = reply.status, reply.headers, reply.body
+            if reply.raw is not None:
+                reply_body = reply.raw.decode()
         except BCError as exc:
             status, reply_headers, reply_body = exc.status, exc.headers, exc.body(self.ids.guid())
         wanted = {k.lower(): v for k, v in reply_headers.items() if k.lower() in ("etag", "location")}

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidOperation",
     "InvalidToken",
     "MethodNotAllowed",
+    "NotAcceptable",
     "NotFound",
     "ResourceNotFound",
     "StringTooLong",
@@ -78,6 +79,11 @@ class NotFound(BCError):
 class ResourceNotFound(BCError):
     status = 404
     code = "BadRequest_ResourceNotFound"
+
+
+class NotAcceptable(BCError):
+    status = 406
+    code = "BadRequest_NotAcceptable"
 
 
 class MethodNotAllowed(BCError):

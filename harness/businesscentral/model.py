@@ -45,6 +45,7 @@ from harness.businesscentral.errors import (
 )
 from harness.businesscentral.limits import MAX_PAGE_SIZE
 from harness.businesscentral.odata import Filter, OrderBy
+from harness.businesscentral.parts import RELATED_CUSTOMER
 from harness.businesscentral.schema import CONTACT, CUSTOMER, EMPTY_GUID, ENTITIES, EntitySchema, Field
 from harness.client.guids import is_guid
 from harness.client.timestamps import format_timestamp
@@ -483,6 +484,7 @@ class BusinessCentralModel:
             type="Company",
             contactBusinessRelation="Customer",
         )
+        record[RELATED_CUSTOMER] = customer["id"]
         self._log(contacts, record["id"])
         record["number"] = self._next_number(contacts)
         record["companyNumber"] = record["number"]

@@ -9,9 +9,10 @@ Sources: Microsoft's API v2.0 pages for customers and contacts and their base ta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
+    "COMPANY",
     "COMPANY_FIELDS",
     "CONTACT",
     "CUSTOMER",
@@ -21,9 +22,25 @@ __all__ = [
     "EntitySchema",
     "Field",
     "FieldKind",
+    "Navigation",
+    "entity_types",
 ]
 
-FieldKind = Literal["guid", "text", "code", "phone", "email", "enum", "boolean", "decimal", "date", "datetime"]
+FieldKind = Literal[
+    "guid",
+    "text",
+    "code",
+    "phone",
+    "email",
+    "enum",
+    "boolean",
+    "decimal",
+    "integer",
+    "int64",
+    "date",
+    "datetime",
+    "stream",
+]
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 """What Business Central shows in a reference to another table (``currencyId`` …) that is not set."""
@@ -42,33 +59,70 @@ class Field:
     """For a reference to a record of another table (``currencyId``, ``salespersonCode``): that table. The fake has
     none of those tables, so only the empty GUID (or a blank code) is accepted, as Business Central refuses a
     reference it cannot find."""
+    enum_type: str = ""
+    """For an enum: its type in the service's metadata (``contactType`` is ``Microsoft.NAV.contactType``)."""
 
     @property
     def edm_type(self) -> str:
+        """The primitive type a ``$filter`` compares it as (an enum compares as its option's name)."""
         return {
             "guid": "Edm.Guid",
             "boolean": "Edm.Boolean",
             "decimal": "Edm.Decimal",
+            "integer": "Edm.Int32",
+            "int64": "Edm.Int64",
             "date": "Edm.Date",
             "datetime": "Edm.DateTimeOffset",
+            "stream": "Edm.Stream",
         }.get(self.kind, "Edm.String")
+
+    @property
+    def metadata_type(self) -> str:
+        """The type ``$metadata`` declares: the primitive type, or the enum type."""
+        return f"Microsoft.NAV.{self.enum_type}" if self.kind == "enum" else self.edm_type
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """A navigation property: a part of the API page (contained) or a lookup through one of the record's properties.
+
+    ``collection`` for a part of multiplicity many; a lookup names the property here and the one it matches on the
+    target (``currencyId`` -> ``id``).
+    """
+
+    name: str
+    target: EntitySchema
+    collection: bool = False
+    lookup: tuple[str, str] | None = None
+
+    @property
+    def contained(self) -> bool:
+        return self.lookup is None
+
+    @property
+    def metadata_type(self) -> str:
+        return f"Collection({self.target.odata_type})" if self.collection else self.target.odata_type
 
 
 @dataclass(frozen=True)
 class EntitySchema:
-    """One API entity set: ``customers`` (table Customer) or ``contacts`` (table Contact)."""
+    """One API page: ``customers`` (table Customer), ``contacts`` (table Contact), or one their navigation reaches."""
 
     entity_set: str
     entity_type: str
     table: str
-    number_prefix: str
-    number_digits: int
     fields: tuple[Field, ...]
+    number_prefix: str = ""
+    number_digits: int = 0
     required_on_create: tuple[str, ...] = ("displayName",)
+    key: tuple[str, ...] = ("id",)
+    navigation: tuple[Navigation, ...] = ()
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    navigation_by_name: dict[str, Navigation] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "navigation_by_name", {n.name: n for n in self.navigation})
 
     @property
     def odata_type(self) -> str:
@@ -86,6 +140,184 @@ def _common_address() -> tuple[Field, ...]:
     )
 
 
+_CONTACT_TYPES = ("Company", "Person")
+
+
+def _read_only(name: str, kind: FieldKind, length: int | None = None, **extra: Any) -> Field:
+    return Field(name, kind, length, read_only=True, **extra)
+
+
+def _reference_table(entity_type: str, entity_set: str, table: str, *extra: Field) -> EntitySchema:
+    """A table the customer only refers to (currency, payment terms …): the fake keeps none, so a lookup is empty."""
+    return EntitySchema(
+        entity_set,
+        entity_type,
+        table,
+        (
+            _read_only("id", "guid"),
+            _read_only("code", "code", 10),
+            _read_only("displayName", "text", 30 if entity_type == "currency" else 100),
+            *extra,
+            _read_only("lastModifiedDateTime", "datetime"),
+        ),
+    )
+
+
+# What a customer's and a contact's navigation properties reach: the parts of Microsoft's API v2.0 pages (page
+# numbers in docs/tenants.md), read-only here, with the values a fresh record has in a company without ledger entries.
+_FINANCIAL_DETAIL = EntitySchema(
+    "customerFinancialDetails",
+    "customerFinancialDetail",
+    "Customer",
+    (
+        _read_only("id", "guid"),
+        _read_only("number", "code", 20),
+        _read_only("balance", "decimal"),
+        _read_only("totalSalesExcludingTax", "decimal"),
+        _read_only("overdueAmount", "decimal"),
+        _read_only("lastModifiedDateTime", "datetime"),
+    ),
+)
+_PICTURE = EntitySchema(
+    "pictures",
+    "picture",
+    "Picture Entity",
+    (
+        _read_only("id", "guid"),
+        _read_only(
+            "parentType",
+            "enum",
+            options=("Customer", "Item", "Vendor", "Employee", "Contact"),
+            enum_type="pictureEntityParentType",
+        ),
+        _read_only("width", "integer"),
+        _read_only("height", "integer"),
+        _read_only("contentType", "text", 100),
+        _read_only("pictureContent", "stream"),
+    ),
+)
+_DEFAULT_DIMENSION = EntitySchema(
+    "defaultDimensions",
+    "defaultDimension",
+    "Default Dimension",
+    (
+        _read_only("id", "guid"),
+        _read_only(
+            "parentType",
+            "enum",
+            options=(" ", "Customer", "Item", "Vendor", "Employee"),
+            enum_type="defaultDimensionParentType",
+        ),
+        _read_only("parentId", "guid"),
+        _read_only("dimensionId", "guid"),
+        _read_only("dimensionCode", "code", 20),
+        _read_only("dimensionValueId", "guid"),
+        _read_only("dimensionValueCode", "code", 20),
+        _read_only(
+            "postingValidation",
+            "enum",
+            options=(" ", "Code Mandatory", "Same Code", "No Code"),
+            enum_type="defaultDimensionValuePostingType",
+        ),
+        _read_only("lastModifiedDateTime", "datetime"),
+    ),
+)
+_AGED_RECEIVABLE = EntitySchema(
+    "agedAccountsReceivables",
+    "agedAccountsReceivable",
+    "Aged Report Entity",
+    (
+        _read_only("customerId", "guid"),
+        _read_only("customerNumber", "code", 20),
+        _read_only("name", "text", 100),
+        _read_only("currencyCode", "code", 10),
+        _read_only("balanceDue", "decimal"),
+        _read_only("currentAmount", "decimal"),
+        _read_only("period1Amount", "decimal"),
+        _read_only("period2Amount", "decimal"),
+        _read_only("period3Amount", "decimal"),
+        _read_only("agedAsOfDate", "date"),
+        _read_only("periodLengthFilter", "text", 10),
+    ),
+    key=("customerId",),
+)
+_CURRENCY = _reference_table(
+    "currency",
+    "currencies",
+    "Currency",
+    _read_only("symbol", "text", 10),
+    _read_only("amountDecimalPlaces", "text", 5),
+    _read_only("amountRoundingPrecision", "decimal"),
+)
+_PAYMENT_TERM = _reference_table(
+    "paymentTerm",
+    "paymentTerms",
+    "Payment Terms",
+    _read_only("dueDateCalculation", "text"),
+    _read_only("discountDateCalculation", "text"),
+    _read_only("discountPercent", "decimal"),
+    _read_only("calculateDiscountOnCreditMemos", "boolean"),
+)
+_SHIPMENT_METHOD = _reference_table("shipmentMethod", "shipmentMethods", "Shipment Method")
+_PAYMENT_METHOD = _reference_table("paymentMethod", "paymentMethods", "Payment Method")
+
+CONTACT = EntitySchema(
+    entity_set="contacts",
+    entity_type="contact",
+    table="Contact",
+    number_prefix="CT",
+    number_digits=6,
+    fields=(
+        Field("id", "guid", caption="SystemId", read_only=True, default=None),
+        Field("number", "code", 20, "No."),
+        Field("type", "enum", caption="Type", options=_CONTACT_TYPES, default="Company", enum_type="contactType"),
+        Field("displayName", "text", 100, "Name"),
+        Field("companyNumber", "code", 20, "Company No."),
+        Field("companyName", "text", 100, "Company Name", read_only=True),
+        Field(
+            "contactBusinessRelation",
+            "enum",
+            caption="Contact Business Relation",
+            read_only=True,
+            options=("None", "Customer", "Vendor", "Bank Account", "Employee", "Other", "Multiple"),
+            default="None",
+            enum_type="contactBusinessRelation",
+        ),
+        *_common_address(),
+        Field("phoneNumber", "phone", 30, "Phone No."),
+        Field("mobilePhoneNumber", "phone", 30, "Mobile Phone No."),
+        Field("email", "email", 80, "E-Mail"),
+        Field("website", "text", 80, "Home Page"),
+        Field("searchName", "code", 100, "Search Name"),
+        Field("privacyBlocked", "boolean", caption="Privacy Blocked", default=False),
+        Field("taxRegistrationNumber", "text", 20, "VAT Registration No."),
+        Field("lastInteractionDate", "date", caption="Date of Last Interaction", read_only=True, default="0001-01-01"),
+        Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
+    ),
+    navigation=(Navigation("picture", _PICTURE),),
+)
+
+_CONTACT_INFORMATION = EntitySchema(
+    "contactsInformation",
+    "contactInformation",
+    "Contact Information Buffer",
+    (
+        _read_only("contactId", "guid"),
+        _read_only("contactNumber", "code", 20),
+        _read_only("contactName", "text", 100),
+        _read_only("contactType", "enum", options=_CONTACT_TYPES, enum_type="contactType"),
+        _read_only("relatedId", "guid"),
+        _read_only(
+            "relatedType",
+            "enum",
+            options=(" ", "Customer", "Vendor", "Bank Account", "Employee"),
+            enum_type="contactBusinessRelationLinkToTable",
+        ),
+    ),
+    key=("contactId",),
+    navigation=(Navigation("contact", CONTACT),),
+)
+
 CUSTOMER = EntitySchema(
     entity_set="customers",
     entity_type="customer",
@@ -96,7 +328,9 @@ CUSTOMER = EntitySchema(
         Field("id", "guid", caption="SystemId", read_only=True, default=None),
         Field("number", "code", 20, "No."),
         Field("displayName", "text", 100, "Name"),
-        Field("type", "enum", caption="Contact Type", options=("Company", "Person"), default="Company"),
+        Field(
+            "type", "enum", caption="Contact Type", options=_CONTACT_TYPES, default="Company", enum_type="contactType"
+        ),
         *_common_address(),
         Field("phoneNumber", "phone", 30, "Phone No."),
         Field("email", "email", 80, "E-Mail"),
@@ -113,60 +347,65 @@ CUSTOMER = EntitySchema(
         Field("paymentTermsId", "guid", caption="Payment Terms Id", default=EMPTY_GUID, related="Payment Terms"),
         Field("shipmentMethodId", "guid", caption="Shipment Method Id", default=EMPTY_GUID, related="Shipment Method"),
         Field("paymentMethodId", "guid", caption="Payment Method Id", default=EMPTY_GUID, related="Payment Method"),
-        Field("blocked", "enum", caption="Blocked", options=(" ", "Ship", "Invoice", "All"), default=" "),
+        Field(
+            "blocked",
+            "enum",
+            caption="Blocked",
+            options=(" ", "Ship", "Invoice", "All"),
+            default=" ",
+            enum_type="customerBlocked",
+        ),
         Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
     ),
-)
-
-CONTACT = EntitySchema(
-    entity_set="contacts",
-    entity_type="contact",
-    table="Contact",
-    number_prefix="CT",
-    number_digits=6,
-    fields=(
-        Field("id", "guid", caption="SystemId", read_only=True, default=None),
-        Field("number", "code", 20, "No."),
-        Field("type", "enum", caption="Type", options=("Company", "Person"), default="Company"),
-        Field("displayName", "text", 100, "Name"),
-        Field("companyNumber", "code", 20, "Company No."),
-        Field("companyName", "text", 100, "Company Name", read_only=True),
-        Field(
-            "contactBusinessRelation",
-            "enum",
-            caption="Contact Business Relation",
-            read_only=True,
-            options=("None", "Customer", "Vendor", "Bank Account", "Employee", "Other", "Multiple"),
-            default="None",
-        ),
-        *_common_address(),
-        Field("phoneNumber", "phone", 30, "Phone No."),
-        Field("mobilePhoneNumber", "phone", 30, "Mobile Phone No."),
-        Field("email", "email", 80, "E-Mail"),
-        Field("website", "text", 80, "Home Page"),
-        Field("searchName", "code", 100, "Search Name"),
-        Field("privacyBlocked", "boolean", caption="Privacy Blocked", default=False),
-        Field("taxRegistrationNumber", "text", 20, "VAT Registration No."),
-        Field("lastInteractionDate", "date", caption="Date of Last Interaction", read_only=True, default="0001-01-01"),
-        Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
+    navigation=(
+        Navigation("customerFinancialDetails", _FINANCIAL_DETAIL),
+        Navigation("picture", _PICTURE),
+        Navigation("defaultDimensions", _DEFAULT_DIMENSION, collection=True),
+        Navigation("agedAccountsReceivable", _AGED_RECEIVABLE),
+        Navigation("contactsInformation", _CONTACT_INFORMATION, collection=True),
+        Navigation("currency", _CURRENCY, lookup=("currencyId", "id")),
+        Navigation("paymentTerm", _PAYMENT_TERM, lookup=("paymentTermsId", "id")),
+        Navigation("shipmentMethod", _SHIPMENT_METHOD, lookup=("shipmentMethodId", "id")),
+        Navigation("paymentMethod", _PAYMENT_METHOD, lookup=("paymentMethodId", "id")),
     ),
 )
 
 ENTITIES: dict[str, EntitySchema] = {CUSTOMER.entity_set: CUSTOMER, CONTACT.entity_set: CONTACT}
 
-# Company properties as the read-only `companies` entity set shows them.
-COMPANY_FIELDS: tuple[str, ...] = (
-    "id",
-    "systemVersion",
-    "timestamp",
-    "name",
-    "displayName",
-    "businessProfileId",
-    "systemCreatedAt",
-    "systemCreatedBy",
-    "systemModifiedAt",
-    "systemModifiedBy",
+COMPANY = EntitySchema(
+    "companies",
+    "company",
+    "Company",
+    (
+        _read_only("id", "guid"),
+        _read_only("systemVersion", "text"),
+        _read_only("timestamp", "int64"),
+        _read_only("name", "text", 30),
+        _read_only("displayName", "text", 250),
+        _read_only("businessProfileId", "text", 250),
+        _read_only("systemCreatedAt", "datetime"),
+        _read_only("systemCreatedBy", "guid"),
+        _read_only("systemModifiedAt", "datetime"),
+        _read_only("systemModifiedBy", "guid"),
+    ),
+    navigation=tuple(Navigation(schema.entity_set, schema, collection=True) for schema in ENTITIES.values()),
 )
+"""The read-only ``companies`` entity set; customers and contacts are contained in a company."""
+
+COMPANY_FIELDS: tuple[str, ...] = tuple(spec.name for spec in COMPANY.fields)
+
+
+def entity_types() -> list[EntitySchema]:
+    """Every entity type the service declares, each once, from the companies down its navigation."""
+    found: dict[str, EntitySchema] = {}
+    pending = [COMPANY]
+    while pending:
+        schema = pending.pop(0)
+        if schema.entity_type not in found:
+            found[schema.entity_type] = schema
+            pending.extend(navigation.target for navigation in schema.navigation)
+    return list(found.values())
+
 
 # What a checklist linter needs to know: the fields Business Central refuses to create a record without,
 # keyed by the checklist's datatype names.

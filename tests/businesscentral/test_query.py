@@ -135,7 +135,7 @@ def test_top_skip_and_count(raw: httpx.Client, records: str, seeded: list[object
     response = raw.get(f"{records}/customers", params={"$top": "2", "$skip": "1", "$count": "true"})
     assert names(response) == ["Bjørn Dahl", "Cecilie Eik"]
     assert response.json()["@odata.count"] == 5
-    for option, value in (("$top", "-1"), ("$skip", "x"), ("$bogus", "1"), ("$expand", "picture")):
+    for option, value in (("$top", "-1"), ("$skip", "x"), ("$bogus", "1"), ("$expand", "fax")):
         assert_error(raw.get(f"{records}/customers", params={option: value}), 400, "BadRequest")
 
 
