@@ -386,7 +386,9 @@ class BusinessCentralFake(FakeTenant):
         parts = Parts(self.model)
         value = []
         for record in page.records:
-            value.append(parts.render(scope, schema, record, f"{call.url}({record['id']})", select, expand))
+            # A record's own URL matters only to what it expands (media links hang off it).
+            url = f"{call.url}({record['id']})" if expand else call.url
+            value.append(parts.render(scope, schema, record, url, select, expand))
         body: dict[str, Any] = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}")}
         if args.get("$count", "").lower() == "true":
             body["@odata.count"] = page.count
