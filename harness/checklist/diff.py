@@ -103,6 +103,8 @@ def _flow_change(old: Flow, new: Flow) -> FlowChange:
             fields.append(FieldChange(name, before, after))
     if old.template is not new.template:
         fields.append(FieldChange("template", old.template.value, new.template.value))
+    if old.condition != new.condition:
+        fields.append(FieldChange("condition", old.condition, new.condition))
     if old.created_when != new.created_when:
         fields.append(FieldChange("created when", old.created_when, new.created_when))
     merge_pairs, merge_removed, merge_added = _pair(old.merge, new.merge, key=lambda row: (row.source, row.target))

@@ -197,14 +197,30 @@ def _agrees(mention: Mention, flow: Flow) -> bool:
     return True
 
 
+_TEMPLATE_CLAUSES = {
+    "every": "'Every ... will be synchronized' (insert)",
+    "conditional": "'When a ... has ..., it will be synchronized' (insert on a condition)",
+    "link-required": "'Before any synchronization can take place, a link ... must be established' (link only)",
+}
+
+
 def _template_findings(flow: Flow) -> Iterator[Finding]:
     clauses = {mention.clause.value for mention in flow.mentions}
-    if {"every", "link-required"} <= clauses:
+    said = [sentence for clause, sentence in _TEMPLATE_CLAUSES.items() if clause in clauses]
+    if len(said) > 1:
         yield Finding(
             Severity.ERROR,
             "contradictory-template",
-            "the section says both 'Every ... will be synchronized' (insert) and 'Before any synchronization can "
-            "take place, a link ... must be established' (link only)",
+            f"the section says both {said[0]} and {said[1]}",
+            flow.heading,
+            flow.line,
+        )
+    if flow.template is Template.CONDITIONAL:
+        yield Finding(
+            Severity.INFO,
+            "conditional-flow",
+            f"the flow syncs only the {flow.source.label()} records that have {flow.condition}; the others are "
+            "never synchronized",
             flow.heading,
             flow.line,
         )

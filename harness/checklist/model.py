@@ -47,6 +47,9 @@ class Template(enum.Enum):
     """As EVERY, but an existing Y that matches a merge-table row is linked instead of inserting a new one."""
     LINK_ONLY = "link-only"
     """"Before any synchronization can take place, a link ... must be established.": link on a merge match only."""
+    CONDITIONAL = "conditional"
+    """"When a X has <condition>, it will be synchronized with a Y.": as EVERY, for the X meeting the condition only
+    (``Flow.condition`` keeps the words verbatim)."""
 
 
 class DataType(enum.Enum):
@@ -87,6 +90,7 @@ class Clause(enum.Enum):
 
     HEADING = "heading"
     EVERY = "every"
+    CONDITIONAL = "conditional"
     MERGE_IF_EXISTS = "merge-if-exists"
     CREATE_IF_MISSING = "create-if-missing"
     LINK_REQUIRED = "link-required"
@@ -220,10 +224,19 @@ class Flow:
     properties: tuple[PropertyRow, ...] = ()
     created_when: str | None = None
     """For link-only flows that still insert: "connected to a <X> that is synchronized into <system>"."""
+    condition: str | None = None
+    """For conditional flows: the words between "has" and ", it will be" ("a 100% probability"), verbatim."""
     heading: str = field(default="", compare=False)
     line: int | None = field(default=None, compare=False)
     mentions: tuple[Mention, ...] = field(default=(), compare=False)
     notes: tuple[Note, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if (self.template is Template.CONDITIONAL) != bool(self.condition):
+            raise ValueError(
+                f"a flow has a condition exactly when its template is conditional: template {self.template.value!r}, "
+                f"condition {self.condition!r}"
+            )
 
     def label(self) -> str:
         """``CRMOffice Contacts to Business Central Contacts (human data)``."""
@@ -234,13 +247,16 @@ class Flow:
         return (*self.source.key(), *self.target.key())
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        shape: dict[str, object] = {
             "source": self.source.to_dict(),
             "target": self.target.to_dict(),
             "template": self.template.value,
-            "merge": [row.to_list() for row in self.merge],
-            "properties": [row.to_dict() for row in self.properties],
         }
+        if self.condition is not None:
+            shape["condition"] = self.condition
+        shape["merge"] = [row.to_list() for row in self.merge]
+        shape["properties"] = [row.to_dict() for row in self.properties]
+        return shape
 
 
 @dataclass(frozen=True)

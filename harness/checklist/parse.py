@@ -34,7 +34,7 @@ from harness.checklist.model import (
     PropertyRow,
     Template,
 )
-from harness.checklist.names import parse_endpoint, split_pair, split_title
+from harness.checklist.names import AmbiguousSystem, parse_endpoint, split_pair, split_title
 from harness.checklist.rst import decode, parse_rst
 from harness.checklist.sentences import match_line, table_header_subject
 
@@ -46,8 +46,9 @@ _INTRODUCTION = "introduction"
 _MERGE_COLUMNS = 2
 _PROPERTY_COLUMNS = 3
 _TEMPLATE_SENTENCES = (
-    "'Every <source> will be synchronized with a <target>.' or 'Before any synchronization can take place, "
-    "a link between a <source> and a <target> must be established.'"
+    "'Every <source> will be synchronized with a <target>.', 'When a <source> has <condition>, it will be "
+    "synchronized with a <target>.' or 'Before any synchronization can take place, a link between a <source> and "
+    "a <target> must be established.'"
 )
 
 
@@ -88,6 +89,7 @@ class _FlowDraft:
     merge: tuple[MergeRow, ...] | None = None
     properties: tuple[PropertyRow, ...] | None = None
     created_when: str | None = None
+    condition: str | None = None
     pending_table: Mention | None = None
 
 
@@ -96,6 +98,7 @@ class _DocumentReader:
         self.path = path
         self.source_system = ""
         self.target_system = ""
+        self.heading = ""  # the flow section being read, for errors
 
     def error(self, line: int | None, message: str) -> ChecklistError:
         return ChecklistError(self.path, line, message)
@@ -175,6 +178,7 @@ class _DocumentReader:
 
     def read_flow(self, section: nodes.section) -> Flow:
         heading, line = _section_title(section)
+        self.heading = heading
         draft = _FlowDraft(heading=heading, line=line)
         draft.mentions.append(self.mention(Clause.HEADING, heading, line, " to ", {"pair": heading}))
         for child in section.children[1:]:
@@ -207,6 +211,8 @@ class _DocumentReader:
             draft.mentions.append(mention)
             if found.clause is Clause.CREATED_WHEN:
                 draft.created_when = found.slots["condition"]
+            if found.clause is Clause.CONDITIONAL:
+                draft.condition = found.slots["condition"]
             if found.clause in (Clause.MERGE_CRITERIA, Clause.PROPERTIES):
                 draft.pending_table = mention
 
@@ -290,12 +296,20 @@ class _DocumentReader:
     ) -> Mention:
         source: Endpoint | None
         target: Endpoint | None
-        if separator is not None:
-            pair = split_pair(slots["pair"], separator, self.source_system, self.target_system)
-            source, target = pair if pair is not None else (None, None)
-        else:
-            source = parse_endpoint(slots["source"], self.source_system) if "source" in slots else None
-            target = parse_endpoint(slots["target"], self.target_system) if "target" in slots else None
+        systems = (self.source_system, self.target_system)
+        try:
+            if separator is not None:
+                pair = split_pair(slots["pair"], separator, *systems)
+                source, target = pair if pair is not None else (None, None)
+            else:
+                source = parse_endpoint(slots["source"], *systems) if "source" in slots else None
+                target = parse_endpoint(slots["target"], *reversed(systems)) if "target" in slots else None
+        except AmbiguousSystem as exc:
+            raise self.error(
+                line,
+                f"section {self.heading!r}: {exc.spelled!r} in {text!r} could name either of the title's systems, "
+                f"{exc.candidates[0]!r} or {exc.candidates[1]!r}; expected a spelling of one of them only",
+            ) from None
         return Mention(clause, text, line, source, target)
 
     def expected_table(self, intro: Mention) -> ChecklistError:
@@ -305,6 +319,8 @@ class _DocumentReader:
         clauses = {mention.clause for mention in draft.mentions}
         if Clause.LINK_REQUIRED in clauses:
             template = Template.LINK_ONLY
+        elif Clause.CONDITIONAL in clauses:
+            template = Template.CONDITIONAL
         elif Clause.EVERY in clauses:
             merges = Clause.MERGE_IF_EXISTS in clauses or draft.merge is not None
             template = Template.MERGE_OR_CREATE if merges else Template.EVERY
@@ -326,6 +342,7 @@ class _DocumentReader:
             merge=draft.merge or (),
             properties=draft.properties,
             created_when=draft.created_when,
+            condition=draft.condition if template is Template.CONDITIONAL else None,
             heading=draft.heading,
             line=draft.line,
             mentions=tuple(draft.mentions),

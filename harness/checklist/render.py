@@ -12,6 +12,7 @@ _TEMPLATE_MEANING = {
     Template.EVERY: "every source record gets a target record, then the pair is kept in sync",
     Template.MERGE_OR_CREATE: "linked to a matching target record if one exists, otherwise one is created",
     Template.LINK_ONLY: "linked only to a matching target record; none is created",
+    Template.CONDITIONAL: "as every, for the source records meeting the condition only",
 }
 
 
@@ -37,6 +38,8 @@ def _flow_lines(number: int, flow: Flow) -> list[str]:
     ]
     if flow.created_when:
         lines.append(f"   created when: {flow.created_when}")
+    if flow.condition is not None:
+        lines.append(f"   condition: has {flow.condition}")
     if flow.merge or flow.template is not Template.EVERY:
         lines.append(f"   merge criteria ({len(flow.merge)}):" if flow.merge else "   merge criteria: none")
         lines.extend(f"     {row.source} = {row.target}" for row in flow.merge)

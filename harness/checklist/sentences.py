@@ -18,6 +18,7 @@ __all__ = ["TEMPLATES", "SentenceMatch", "endpoint_slots", "match_line", "render
 
 TEMPLATES: dict[Clause, str] = {
     Clause.EVERY: "Every {source} will be synchronized with a {target}.",
+    Clause.CONDITIONAL: "When a {source} has {condition}, it will be synchronized with a {target}.",
     Clause.MERGE_IF_EXISTS: (
         "If a matching {target} already exists, the {source} will be merged with the existing one."
     ),

@@ -53,15 +53,17 @@ def _flow_lines(flow: Flow) -> list[str]:
         lines += [render(Clause.LINK_REQUIRED, source=source, target=target), ""]
         if flow.created_when is not None:
             lines += [render(Clause.CREATED_WHEN, source=source, target=target, condition=flow.created_when), ""]
+    elif flow.template is Template.CONDITIONAL:
+        lines += [render(Clause.CONDITIONAL, source=source, target=target, condition=flow.condition or ""), ""]
     else:
         lines += [render(Clause.EVERY, source=source, target=target), ""]
-    if flow.template is Template.MERGE_OR_CREATE:
+    if flow.template is Template.MERGE_OR_CREATE or (flow.template is Template.CONDITIONAL and flow.merge):
         lines += [
             render(Clause.MERGE_IF_EXISTS, source=source, target=target),
             render(Clause.CREATE_IF_MISSING, source=source, target=target),
             "",
         ]
-    if flow.template is not Template.EVERY or flow.merge:
+    if flow.template in (Template.MERGE_OR_CREATE, Template.LINK_ONLY) or flow.merge:
         lines += [render(Clause.MERGE_CRITERIA, source=source, target=target), ""]
         lines += _table([f"{source} Property", f"{target} Property"], [_merge_cells(row) for row in flow.merge])
         lines.append("")

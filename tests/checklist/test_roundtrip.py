@@ -63,6 +63,15 @@ property_rows = st.one_of(
     ),
 )
 merge_rows = st.builds(MergeRow, properties, properties)
+# What follows "has" in a conditional flow's sentence: words with commas, percent signs and both kinds of quotes.
+conditions_in_words = st.one_of(
+    st.sampled_from(["a 100% probability", "a status of 'Won', 'Lost' or \"Closed\"", "an amount above 1,000 NOK"]),
+    st.lists(
+        st.text(alphabet=_LETTERS + _LETTERS.upper() + "0123456789%'\",.-", min_size=1, max_size=8),
+        min_size=1,
+        max_size=6,
+    ).map(" ".join),
+)
 
 
 @st.composite
@@ -77,8 +86,9 @@ def checklists(draw: st.DrawFn) -> Checklist:
         created_when = None
         if template is Template.LINK_ONLY and draw(st.booleans()):
             created_when = f"connected to a {source.label()} that is synchronized into {target_system}"
+        condition = draw(conditions_in_words) if template is Template.CONDITIONAL else None
         rows = tuple(draw(st.lists(property_rows, max_size=8)))
-        flows.append(Flow(source, target, template, merge, rows, created_when))
+        flows.append(Flow(source, target, template, merge, rows, created_when, condition))
     generated = draw(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31))).replace(
         microsecond=0
     )
