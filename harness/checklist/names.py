@@ -17,6 +17,8 @@ flow with a changed classification.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from harness.checklist.model import Endpoint, normalise_name
 
 __all__ = ["TITLE_SUFFIX", "AmbiguousSystem", "parse_endpoint", "split_pair", "split_title"]
@@ -60,7 +62,8 @@ def parse_endpoint(text: str, system: str, other: str | None = None) -> Endpoint
     """
     text = text.strip()
     cuts = [0, *(index for index, char in enumerate(text) if char == " ")]
-    found = _endpoint_at(text, [cut for cut in cuts if normalise_name(text[:cut]) == normalise_name(system)])
+    wanted = normalise_name(system)
+    found = _endpoint_at(text, (cut for cut in cuts if normalise_name(text[:cut]) == wanted))
     if found is not None or not system:
         return found
     short = [cut for cut in cuts if cut and _is_short_form(text[:cut], system, text[cut:])]
@@ -72,7 +75,7 @@ def parse_endpoint(text: str, system: str, other: str | None = None) -> Endpoint
     return found
 
 
-def _endpoint_at(text: str, cuts: list[int]) -> Endpoint | None:
+def _endpoint_at(text: str, cuts: Iterable[int]) -> Endpoint | None:
     """The endpoint read with the system ending at the first of ``cuts`` that leaves a datatype after it."""
     for cut in cuts:
         datatype, classification = _split_datatype(text[cut:].strip())
