@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness import doctor
 
     doctor.register(subparsers)
+    from harness.soak import cli as soak_cli
+
+    soak_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

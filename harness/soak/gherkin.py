@@ -1,0 +1,139 @@
+"""A soak's minimal failing history, printed as a scenario in the features' own step language, ready to paste.
+
+The history of one pair (or one Business Central-only record) maps onto the steps the features already have: its
+creation becomes "a contact linked to a Business Central contact", each user action a When-step, a gap the product
+crossed between two actions "the sync runs", and each violated rule the Then-step that states it. What the step
+language cannot say (several records at once) is kept as a comment, so nothing of the history is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from harness.soak.checker import Violation
+from harness.soak.history import CRM, Event, side_name
+from harness.sync.plan import FlowPlan
+
+__all__ = ["scenario"]
+
+_SEVERITY = "@severity:critical"
+
+
+def scenario(
+    events: Sequence[Event],
+    violations: Sequence[Violation],
+    plans: Mapping[str, FlowPlan],
+    *,
+    window: float,
+    title: str = "",
+) -> str:
+    """The Gherkin text of a scenario reproducing ``violations`` from ``events`` (already shrunk)."""
+    ran = [e for e in events if e.action.kind != "pause" and e.skipped is None]
+    records = sorted({e.action.record for e in ran})
+    record = records[0] if records else ""
+    mine = [e for e in ran if e.action.record == record]
+    flow = mine[0].action.flow if mine else "contacts"
+    words = _words(flow)
+    rules = sorted({v.rule for v in violations})
+    lines = [f"    {' '.join(f'@rule:{r}' for r in rules)} {_SEVERITY}".rstrip()]
+    lines.append(f"    Scenario: {title or _title(rules, words)}")
+    if len(records) > 1:
+        lines.append(f"      # the shrunk history still touches {', '.join(records)}; shown: {record}")
+    lines += [f"      {step}" for step in _steps(mine, words, plans[flow], window, violations)]
+    return "\n".join(lines) + "\n"
+
+
+def _words(flow: str) -> dict[str, str]:
+    if flow == "companies":
+        return {"crm": "company", "bc": "customer", "kind": "company customer", "plural": "companies"}
+    return {"crm": "contact", "bc": "contact", "kind": "person contact", "plural": "contacts"}
+
+
+def _title(rules: Sequence[int], words: Mapping[str, str]) -> str:
+    return f"found by harness soak: a {words['crm']}'s history that breaks rule {', '.join(map(str, rules))}"
+
+
+def _steps(
+    events: Sequence[Event], words: Mapping[str, str], plan: FlowPlan, window: float, violations: Sequence[Violation]
+) -> list[str]:
+    if not events:
+        return []
+    first = events[0].action
+    if first.bc_only:
+        steps = [f"Given a {words['kind']} created by a Business Central user", "When the full sync runs"]
+        return steps + _then(violations, words, plan, events)
+    rest = events[1:]
+    if not rest:
+        return [f"Given a CRMOffice {words['crm']}", "When the sync runs", *_then(violations, words, plan, events)]
+    steps = [f"Given a {words['crm']} linked to a Business Central {words['bc']}"]
+    previous: Event | None = None
+    for event in rest:
+        if previous is not None and _apart(previous, event, window):
+            steps.append("the sync runs")
+        steps.append(_when(event, words, plan, later=previous is not None and not _apart(previous, event, window)))
+        previous = event
+    full = any(e.action.kind == "delete" for e in rest)
+    steps.append("the full sync runs" if full else "the sync runs")
+    when = [("When " if i == 0 else "And ") + step for i, step in enumerate(steps[1:])]
+    return [steps[0], *when, *_then(violations, words, plan, events)]
+
+
+def _apart(earlier: Event, later: Event, window: float) -> bool:
+    return later.at - earlier.at > window
+
+
+def _when(event: Event, words: Mapping[str, str], plan: FlowPlan, *, later: bool) -> str:
+    action = event.action
+    who = f"a {side_name(action.side)} user"
+    noun = words["crm"]
+    if action.kind == "delete":
+        return f"{who} deletes the {noun}"
+    name = next(iter(action.values), "")
+    mapped = {p.origin for p in plan.pairs} if action.side == CRM else {p.target for p in plan.pairs}
+    if name not in mapped:
+        return f"{who} changes a detail of the {noun} that the checklist does not map"
+    if action.kind == "clear":
+        return f"{who} clears the {noun}'s {name}"
+    return f"{'a minute later ' if later else ''}{who} changes the {noun}'s {name}"
+
+
+def _then(
+    violations: Sequence[Violation], words: Mapping[str, str], plan: FlowPlan, events: Sequence[Event]
+) -> list[str]:
+    thens: list[str] = []
+    for violation in violations:
+        for step in _rule_steps(violation, words, plan, events):
+            if step not in thens:
+                thens.append(step)
+    return [("Then " if i == 0 else "And ") + step for i, step in enumerate(thens)]
+
+
+def _rule_steps(violation: Violation, words: Mapping[str, str], plan: FlowPlan, events: Sequence[Event]) -> list[str]:
+    crm, bc = words["crm"], words["bc"]
+    if violation.rule == 1:
+        return [f"Business Central holds exactly one {words['kind']} for it"]
+    if violation.rule == 7:
+        return [f"CRMOffice has no {crm} of that name", f"the Business Central {bc} is left as its user made it"]
+    if violation.rule == 8:
+        return ["the sync wrote nothing to either system"]
+    if violation.rule == 6:
+        deleted_in_crm = any(e.action.kind == "delete" and e.action.side == CRM for e in events)
+        if deleted_in_crm:
+            return [f"the Business Central {bc} is still there, unchanged"]
+        return [f"Business Central holds exactly one {words['kind']} for it"]
+    last = next((e for e in reversed(events) if e.action.kind in ("edit", "clear") and e.action.values), None)
+    if last is None:
+        return [f"that {bc} has the CRMOffice {crm}'s value in every mapped property"]
+    name = next(iter(last.action.values))
+    pair = next((p for p in plan.pairs if name in (p.origin, p.target)), None)
+    if pair is None:
+        other = "Business Central" if last.action.side == CRM else "CRMOffice"
+        return [f"nothing has changed on the {other} {bc if other == 'Business Central' else crm}"]
+    if last.action.kind == "clear":
+        other_side, other_noun, prop = (
+            ("Business Central", bc, pair.target) if last.action.side == CRM else ("CRMOffice", crm, pair.origin)
+        )
+        return [f"the {other_side} {other_noun} still has its {prop}"]
+    if last.action.side == CRM:
+        return [f"the Business Central {bc}'s {pair.target} is the new {pair.origin}"]
+    return [f"the CRMOffice {crm}'s {pair.origin} is the new {pair.target}"]

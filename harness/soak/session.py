@@ -1,0 +1,154 @@
+"""One ``harness soak``: run a seeded program against the tenants, check it, shrink a failure, report it.
+
+The session owns the run's barrier service (the suite's markers, :mod:`harness.suite.markers`), gives each run of a
+history a tag of its own (the first run and every shrinking run), and removes every record of the run at the end,
+whatever happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.soak.checker import Verdict, check
+from harness.soak.gherkin import scenario
+from harness.soak.history import Action, Event, FinalState
+from harness.soak.program import Program, generate
+from harness.soak.runner import Runner
+from harness.soak.shrink import Replay, Shrunk, shrink
+from harness.suite.barrier import BarrierService
+from harness.suite.cleanup import CleanupReport, cleanup, matcher
+from harness.suite.external import poll_interval
+from harness.suite.markers import TenantBoard
+from harness.suite.runtag import RunTag
+from harness.suite.values import RowValues, values_by_property
+from harness.sync.plan import FlowPlan
+from harness.tenants import TenantPair
+
+__all__ = ["Outcome", "Settings", "run_soak"]
+
+SOAK_SCENARIO = 0x50A0
+"""The scenario part of a soak's tags (``qa-<run>-50a0``, then ``50a1`` … for each later run of a history)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    operations: int
+    seed: int
+    concurrency: int = 4
+    duration: float | None = None
+    converge_timeout: float = 12.0
+    full_sync_timeout: float = 40.0
+    shrink_runs: int = 20
+    idle: float = 3.0
+
+
+@dataclass
+class Outcome:
+    """What ``harness soak`` reports."""
+
+    program: Program
+    events: list[Event]
+    final: FinalState
+    verdict: Verdict
+    seconds: float
+    run_id: str
+    shrunk: Shrunk | None = None
+    reproduction: str = ""
+    cleanup: CleanupReport | None = None
+    latencies: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        ran = [e for e in self.events if e.action.kind != "pause"]
+        shape: dict[str, Any] = {
+            "seed": self.program.seed,
+            "run_id": self.run_id,
+            "operations": len(ran),
+            "skipped": sum(1 for e in ran if e.skipped is not None),
+            "seconds": round(self.seconds, 1),
+            **self.verdict.to_dict(),
+        }
+        if self.shrunk is not None:
+            shape["shrinking"] = {
+                "runs": [{"actions": n, "failed": failed} for n, failed in self.shrunk.runs],
+                "minimal_actions": [a.to_dict() for a in self.shrunk.minimal.actions],
+                "confirmed": self.shrunk.confirmed,
+            }
+            shape["reproduction"] = self.reproduction
+        if self.cleanup is not None:
+            shape["removed"] = self.cleanup.total
+        return shape
+
+
+def run_soak(
+    pair: TenantPair,
+    plans: Sequence[FlowPlan],
+    run_id: str,
+    settings: Settings,
+    *,
+    progress: Callable[[str], None] = lambda text: None,
+) -> Outcome:
+    program = generate(
+        plans, operations=settings.operations, seed=settings.seed, concurrency=settings.concurrency, idle=settings.idle
+    )
+    rows: dict[str, list[RowValues]] = {plan.origin: _rows(plan) for plan in plans}
+    board = TenantBoard(pair, plans, run_id, seed=settings.seed)
+    service = BarrierService(
+        board,
+        converge_timeout=settings.converge_timeout,
+        full_sync_timeout=settings.full_sync_timeout,
+        poll=poll_interval(settings.converge_timeout),
+    )
+    service.start()
+    started = time.monotonic()
+    attempts = iter(range(SOAK_SCENARIO, SOAK_SCENARIO + 0x0FFF))
+
+    def attempt(actions: Sequence[Action], *, quiet: bool = True) -> tuple[list[Event], FinalState, Verdict]:
+        runner = Runner(
+            pair,
+            plans,
+            RunTag(run_id, next(attempts)),
+            service,
+            settings.converge_timeout,
+            settings.full_sync_timeout,
+            settings.concurrency,
+            stop_after=settings.duration,
+        )
+        events = runner.run(actions)
+        final = runner.settle(quiet=quiet)
+        return events, final, check(events, final, rows, window=settings.converge_timeout)
+
+    try:
+        progress(f"running {len(program.actions)} actions (seed {settings.seed})")
+        events, final, verdict = attempt(program.actions)
+        outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
+        if not verdict.ok and settings.shrink_runs > 0:
+            rule = verdict.violations[0].rule
+            progress(f"{len(verdict.violations)} violation(s), shrinking the history (rule {rule})")
+
+            def replay(actions: Sequence[Action]) -> Replay:
+                replayed, _final, replayed_verdict = attempt(actions, quiet=rule == 8)
+                return Replay(tuple(actions), tuple(replayed), replayed_verdict)
+
+            outcome.shrunk = shrink(program.actions, verdict, replay, rule=rule, limit=settings.shrink_runs)
+            minimal = outcome.shrunk.minimal
+            failing = [v for v in minimal.verdict.violations if v.rule == rule] or verdict.violations[:1]
+            plan_by_flow: dict[str, FlowPlan] = {plan.origin: plan for plan in plans}
+            outcome.reproduction = scenario(
+                list(minimal.events), failing, plan_by_flow, window=settings.converge_timeout
+            )
+        outcome.seconds = time.monotonic() - started
+        outcome.latencies = [c.to_dict() for c in service.crossings]
+        return outcome
+    finally:
+        service.close()
+        report = cleanup(pair, matcher(run_id=run_id))
+        if "outcome" in locals():
+            outcome.cleanup = report
+
+
+def _rows(plan: FlowPlan) -> list[RowValues]:
+    rows = values_by_property(plan)
+    return [rows[pair.origin] for pair in plan.pairs]

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `harness soak` against `harness serve` fakes, with `harness sync --watch` (or PRODUCT_COMMAND) as the product.
+#   scripts/soak-on-fakes.sh SEED [SEED ...]     one soak per seed; extra options in SOAK_ARGS
+# Everything runs on loopback; every process started here is stopped on exit. After the soaks, no record of the run
+# may be left on either tenant.
+#
+# Environment (defaults in brackets):
+#   PRODUCT_INTERVAL [0.3] and PRODUCT_RECONCILE_EVERY [5]: the product's schedule (`--interval`, `--reconcile-every`)
+#   CONVERGE_TIMEOUT [5] and FULL_SYNC_TIMEOUT [15]: the service levels the soak holds the product to
+#   OPERATIONS [200]: user actions per soak
+#   PRODUCT_COMMAND: run this instead of `harness sync --watch` (it gets the tenants' settings in its environment)
+#   SOAK_ARGS: more options for `harness soak` (e.g. --alluredir reports/allure-results)
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: scripts/soak-on-fakes.sh SEED [SEED ...]" >&2; exit 2; }
+bin=.venv/bin
+work=$(mktemp -d)
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap stop_all EXIT
+
+"$bin/harness" serve --env-file "$work/tenants.env" > "$work/endpoints.json" &
+pids+=($!)
+for _ in $(seq 1 100); do [ -s "$work/endpoints.json" ] && break; sleep 0.1; done
+[ -s "$work/endpoints.json" ] || { echo "harness serve did not start" >&2; exit 2; }
+set -a
+# shellcheck disable=SC1091
+. "$work/tenants.env"
+set +a
+
+product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
+# shellcheck disable=SC2086 # the command is words by design
+$product --interval "${PRODUCT_INTERVAL:-0.3}" --reconcile-every "${PRODUCT_RECONCILE_EVERY:-5}" > "$work/watch.log" 2>&1 &
+watch_pid=$!
+pids+=("$watch_pid")
+
+status=0
+for seed in "$@"; do
+  # shellcheck disable=SC2086 # SOAK_ARGS are words by design
+  "$bin/harness" soak --tenants "$work/endpoints.json" --seed "$seed" --operations "${OPERATIONS:-200}" \
+    --converge-timeout "${CONVERGE_TIMEOUT:-5}" --full-sync-timeout "${FULL_SYNC_TIMEOUT:-15}" ${SOAK_ARGS:-} || status=$?
+done
+
+kill -TERM "$watch_pid"
+wait "$watch_pid" || { echo "the product did not stop cleanly" >&2; tail -n 5 "$work/watch.log" >&2; status=1; }
+left=$("$bin/harness" cleanup --tenants "$work/endpoints.json" --older-than 0s --dry-run | "$bin/python" -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+if [ "$left" != 0 ]; then
+  echo "records left on the tenants after the soaks: $left" >&2
+  status=1
+fi
+exit $status
