@@ -13,7 +13,7 @@ REPORT := reports/allure-report
 # Extra pytest options for the suite, e.g. QA_ARGS='--tenants wire --faker-seed 123'.
 QA_ARGS ?=
 
-.PHONY: test lint types unit qa sandbox mutation lock clean
+.PHONY: test lint types unit qa sandbox soak mutation lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,16 @@ sandbox: $(STAMP)
 	scripts/sandbox-on-fakes.sh reference -q
 	scripts/sandbox-on-fakes.sh external -q
 
-## All the tests: lint, format, types, the harness's own tests, the main job, and the sandbox modes.
-test: lint types unit qa sandbox
+## Random histories of user actions on `harness serve` fakes while `harness sync --watch` syncs them as the product,
+## checked against the contract (`harness soak`); a failure is shrunk and printed as a Gherkin scenario.
+SOAK_SEEDS ?= 1 2
+soak: $(STAMP)
+	rm -rf reports/soak-results
+	OPERATIONS=$${OPERATIONS:-200} SOAK_ARGS="--alluredir reports/soak-results $${SOAK_ARGS:-}" \
+	  scripts/soak-on-fakes.sh $(SOAK_SEEDS)
+
+## All the tests: lint, format, types, the harness's own tests, the main job, the sandbox modes and the soak.
+test: lint types unit qa sandbox soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

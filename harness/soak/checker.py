@@ -257,7 +257,9 @@ def _row(
             verdict.cannot(4, record, f"{label} in {side_name(side)}: writes less than the window apart")
             continue
         rule = _rule(writes, side, values)
-        matches = any(row.key(shown[side]) == row.key(value) for value in values)
+        # A kept refused value is compared as written: its digits alone would match the phone it replaced.
+        same = (lambda a, b: a == b) if rule == 9 else (lambda a, b: row.key(a) == row.key(b))
+        matches = any(same(shown[side], value) for value in values)
         verdict.expect(
             matches,
             rule,
@@ -275,8 +277,8 @@ def _rule(writes: Sequence[Write], side: Side, values: Sequence[str]) -> int:
     """The rule an end value proves: 9 a refused value kept, 5 a clear kept, 4 a later write won, 3 a plain copy."""
     if writes and writes[-1].refused and side == CRM:
         return 9
-    if values == [""] and any(w.value == "" and w.side == side for w in writes):
-        return 5
+    if writes and writes[-1].value == "":
+        return 5  # the last write was a clear: it empties its own side only
     return 4 if len({w.side for w in writes}) == 2 else 3
 
 
@@ -286,7 +288,9 @@ def _allowed(writes: Sequence[Write], window: timedelta) -> dict[Side, list[str]
     if not filled:
         return {CRM: [""], BC: [""]}
     winner = filled[-1]
-    rivals = [w for w in filled[:-1] if w.side != winner.side and winner.stamp - w.stamp <= window]
+    # An opposite write shortly before may have been read in the same cycle; which wins then depends on when the
+    # product read. One at the very same moment is a tie, which CRMOffice wins (already the winner by order).
+    rivals = [w for w in filled[:-1] if w.side != winner.side and timedelta(0) < winner.stamp - w.stamp <= window]
     allowed: dict[Side, list[str] | None] = {}
     for side in (CRM, BC):
         cleared = [w for w in writes if w.value == "" and w.side == side and w.order() > winner.order()]
