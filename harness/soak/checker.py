@@ -25,10 +25,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from harness.client.timestamps import parse_timestamp
 from harness.soak.history import BC, CRM, Event, FinalState, Side, side_name
 from harness.suite.values import RowValues
 
-__all__ = ["Undecided", "Verdict", "Violation", "Write", "check"]
+__all__ = ["NOT_WITHIN", "Undecided", "Verdict", "Violation", "Write", "check"]
+
+NOT_WITHIN = "no Business Central counterpart within"
+"""How an action that waited in vain for a pair's counterpart is recorded (a product failure, rule 1)."""
 
 
 @dataclass(frozen=True)
@@ -112,17 +116,22 @@ def check(
     rows: Mapping[str, Sequence[RowValues]],
     *,
     window: float,
+    full_read: bool = True,
 ) -> Verdict:
-    """Every rule the history shows, for every record it touched."""
+    """Every rule the history shows, for every record it touched. Without ``full_read`` (the state after ordinary
+    cycles, before a full read), what only a full read brings — a counterpart a user deleted, made again — is left
+    out, and everything else must already hold: a change delivered only by the next full read is a violation."""
     verdict = Verdict()
     by_record: dict[str, list[Event]] = {}
     for event in events:
         if event.action.kind != "pause" and event.skipped is None:
             by_record.setdefault(event.action.record, []).append(event)
+        elif event.skipped is not None and event.skipped.startswith(NOT_WITHIN):
+            verdict.fail(1, event.action.record, f"{event.action.describe()}: {event.skipped}")
     for record, history in sorted(by_record.items()):
         if record.startswith("b"):
             _bc_only(verdict, record, history, final)
-        else:
+        elif full_read or not any(e.action.kind == "delete" and e.action.side == BC for e in history):
             _pair(verdict, record, history, final, rows[history[0].action.flow], timedelta(seconds=window))
     verdict.expect(not final.quiet_writes, 8, "*", f"written while nobody edited anything: {final.quiet_writes}")
     return verdict
@@ -168,6 +177,7 @@ def _pair(
         return
     assert crm_record is not None
     refused = _refused_last(history, rows)
+    _echo(verdict, record, history, rows, crm_record)
     for row in rows:
         writes = _writes(history, row)
         if _lost_before_delete(history, writes, window):
@@ -220,6 +230,40 @@ def _writes(history: Sequence[Event], row: RowValues) -> list[Write]:
     return sorted(writes, key=Write.order)
 
 
+def _echo(
+    verdict: Verdict,
+    record: str,
+    history: Sequence[Event],
+    rows: Sequence[RowValues],
+    crm_record: Mapping[str, Any],
+) -> None:
+    """Rule 8: the product writes a CRMOffice record only to bring a Business Central user's change; with none after
+    the CRMOffice user's last write, the record must still carry that write's stamp."""
+    crm_writes = [e.stamp for e in history if e.action.side == CRM and e.stamp is not None]
+    updated = crm_record.get("updatedAt")
+    if not crm_writes or not updated:
+        return
+    last = max(crm_writes)
+    targets = {row.pair.target for row in rows}
+    brought = any(
+        e.action.side == BC
+        and e.stamp is not None
+        and e.stamp >= last - timedelta(seconds=1)
+        and set(e.action.values) & targets
+        for e in history
+    )
+    if brought:
+        return
+    stamp = parse_timestamp(str(updated))
+    verdict.expect(
+        stamp <= last,
+        8,
+        record,
+        f"the CRMOffice record was written at {updated}, after its user's last write at {last.isoformat()}, with no "
+        "Business Central change to bring (an echo of the product's own write)",
+    )
+
+
 def _lost_before_delete(history: Sequence[Event], writes: Sequence[Write], window: timedelta) -> bool:
     """Whether a Business Central write may have gone with its record: deleted less than ``window`` after it, the
     product may never have read it."""
@@ -258,8 +302,10 @@ def _row(
             continue
         rule = _rule(writes, side, values)
         # A kept refused value is compared as written: its digits alone would match the phone it replaced.
-        same = (lambda a, b: a == b) if rule == 9 else (lambda a, b: row.key(a) == row.key(b))
-        matches = any(same(shown[side], value) for value in values)
+        if rule == 9:
+            matches = shown[side] in values
+        else:
+            matches = any(row.key(shown[side]) == row.key(value) for value in values)
         verdict.expect(
             matches,
             rule,
@@ -269,8 +315,8 @@ def _row(
         )
     undecided = allowed[CRM] is None or allowed[BC] is None
     if undecided and writes and not any(w.value == "" for w in writes) and not record_refused:
-        same = row.key(shown[CRM]) == row.key(shown[BC])
-        verdict.expect(same, 3, record, f"{label}: the sides disagree, {shown[CRM]!r} and {shown[BC]!r}")
+        agree = row.key(shown[CRM]) == row.key(shown[BC])
+        verdict.expect(agree, 3, record, f"{label}: the sides disagree, {shown[CRM]!r} and {shown[BC]!r}")
 
 
 def _rule(writes: Sequence[Write], side: Side, values: Sequence[str]) -> int:

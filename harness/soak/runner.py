@@ -23,6 +23,7 @@ from typing import Any
 
 from harness.client import ChangedUnderYouError, NotFoundError
 from harness.client.timestamps import parse_timestamp
+from harness.soak.checker import NOT_WITHIN
 from harness.soak.history import CRM, Action, Event, FinalState
 from harness.suite.barrier import BarrierService
 from harness.suite.dataflow import odata_string
@@ -116,7 +117,8 @@ class Runner:
     def _bc_pair(self, index: int, action: Action, at: float) -> Event:
         record_id = self._counterpart(action)
         if record_id is None:
-            return Event(index, action, at, skipped="no Business Central counterpart within the service level")
+            bound = self.full_sync_timeout if action.record in self._bc_deleted else self.converge_timeout
+            return Event(index, action, at, skipped=f"{NOT_WITHIN} {bound:g} s (the service level)")
         entity = self.plan(action.flow).target
         if action.kind == "delete":
             self.pair.businesscentral.delete(entity, record_id)
@@ -163,9 +165,12 @@ class Runner:
             time.sleep(self.poll)
 
     # --- after the program ----------------------------------------------------------------------------------------
-    def settle(self, quiet: bool = True) -> FinalState:
-        """Wait for a product cycle after the last action and a full read; read both tenants; watch a quiet period."""
+    def settle(self, quiet: bool = True) -> tuple[FinalState, FinalState]:
+        """The tenants after ordinary cycles (two, started after the last action) and after a full read, with the
+        writes of a quiet period after that."""
         self.service.wait("edits", "soak: a cycle after the last action")
+        self.service.wait("edits", "soak: another cycle, for the writes of the first")
+        cycled = self.read()
         self.service.wait("full", "soak: a full read after the last action")
         final = self.read()
         if quiet:
@@ -174,7 +179,7 @@ class Runner:
             self.service.wait("edits", "soak: another quiet cycle")
             after = self.read()
             final.quiet_writes = _changed(before, _versions(after))
-        return final
+        return cycled, final
 
     def read(self) -> FinalState:
         final = FinalState()
@@ -251,4 +256,5 @@ def _versions(final: FinalState) -> dict[str, str]:
 
 
 def _changed(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
-    return [f"{key}: {before[key]} -> {after.get(key)}" for key in sorted(before) if after.get(key) != before[key]]
+    changed = [f"{key}: {before[key]} -> {after.get(key)}" for key in sorted(before) if after.get(key) != before[key]]
+    return changed + [f"{key}: new, {after[key]}" for key in sorted(set(after) - set(before))]

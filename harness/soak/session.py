@@ -117,8 +117,14 @@ def run_soak(
             stop_after=settings.duration,
         )
         events = runner.run(actions)
-        final = runner.settle(quiet=quiet)
-        return events, final, check(events, final, rows, window=settings.converge_timeout)
+        cycled, final = runner.settle(quiet=quiet)
+        verdict = check(events, final, rows, window=settings.converge_timeout)
+        early = check(events, cycled, rows, window=settings.converge_timeout, full_read=False)
+        known = {(v.rule, v.record) for v in verdict.violations}
+        for violation in early.violations:
+            if (violation.rule, violation.record) not in known:
+                verdict.fail(violation.rule, violation.record, f"before the full read: {violation.message}")
+        return events, final, verdict
 
     try:
         progress(f"running {len(program.actions)} actions (seed {settings.seed})")

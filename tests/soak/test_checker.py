@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.checklist import parse_file
-from harness.soak.checker import Verdict, check
+from harness.soak.checker import NOT_WITHIN, Verdict, check
 from harness.soak.history import BC, CRM, Action, Event, FinalState, Side
 from harness.suite.values import values_by_property
 from harness.sync import plan_dataflow
@@ -214,3 +214,37 @@ def test_a_value_written_just_before_its_record_was_deleted_is_undecided() -> No
     found = verdict(history, final)
     assert found.ok, found.to_dict()
     assert any(u.rule == 4 and "just before its user deleted" in u.why for u in found.undecided), found.to_dict()
+
+
+def test_rule_8_a_crmoffice_write_with_no_business_central_change_to_bring_is_an_echo() -> None:
+    history = linked(directPhone=PHONE)
+    written = T0.isoformat().replace("+00:00", "Z")
+    later = (T0 + timedelta(seconds=4)).isoformat().replace("+00:00", "Z")
+    quiet = FinalState(crm={"c1": crm(directPhone=PHONE, updatedAt=written)}, bc={"c1": [bc(phoneNumber=PHONE)]})
+    assert verdict(history, quiet).ok
+    echoed = FinalState(crm={"c1": crm(directPhone=PHONE, updatedAt=later)}, bc={"c1": [bc(phoneNumber=PHONE)]})
+    found = verdict(history, echoed)
+    assert rules(found) == [(8, "c1")] and "an echo of the product's own write" in found.violations[0].message
+    brought = (
+        History()
+        .add("create", CRM, "c1", 0, values={"directPhone": PHONE})
+        .add("edit", BC, "c1", 2, values={"phoneNumber": OTHER})
+    )
+    final = FinalState(crm={"c1": crm(directPhone=OTHER, updatedAt=later)}, bc={"c1": [bc(phoneNumber=OTHER)]})
+    assert verdict(brought, final).ok, "bringing a Business Central user's change is no echo"
+
+
+def test_a_counterpart_that_never_showed_within_the_service_level_is_a_violation() -> None:
+    history = linked(directPhone=PHONE)
+    action = Action("edit", BC, "contacts", "c1", {"phoneNumber": OTHER})
+    history.events.append(Event(1, action, 30, skipped=f"{NOT_WITHIN} 5 s (the service level)"))
+    final = FinalState(crm={"c1": crm(directPhone=PHONE)}, bc={"c1": [bc(phoneNumber=PHONE)]})
+    found = verdict(history, final)
+    assert rules(found) == [(1, "c1")] and NOT_WITHIN in found.violations[0].message, found.to_dict()
+
+
+def test_before_the_full_read_a_deleted_counterpart_may_still_be_missing() -> None:
+    history = linked(directPhone=PHONE).add("delete", BC, "c1", 30, counterpart_seen=True)
+    cycled = FinalState(crm={"c1": crm(directPhone=PHONE)}, bc={"c1": []})
+    assert check(history.events, cycled, ROWS, window=WINDOW, full_read=False).ok
+    assert rules(check(history.events, cycled, ROWS, window=WINDOW)) == [(1, "c1")]
