@@ -127,7 +127,7 @@ def check(
         if event.action.kind != "pause" and event.skipped is None:
             by_record.setdefault(event.action.record, []).append(event)
         elif event.skipped is not None and event.skipped.startswith(NOT_WITHIN):
-            verdict.fail(1, event.action.record, f"{event.action.describe()}: {event.skipped}")
+            _missing(verdict, event, events)
     for record, history in sorted(by_record.items()):
         if record.startswith("b"):
             _bc_only(verdict, record, history, final)
@@ -135,6 +135,20 @@ def check(
             _pair(verdict, record, history, final, rows[history[0].action.flow], timedelta(seconds=window))
     verdict.expect(not final.quiet_writes, 8, "*", f"written while nobody edited anything: {final.quiet_writes}")
     return verdict
+
+
+def _missing(verdict: Verdict, waited: Event, events: Sequence[Event]) -> None:
+    """A Business Central user's action found no counterpart within the service level: a product failure, unless
+    CRMOffice held a value Business Central refuses at the time (then the counterpart cannot be written: rule 9)."""
+    record = waited.action.record
+    last: dict[str, Event] = {}
+    for event in events:
+        if event.action.record == record and event.action.side == CRM and event.at <= waited.at and event.stamp:
+            last.update(dict.fromkeys(event.action.values, event))
+    if any(event.action.refused for event in last.values()):
+        verdict.cannot(1, record, "no counterpart while CRMOffice holds a value Business Central refuses")
+        return
+    verdict.fail(1, record, f"{waited.action.describe()}: {waited.skipped}")
 
 
 # --- a record a Business Central user made -------------------------------------------------------------------------
@@ -173,10 +187,15 @@ def _pair(
 ) -> None:
     crm_record = final.crm.get(record)
     counterparts = final.bc.get(record, [])
+    refused = _refused_last(history, rows)
+    if refused and crm_record is not None and not counterparts:
+        # A counterpart made again after a user deleted it carries every value: one Business Central refuses
+        # fails the whole record (rule 9), so there is none until the value is fixed.
+        verdict.cannot(1, record, "no counterpart while CRMOffice holds a value Business Central refuses")
+        return
     if not _counterparts(verdict, record, history, crm_record, counterparts):
         return
     assert crm_record is not None
-    refused = _refused_last(history, rows)
     _echo(verdict, record, history, rows, crm_record)
     for row in rows:
         writes = _writes(history, row)

@@ -248,3 +248,17 @@ def test_before_the_full_read_a_deleted_counterpart_may_still_be_missing() -> No
     cycled = FinalState(crm={"c1": crm(directPhone=PHONE)}, bc={"c1": []})
     assert check(history.events, cycled, ROWS, window=WINDOW, full_read=False).ok
     assert rules(check(history.events, cycled, ROWS, window=WINDOW)) == [(1, "c1")]
+
+
+def test_no_counterpart_is_expected_while_crmoffice_holds_a_value_business_central_refuses() -> None:
+    refused = f"{PHONE} spør etter Kari"
+    history = (
+        linked(directPhone=PHONE)
+        .add("delete", BC, "c1", 10, counterpart_seen=True)
+        .add("edit", CRM, "c1", 11, values={"directPhone": refused}, refused=True)
+    )
+    action = Action("edit", BC, "contacts", "c1", {"phoneNumber": OTHER})
+    history.events.append(Event(3, action, 30, skipped=f"{NOT_WITHIN} 15 s (the service level)"))
+    final = FinalState(crm={"c1": crm(directPhone=refused)}, bc={"c1": []})
+    found = check(history.events, final, ROWS, window=WINDOW, full_read=False)
+    assert found.ok and any(u.rule == 1 and "refuses" in u.why for u in found.undecided), found.to_dict()
