@@ -203,7 +203,8 @@ def _pair(
             label = f"{row.pair.origin} ↔ {row.pair.target}"
             verdict.cannot(4, record, f"{label}: written in Business Central just before its user deleted the record")
             continue
-        _row(verdict, record, row, writes, crm_record, counterparts[0], window, refused)
+        remade = [e for e in history if e.action.kind == "delete" and e.action.side == BC]
+        _row(verdict, record, row, writes, crm_record, counterparts[0], window, refused, remade[-1] if remade else None)
     # What was written to the Business Central record before a user deleted it went with it.
     last_delete = max((e.index for e in history if e.action.kind == "delete" and e.action.side == BC), default=-1)
     since = [e for e in history if e.action.side == CRM or e.index > last_delete]
@@ -307,10 +308,17 @@ def _row(
     bc_record: Mapping[str, Any],
     window: timedelta,
     record_refused: bool,
+    remade_after: Event | None = None,
 ) -> None:
     label = f"{row.pair.origin} ↔ {row.pair.target}"
     shown = {CRM: str(crm_record.get(row.pair.origin) or ""), BC: str(bc_record.get(row.pair.target) or "")}
     allowed = _allowed(writes, window)
+    if remade_after is not None:
+        # A user deleted the counterpart; the one made again carries CRMOffice's values at that moment, and is then
+        # kept in sync: it shows what CRMOffice shows, unless a clear came after the delete (before or after the
+        # new counterpart was made: either may be).
+        cleared = any(w.value == "" and w.index > remade_after.index for w in writes)
+        allowed[BC] = None if cleared else allowed[CRM]
     for side in (CRM, BC):
         if record_refused and side == BC:
             verdict.cannot(4, record, f"{label}: the record holds a value Business Central refuses")

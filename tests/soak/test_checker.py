@@ -262,3 +262,18 @@ def test_no_counterpart_is_expected_while_crmoffice_holds_a_value_business_centr
     final = FinalState(crm={"c1": crm(directPhone=refused)}, bc={"c1": []})
     found = check(history.events, final, ROWS, window=WINDOW, full_read=False)
     assert found.ok and any(u.rule == 1 and "refuses" in u.why for u in found.undecided), found.to_dict()
+
+
+def test_a_counterpart_made_again_carries_what_crmoffice_shows_then() -> None:
+    history = (
+        linked(directPhone=PHONE)
+        .add("edit", BC, "c1", 20, values={"phoneNumber": OTHER})
+        .add("clear", CRM, "c1", 40, values={"directPhone": ""})
+        .add("delete", BC, "c1", 60, counterpart_seen=True)
+    )
+    # Business Central's value reached CRMOffice, CRMOffice's user cleared it, a Business Central user deleted the
+    # counterpart: the new one is made from CRMOffice's (empty) value.
+    remade = FinalState(crm={"c1": crm()}, bc={"c1": [bc(phoneNumber="")]})
+    assert verdict(history, remade).ok, verdict(history, remade).to_dict()
+    stale = FinalState(crm={"c1": crm()}, bc={"c1": [bc(phoneNumber=OTHER)]})
+    assert rules(verdict(history, stale)) == [(5, "c1")], verdict(history, stale).to_dict()
