@@ -51,16 +51,21 @@ def write_result(outcome: Outcome, directory: str | Path, *, started_ms: int) ->
             f"{first.message}"
         )
     result.steps = [_event_step(event, started_ms) for event in outcome.events if event.action.kind != "pause"]
-    result.steps += [
-        TestStepResult(
-            name=f"rule {v.rule} broken for {v.record}",
+    for violation in outcome.verdict.violations:
+        step = TestStepResult(
+            name=f"rule {violation.rule} broken for {violation.record}",
             status=Status.FAILED,
             start=now,
             stop=now,
-            statusDetails=StatusDetails(message=v.message),
+            statusDetails=StatusDetails(message=violation.message),
         )
-        for v in outcome.verdict.violations
-    ]
+        records = {
+            "crmoffice": outcome.final.crm.get(violation.record),
+            "businesscentral": outcome.final.bc.get(violation.record, []),
+            "history": [e.to_dict() for e in outcome.events if e.action.record == violation.record],
+        }
+        step.attachments.append(_attach(logger, f"records of {violation.record}.json", "application/json", records))
+        result.steps.append(step)
     attachments = {
         "summary.json": ("application/json", json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False)),
         "history.json": ("application/json", json.dumps([e.to_dict() for e in outcome.events], indent=2)),
@@ -68,11 +73,16 @@ def write_result(outcome: Outcome, directory: str | Path, *, started_ms: int) ->
     if outcome.reproduction:
         attachments["minimal-reproduction.feature"] = ("text/plain", outcome.reproduction)
     for name, (kind, body) in attachments.items():
-        source = ATTACHMENT_PATTERN.format(prefix=uuid.uuid4(), ext=name.rsplit(".", 1)[1])
-        logger.report_attached_data(body, source)  # type: ignore[no-untyped-call]
-        result.attachments.append(Attachment(name=name, source=source, type=kind))
+        result.attachments.append(_attach(logger, name, kind, body))
     logger.report_result(result)  # type: ignore[no-untyped-call]
     return Path(directory)
+
+
+def _attach(logger: AllureFileLogger, name: str, kind: str, body: object) -> Attachment:
+    text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False, default=str)
+    source = ATTACHMENT_PATTERN.format(prefix=uuid.uuid4(), ext=name.rsplit(".", 1)[1])
+    logger.report_attached_data(text, source)  # type: ignore[no-untyped-call]
+    return Attachment(name=name, source=source, type=kind)
 
 
 def _event_step(event: Event, started_ms: int) -> TestStepResult:

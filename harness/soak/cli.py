@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     )
     show = wanted(json_output=args.json)
     started_ms = int(time.time() * 1000)
-    with pair:
+    from harness.progress import Ticker
+
+    with pair, Ticker("harness soak", pair, show=show):
         outcome = run_soak(pair, plans, new_run_id(), settings, progress=_progress if show else lambda text: None)
     if args.alluredir is not None:
         from harness.soak.allure import write_result
