@@ -196,7 +196,7 @@ def _pair(
     if not _counterparts(verdict, record, history, crm_record, counterparts):
         return
     assert crm_record is not None
-    _echo(verdict, record, history, rows, crm_record)
+    _echo(verdict, record, history, rows, crm_record, window)
     for row in rows:
         writes = _writes(history, row)
         if _lost_before_delete(history, writes, window):
@@ -256,9 +256,11 @@ def _echo(
     history: Sequence[Event],
     rows: Sequence[RowValues],
     crm_record: Mapping[str, Any],
+    window: timedelta,
 ) -> None:
     """Rule 8: the product writes a CRMOffice record only to bring a Business Central user's change; with none after
-    the CRMOffice user's last write, the record must still carry that write's stamp."""
+    (or so shortly before that the product may not have brought it yet) the CRMOffice user's last write, the record
+    must still carry that write's stamp."""
     crm_writes = [e.stamp for e in history if e.action.side == CRM and e.stamp is not None]
     updated = crm_record.get("updatedAt")
     if not crm_writes or not updated:
@@ -266,10 +268,7 @@ def _echo(
     last = max(crm_writes)
     targets = {row.pair.target for row in rows}
     brought = any(
-        e.action.side == BC
-        and e.stamp is not None
-        and e.stamp >= last - timedelta(seconds=1)
-        and set(e.action.values) & targets
+        e.action.side == BC and e.stamp is not None and e.stamp >= last - window and set(e.action.values) & targets
         for e in history
     )
     if brought:
