@@ -134,6 +134,9 @@ def check(
         elif full_read or not any(e.action.kind == "delete" and e.action.side == BC for e in history):
             _pair(verdict, record, history, final, rows[history[0].action.flow], timedelta(seconds=window))
     verdict.expect(not final.quiet_writes, 8, "*", f"written while nobody edited anything: {final.quiet_writes}")
+    for kind, message in final.barriers_missed:
+        # A marker change not carried within the service level: edits (rule 3), or a re-creation (rule 6).
+        verdict.fail(6 if kind == "full" else 3, "*", message)
     return verdict
 
 

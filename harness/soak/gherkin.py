@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from harness.soak.checker import Violation
 from harness.soak.history import CRM, Event, side_name
-from harness.sync.plan import FlowPlan
+from harness.sync.plan import FlowPlan, PropertyPair
 
 __all__ = ["scenario"]
 
@@ -64,6 +64,14 @@ def _steps(
         return steps + _then(violations, words, plan, events)
     rest = events[1:]
     if not rest:
+        row = _row_named(violations, plan)
+        if row is not None and violations[0].rule == 3 and row.origin in first.values:
+            given = f"Given a CRMOffice {words['crm']} with a {row.origin}"
+            return [
+                given,
+                "When the sync runs",
+                f"Then its Business Central {words['bc']}'s {row.target} is that {row.origin}",
+            ]
         return [f"Given a CRMOffice {words['crm']}", "When the sync runs", *_then(violations, words, plan, events)]
     steps = [f"Given a {words['crm']} linked to a Business Central {words['bc']}"]
     previous: Event | None = None
@@ -76,6 +84,15 @@ def _steps(
     steps.append("the full sync runs" if full else "the sync runs")
     when = [("When " if i == 0 else "And ") + step for i, step in enumerate(steps[1:])]
     return [steps[0], *when, *_then(violations, words, plan, events)]
+
+
+def _row_named(violations: Sequence[Violation], plan: FlowPlan) -> PropertyPair | None:
+    """The checklist row a violation's message starts with (``directPhone ↔ phoneNumber: …``)."""
+    for violation in violations:
+        for pair in plan.pairs:
+            if violation.message.startswith(f"{pair.origin} ↔ {pair.target}:"):
+                return pair
+    return None
 
 
 def _apart(earlier: Event, later: Event, window: float) -> bool:

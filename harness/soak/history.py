@@ -117,3 +117,5 @@ class FinalState:
     quiet_writes: list[str] = field(default_factory=list)
     crm_by_name: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """CRMOffice records by soak name, whoever made them (a Business Central-only record copied shows up here)."""
+    barriers_missed: list[tuple[str, str]] = field(default_factory=list)
+    """(kind, message) of each barrier the product did not meet: a marker change not carried in time."""

@@ -25,7 +25,7 @@ from harness.client import ChangedUnderYouError, NotFoundError
 from harness.client.timestamps import parse_timestamp
 from harness.soak.checker import NOT_WITHIN
 from harness.soak.history import CRM, Action, Event, FinalState
-from harness.suite.barrier import BarrierService
+from harness.suite.barrier import BarrierKind, BarrierService, BarrierTimeout
 from harness.suite.dataflow import odata_string
 from harness.suite.runtag import RunTag
 from harness.sync.plan import FlowPlan
@@ -167,19 +167,28 @@ class Runner:
     # --- after the program ----------------------------------------------------------------------------------------
     def settle(self, quiet: bool = True) -> tuple[FinalState, FinalState]:
         """The tenants after ordinary cycles (two, started after the last action) and after a full read, with the
-        writes of a quiet period after that."""
-        self.service.wait("edits", "soak: a cycle after the last action")
-        self.service.wait("edits", "soak: another cycle, for the writes of the first")
+        writes of a quiet period after that. A barrier the product does not meet is recorded on the state (a product
+        failure the checker reports) and the soak goes on to read what the tenants show."""
+        missed: list[tuple[str, str]] = []
+        self._wait("edits", "soak: a cycle after the last action", missed)
+        self._wait("edits", "soak: another cycle, for the writes of the first", missed)
         cycled = self.read()
-        self.service.wait("full", "soak: a full read after the last action")
+        self._wait("full", "soak: a full read after the last action", missed)
         final = self.read()
         if quiet:
             before = _versions(final)
-            self.service.wait("edits", "soak: a quiet cycle")
-            self.service.wait("edits", "soak: another quiet cycle")
+            self._wait("edits", "soak: a quiet cycle", missed)
+            self._wait("edits", "soak: another quiet cycle", missed)
             after = self.read()
             final.quiet_writes = _changed(before, _versions(after))
+        final.barriers_missed = missed
         return cycled, final
+
+    def _wait(self, kind: BarrierKind, label: str, missed: list[tuple[str, str]]) -> None:
+        try:
+            self.service.wait(kind, label)
+        except BarrierTimeout as exc:
+            missed.append((kind, str(exc)))
 
     def read(self) -> FinalState:
         final = FinalState()

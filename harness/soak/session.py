@@ -131,7 +131,9 @@ def run_soak(
         events, final, verdict = attempt(program.actions)
         outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
         if not verdict.ok and settings.shrink_runs > 0:
-            rule = verdict.violations[0].rule
+            # Shrink on a record's violation when there is one: its history prints as a scenario.
+            first = next((v for v in verdict.violations if v.record != "*"), verdict.violations[0])
+            rule = first.rule
             progress(f"{len(verdict.violations)} violation(s), shrinking the history (rule {rule})")
 
             def replay(actions: Sequence[Action]) -> Replay:

@@ -43,9 +43,12 @@ def shrink(actions: Sequence[Action], verdict: Verdict, run: Run, *, rule: int, 
     runs: list[tuple[int, bool]] = []
     best = Replay(tuple(actions), (), verdict)
 
+    # A record's violation is only reproduced by a record's violation of the rule, not by a missed barrier ("*").
+    on_record = any(v.rule == rule and v.record != "*" for v in verdict.violations)
+
     def fails(candidate: Sequence[Action]) -> Replay | None:
         replay = run(candidate)
-        failed = any(v.rule == rule for v in replay.verdict.violations)
+        failed = any(v.rule == rule and (v.record != "*" or not on_record) for v in replay.verdict.violations)
         runs.append((len(candidate), failed))
         return replay if failed else None
 

@@ -147,3 +147,31 @@ def test_a_duplicate_and_a_business_central_only_record_print_their_rules() -> N
     text = scenario(_events(bc_only, [0]), [Violation(7, "b1", "copied")], BY_FLOW, window=5.0)
     assert "Given a person contact created by a Business Central user" in text, text
     assert "Then CRMOffice has no contact of that name" in text, text
+
+
+def test_a_value_that_never_arrived_prints_the_row_outline_s_steps() -> None:
+    created = [Action("create", CRM, "contacts", "c1", {"directPhone": "22 33 44 55", "mobilePhone": "912 34 567"})]
+    lost = Violation(
+        3, "c1", "mobilePhone ↔ mobilePhoneNumber: expected Business Central to show '912 34 567', found ''"
+    )
+    text = scenario(_events(created, [0]), [lost], BY_FLOW, window=5.0, title="lost")
+    assert text.splitlines()[2:] == [
+        "      Given a CRMOffice contact with a mobilePhone",
+        "      When the sync runs",
+        "      Then its Business Central contact's mobilePhoneNumber is that mobilePhone",
+    ], text
+
+
+def test_a_missed_barrier_does_not_stand_for_a_records_violation_while_shrinking() -> None:
+    actions = _actions()
+
+    def run(candidate: Sequence[Action]) -> Replay:
+        # Every run misses a barrier; only runs with c1's Business Central edit break the record itself.
+        violations = [Violation(3, "*", "marker not carried")]
+        if actions[4] in candidate:
+            violations.append(Violation(3, "c1", "lost"))
+        return Replay(tuple(candidate), (), Verdict(violations=violations))
+
+    first = Verdict(violations=[Violation(3, "*", "marker"), Violation(3, "c1", "lost")])
+    shrunk = shrink(actions, first, run, rule=3, limit=20)
+    assert list(shrunk.minimal.actions) == [actions[0], actions[4]], shrunk.minimal.actions
