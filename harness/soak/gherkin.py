@@ -63,6 +63,17 @@ def _steps(
         steps = [f"Given a {words['kind']} created by a Business Central user", "When the full sync runs"]
         return steps + _then(violations, words, plan, events)
     rest = events[1:]
+    unmapped = _unmapped_side(violations)
+    if unmapped is not None and not any(e.action.kind == "delete" for e in events):
+        # A value of a property the checklist does not map showed on the other side: the features say it with
+        # their own "detail the checklist does not map" steps.
+        other = "Business Central" if unmapped == "CRMOffice" else "CRMOffice"
+        return [
+            f"Given a {words['crm']} linked to a Business Central {words['bc']}",
+            f"When a {unmapped} user changes a detail of the {words['crm']} that the checklist does not map",
+            "And the sync runs",
+            f"Then nothing has changed on the {other} {words['bc'] if other == 'Business Central' else words['crm']}",
+        ]
     if not rest:
         row = _row_named(violations, plan)
         if row is not None and violations[0].rule == 3 and row.origin in first.values:
@@ -84,6 +95,15 @@ def _steps(
     steps.append("the full sync runs" if full else "the sync runs")
     when = [("When " if i == 0 else "And ") + step for i, step in enumerate(steps[1:])]
     return [steps[0], *when, *_then(violations, words, plan, events)]
+
+
+def _unmapped_side(violations: Sequence[Violation]) -> str | None:
+    """The side whose unmapped values were copied to the other, when that is what a violation says."""
+    for violation in violations:
+        for side in ("CRMOffice", "Business Central"):
+            if violation.message.startswith(f"unmapped {side} values copied"):
+                return side
+    return None
 
 
 def _row_named(violations: Sequence[Violation], plan: FlowPlan) -> PropertyPair | None:

@@ -175,3 +175,15 @@ def test_a_missed_barrier_does_not_stand_for_a_records_violation_while_shrinking
     first = Verdict(violations=[Violation(3, "*", "marker"), Violation(3, "c1", "lost")])
     shrunk = shrink(actions, first, run, rule=3, limit=20)
     assert list(shrunk.minimal.actions) == [actions[0], actions[4]], shrunk.minimal.actions
+
+
+def test_an_unmapped_value_copied_prints_the_detail_steps() -> None:
+    created = [Action("create", CRM, "contacts", "c1", {"email": "kari@firma.no"})]
+    copied = Violation(3, "c1", "unmapped CRMOffice values copied to the other side: {'email': 'kari@firma.no'}")
+    text = scenario(_events(created, [0]), [copied], BY_FLOW, window=5.0, title="copied")
+    assert text.splitlines()[2:] == [
+        "      Given a contact linked to a Business Central contact",
+        "      When a CRMOffice user changes a detail of the contact that the checklist does not map",
+        "      And the sync runs",
+        "      Then nothing has changed on the Business Central contact",
+    ], text
