@@ -30,7 +30,8 @@ def scenario(
     """The Gherkin text of a scenario reproducing ``violations`` from ``events`` (already shrunk)."""
     ran = [e for e in events if e.action.kind != "pause" and e.skipped is None]
     records = sorted({e.action.record for e in ran})
-    record = records[0] if records else ""
+    named = [v.record for v in violations if v.record in records]
+    record = named[0] if named else records[0] if records else ""
     mine = [e for e in ran if e.action.record == record]
     flow = mine[0].action.flow if mine else "contacts"
     words = _words(flow)

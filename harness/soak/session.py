@@ -131,9 +131,7 @@ def run_soak(
         events, final, verdict = attempt(program.actions)
         outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
         if not verdict.ok and settings.shrink_runs > 0:
-            # Shrink on a record's violation when there is one: its history prints as a scenario.
-            first = next((v for v in verdict.violations if v.record != "*"), verdict.violations[0])
-            rule = first.rule
+            rule = _shrink_target(verdict)
             progress(f"{len(verdict.violations)} violation(s), shrinking the history (rule {rule})")
 
             def replay(actions: Sequence[Action]) -> Replay:
@@ -155,6 +153,20 @@ def run_soak(
         report = cleanup(pair, matcher(run_id=run_id))
         if "outcome" in locals():
             outcome.cleanup = report
+
+
+# Rules whose breach a record's own history decides, first; those that timing can also decide (which write won)
+# reproduce less reliably in a run against a live product, so they are shrunk only when nothing else broke.
+_SHRINK_ORDER = (1, 6, 7, 8, 9, 3, 5, 4)
+
+
+def _shrink_target(verdict: Verdict) -> int:
+    """The rule to shrink on: a record's violation (its history prints as a scenario) of the steadiest rule broken."""
+    on_records = {v.rule for v in verdict.violations if v.record != "*"}
+    for rule in _SHRINK_ORDER:
+        if rule in on_records:
+            return rule
+    return verdict.violations[0].rule
 
 
 def _rows(plan: FlowPlan) -> list[RowValues]:
