@@ -405,13 +405,14 @@ class BusinessCentralFake(FakeTenant):
     def _entity(
         self, call: Call, scope: Company, entity_set: str, record: Mapping[str, Any], status: int = 200
     ) -> Reply:
-        rendered = self.model.render(scope, entity_set, record)
-        if status == 200 and call.method == "GET":
+        if call.method == "GET":
             # A read honours $select and $expand as a collection does; a write answers the whole record.
             schema = ENTITIES[entity_set]
             select = tuple(parse_select(call.args["$select"], schema)) if "$select" in call.args else None
             expand = parse_expand(call.args["$expand"], schema) if "$expand" in call.args else ()
             rendered = Parts(self.model).render(scope, schema, record, call.url, select, expand)
+        else:
+            rendered = self.model.render(scope, entity_set, record)
         body = {"@odata.context": self._context(call, f"{entity_set}/$entity"), **rendered}
         headers = {"ETag": rendered["@odata.etag"]}
         if status == 201:
