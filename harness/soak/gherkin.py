@@ -90,7 +90,10 @@ def _steps(
     for event in rest:
         if previous is not None and _apart(previous, event, window):
             steps.append("the sync runs")
-        steps.append(_when(event, words, plan, later=previous is not None and not _apart(previous, event, window)))
+        later = (
+            previous is not None and previous.action.side != event.action.side and not _apart(previous, event, window)
+        )
+        steps.append(_when(event, words, plan, later=later))
         previous = event
     full = any(e.action.kind == "delete" for e in rest)
     steps.append("the full sync runs" if full else "the sync runs")

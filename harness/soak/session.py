@@ -131,15 +131,31 @@ def run_soak(
         events, final, verdict = attempt(program.actions)
         outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
         if not verdict.ok and settings.shrink_runs > 0:
-            rule = _shrink_target(verdict)
-            progress(f"{len(verdict.violations)} violation(s), shrinking the history (rule {rule})")
+            rules = _shrink_targets(verdict)
+            progress(f"{len(verdict.violations)} violation(s), shrinking the history (rules {rules})")
 
-            def replay(actions: Sequence[Action]) -> Replay:
-                replayed, _final, replayed_verdict = attempt(actions, quiet=rule == 8)
-                return Replay(tuple(actions), tuple(replayed), replayed_verdict)
+            def replay_for(rule: int) -> Callable[[Sequence[Action]], Replay]:
+                def replay(actions: Sequence[Action]) -> Replay:
+                    replayed, _final, replayed_verdict = attempt(actions, quiet=rule == 8)
+                    return Replay(tuple(actions), tuple(replayed), replayed_verdict)
 
-            outcome.shrunk = shrink(program.actions, verdict, replay, rule=rule, limit=settings.shrink_runs)
-            minimal = outcome.shrunk.minimal
+                return replay
+
+            budget = settings.shrink_runs
+            shrunk: Shrunk | None = None
+            # A failure that the records it names reproduce on their own shrinks well; try the rules in turn (one run
+            # each), then shrink the whole history on the first.
+            for rule in rules:
+                shrunk = shrink(program.actions, verdict, replay_for(rule), rule=rule, limit=budget, focus_only=True)
+                budget -= 1
+                if shrunk is not None or budget < 3:
+                    break
+            if shrunk is None:
+                rule = rules[0]
+                shrunk = shrink(program.actions, verdict, replay_for(rule), rule=rule, limit=max(budget, 2))
+            assert shrunk is not None
+            outcome.shrunk = shrunk
+            minimal = shrunk.minimal
             failing = [v for v in minimal.verdict.violations if v.rule == rule] or verdict.violations[:1]
             plan_by_flow: dict[str, FlowPlan] = {plan.origin: plan for plan in plans}
             outcome.reproduction = scenario(
@@ -160,13 +176,15 @@ def run_soak(
 _SHRINK_ORDER = (1, 6, 7, 8, 9, 3, 5, 4)
 
 
-def _shrink_target(verdict: Verdict) -> int:
-    """The rule to shrink on: a record's violation (its history prints as a scenario) of the steadiest rule broken."""
-    on_records = {v.rule for v in verdict.violations if v.record != "*"}
-    for rule in _SHRINK_ORDER:
-        if rule in on_records:
-            return rule
-    return verdict.violations[0].rule
+def _shrink_targets(verdict: Verdict) -> list[int]:
+    """The rules to try shrinking on: those broken on records (a record's history prints as a scenario), the most
+    often broken first, then the steadier; a rule broken only on markers (a missed barrier) last."""
+    counts: dict[int, int] = {}
+    for violation in verdict.violations:
+        if violation.record != "*":
+            counts[violation.rule] = counts.get(violation.rule, 0) + 1
+    ordered = sorted(counts, key=lambda rule: (-counts[rule], _SHRINK_ORDER.index(rule)))
+    return ordered or [verdict.violations[0].rule]
 
 
 def _rows(plan: FlowPlan) -> list[RowValues]:

@@ -38,8 +38,18 @@ class Shrunk:
 Run = Callable[[Sequence[Action]], Replay]
 
 
-def shrink(actions: Sequence[Action], verdict: Verdict, run: Run, *, rule: int, limit: int = 20) -> Shrunk:
-    """Shrink ``actions`` (whose run gave ``verdict``, failing ``rule``) with at most ``limit`` more runs."""
+def shrink(
+    actions: Sequence[Action],
+    verdict: Verdict,
+    run: Run,
+    *,
+    rule: int,
+    limit: int = 20,
+    focus_only: bool = False,
+) -> Shrunk | None:
+    """Shrink ``actions`` (whose run gave ``verdict``, failing ``rule``) with at most ``limit`` more runs. With
+    ``focus_only``, give up (None) after one run when the actions on the records named do not fail again on their
+    own: the caller may rather try another rule than shrink the whole history."""
     runs: list[tuple[int, bool]] = []
     best = Replay(tuple(actions), (), verdict)
 
@@ -58,6 +68,8 @@ def shrink(actions: Sequence[Action], verdict: Verdict, run: Run, *, rule: int, 
         found = fails(focus)
         if found is not None:
             best = found
+        elif focus_only:
+            return None
     current = list(best.actions)
     chunks = 2
     while len(current) > 1 and len(runs) < limit - 1:

@@ -187,3 +187,30 @@ def test_an_unmapped_value_copied_prints_the_detail_steps() -> None:
         "      And the sync runs",
         "      Then nothing has changed on the Business Central contact",
     ], text
+
+
+def test_focus_only_gives_up_after_one_run_when_the_named_records_do_not_fail_alone() -> None:
+    runs: list[int] = []
+
+    def run(candidate: Sequence[Action]) -> Replay:
+        runs.append(len(candidate))
+        return Replay(tuple(candidate), (), Verdict())
+
+    first = Verdict(violations=[Violation(4, "c1", "timing")])
+    assert shrink(_actions(), first, run, rule=4, limit=20, focus_only=True) is None
+    assert runs == [4], runs
+
+
+def test_the_most_often_broken_rule_is_shrunk_first_and_markers_last() -> None:
+    from harness.soak.session import _shrink_targets
+
+    verdict = Verdict(
+        violations=[
+            Violation(8, "c1", "echo"),
+            Violation(3, "c2", "a"),
+            Violation(3, "c3", "b"),
+            Violation(3, "*", "m"),
+        ]
+    )
+    assert _shrink_targets(verdict) == [3, 8]
+    assert _shrink_targets(Verdict(violations=[Violation(6, "*", "full read missed")])) == [6]
