@@ -214,3 +214,15 @@ def test_the_most_often_broken_rule_is_shrunk_first_and_markers_last() -> None:
     )
     assert _shrink_targets(verdict) == [3, 8]
     assert _shrink_targets(Verdict(violations=[Violation(6, "*", "full read missed")])) == [6]
+
+
+def test_an_echo_prints_the_features_quiet_second_sync() -> None:
+    created = [Action("create", CRM, "contacts", "c1", {"directPhone": "22 33 44 55"})]
+    text = scenario(_events(created, [0]), [Violation(8, "c1", "echo")], BY_FLOW, window=5.0, title="echo")
+    assert text.splitlines()[2:] == [
+        "      Given 5 CRMOffice contacts with a value in every mapped property",
+        "      And the sync has run",
+        "      When the sync runs again",
+        "      Then the sync wrote nothing to either system",
+        "      And no CRMOffice contact has been written to since its user created it",
+    ], text
