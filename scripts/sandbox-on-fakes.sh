@@ -15,24 +15,8 @@
 set -euo pipefail
 mode=${1:?usage: scripts/sandbox-on-fakes.sh reference|external [pytest args...]}
 shift
-bin=.venv/bin
-work=$(mktemp -d)
-pids=()
-stop_all() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap stop_all EXIT
-
-"$bin/harness" serve --env-file "$work/tenants.env" > "$work/endpoints.json" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/endpoints.json" ] && break; sleep 0.1; done
-[ -s "$work/endpoints.json" ] || { echo "harness serve did not start" >&2; exit 2; }
-set -a
-# shellcheck disable=SC1091
-. "$work/tenants.env"
-set +a
+# shellcheck source=scripts/served-fakes.sh
+. "$(dirname "$0")/served-fakes.sh"
 HARNESS_RUN_ID=$("$bin/python" -c 'from harness.suite.runtag import new_run_id; print(new_run_id())')
 export HARNESS_RUN_ID
 

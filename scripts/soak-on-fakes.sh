@@ -12,24 +12,8 @@
 #   SOAK_ARGS: more options for `harness soak` (e.g. --alluredir reports/allure-results)
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: scripts/soak-on-fakes.sh SEED [SEED ...]" >&2; exit 2; }
-bin=.venv/bin
-work=$(mktemp -d)
-pids=()
-stop_all() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap stop_all EXIT
-
-"$bin/harness" serve --env-file "$work/tenants.env" > "$work/endpoints.json" &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/endpoints.json" ] && break; sleep 0.1; done
-[ -s "$work/endpoints.json" ] || { echo "harness serve did not start" >&2; exit 2; }
-set -a
-# shellcheck disable=SC1091
-. "$work/tenants.env"
-set +a
+# shellcheck source=scripts/served-fakes.sh
+. "$(dirname "$0")/served-fakes.sh"
 
 product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
 # shellcheck disable=SC2086 # the command is words by design
