@@ -77,6 +77,14 @@ class Outcome:
                 "confirmed": self.shrunk.confirmed,
             }
             shape["reproduction"] = self.reproduction
+        if self.latencies:
+            # The product's latency as the barriers measured it (marker change → seen on the other side).
+            seconds = sorted(float(c["seconds"]) for c in self.latencies)
+            shape["latency"] = {
+                "crossings": len(seconds),
+                "median": seconds[len(seconds) // 2],
+                "max": seconds[-1],
+            }
         if self.cleanup is not None:
             shape["removed"] = self.cleanup.total
         return shape
