@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from harness.client import ChangedUnderYouError, NotFoundError
+from harness.client import ApiError, ChangedUnderYouError, NotFoundError
 from harness.client.timestamps import parse_timestamp
 from harness.soak.checker import NOT_WITHIN
 from harness.soak.history import CRM, Action, Event, FinalState
@@ -80,6 +80,10 @@ class Runner:
             event = self._do(index, action, at)
         except NotFoundError as exc:
             event = Event(index, action, at, skipped=f"the record was gone: {exc}")
+        except ApiError as exc:
+            # A tenant refused a user's action (a record the product left in a state a user cannot edit): the action
+            # did not happen; the checker judges what the tenants show. Transport failures still stop the soak.
+            event = Event(index, action, at, skipped=f"the tenant refused it: {exc}")
         with self._lock:
             self.events.append(event)
 
