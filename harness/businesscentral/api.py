@@ -32,7 +32,7 @@ from harness.businesscentral.errors import (
 from harness.businesscentral.expand import NAVIGATION_OPTIONS, expansion, parse_expand
 from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE, MAX_REQUESTS, REQUEST_WINDOW
 from harness.businesscentral.model import BusinessCentralModel, Company, Query
-from harness.businesscentral.odata import parse_filter, parse_orderby, parse_select
+from harness.businesscentral.odata import parse_count, parse_filter, parse_orderby, parse_select
 from harness.businesscentral.parts import Parts
 from harness.businesscentral.schema import ENTITIES
 from harness.client.timestamps import parse_timestamp
@@ -377,8 +377,8 @@ class BusinessCentralFake(FakeTenant):
         query = Query(
             filter=parse_filter(args["$filter"], schema) if "$filter" in args else None,
             orderby=tuple(parse_orderby(args["$orderby"], schema)) if "$orderby" in args else (),
-            top=_non_negative(args, "$top"),
-            skip=_non_negative(args, "$skip") or 0,
+            top=parse_count(args, "$top"),
+            skip=parse_count(args, "$skip") or 0,
             after=_decode_skiptoken(args["$skiptoken"]) if "$skiptoken" in args else None,
             page_size=page_size,
         )
@@ -587,18 +587,6 @@ class BusinessCentralFake(FakeTenant):
 
 class _RollBack(Exception):
     pass
-
-
-def _non_negative(args: Mapping[str, str], name: str) -> int | None:
-    if name not in args:
-        return None
-    text = args[name]
-    if not text.isdigit():
-        raise BadRequest(
-            f"Invalid value '{text}' for {name} query option found. The {name} query option requires a "
-            "non-negative integer value."
-        )
-    return int(text)
 
 
 def _page_size(prefer: str | None) -> tuple[int, bool]:

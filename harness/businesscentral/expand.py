@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from harness.businesscentral.errors import BadRequest
-from harness.businesscentral.odata import Filter, OrderBy, parse_filter, parse_orderby, parse_select
+from harness.businesscentral.odata import Filter, OrderBy, parse_count, parse_filter, parse_orderby, parse_select
 from harness.businesscentral.schema import EntitySchema, Navigation
 
 __all__ = ["NAVIGATION_OPTIONS", "Expand", "expansion", "parse_expand"]
@@ -65,8 +65,8 @@ def expansion(name: str, schema: EntitySchema, options: Mapping[str, str]) -> Ex
         expand=parse_expand(options["$expand"], target) if "$expand" in options else (),
         filter=parse_filter(options["$filter"], target) if "$filter" in options else None,
         orderby=tuple(parse_orderby(options["$orderby"], target)) if "$orderby" in options else (),
-        top=_count(options, "$top"),
-        skip=_count(options, "$skip") or 0,
+        top=parse_count(options, "$top"),
+        skip=parse_count(options, "$skip") or 0,
     )
 
 
@@ -94,18 +94,6 @@ def _options(text: str, whole: str) -> dict[str, str]:
             raise BadRequest(f"The query option '{key}' is given twice inside $expand.")
         options[key] = value.strip()
     return options
-
-
-def _count(options: Mapping[str, str], name: str) -> int | None:
-    if name not in options:
-        return None
-    value = options[name]
-    if not value.isdigit():
-        raise BadRequest(
-            f"Invalid value '{value}' for {name} query option found. The {name} query option requires a "
-            "non-negative integer value."
-        )
-    return int(value)
 
 
 def _split(text: str, separator: str, whole: str) -> list[str]:

@@ -20,7 +20,7 @@ from harness.businesscentral.errors import BadRequest
 from harness.businesscentral.schema import EntitySchema, Field
 from harness.client.guids import GUID_PATTERN
 
-__all__ = ["Filter", "OrderBy", "Predicate", "parse_filter", "parse_orderby", "parse_select"]
+__all__ = ["Filter", "OrderBy", "Predicate", "parse_count", "parse_filter", "parse_orderby", "parse_select"]
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
@@ -362,6 +362,19 @@ def parse_select(text: str, schema: EntitySchema) -> list[str]:
         if name not in schema.by_name:
             raise BadRequest(f"Could not find a property named '{name}' on type '{schema.odata_type}'.")
     return names
+
+
+def parse_count(options: Mapping[str, str], name: str) -> int | None:
+    """``$top`` or ``$skip``: a non-negative integer, or None when not given."""
+    if name not in options:
+        return None
+    value = options[name]
+    if not value.isdigit():
+        raise BadRequest(
+            f"Invalid value '{value}' for {name} query option found. The {name} query option requires a "
+            "non-negative integer value."
+        )
+    return int(value)
 
 
 @dataclass(frozen=True)
