@@ -116,6 +116,8 @@ class _Builder:
         plan = self.plan()
         name = f"c{len(self.pairs) + 1}"
         values = {pair.origin: self.rows[plan.key][pair.origin].fresh(self.data, pair.origin) for pair in plan.pairs}
+        if plan.origin == "companies":
+            values["orgNr"] = self.data.org_nr()  # CRMOffice wants a valid one; the checklist maps none
         for prop in self.unmapped(plan, CRM):
             if self.rng.random() < 0.5:
                 values[prop] = self.value_for(prop)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,7 +53,6 @@ class Runner:
     stop_after: float | None = None
     """Seconds after which no further action starts (``--duration``); the rest of the program is not run."""
     poll: float = 0.25
-    progress: Callable[[int], None] = lambda done: None
     events: list[Event] = field(default_factory=list)
     crm_ids: dict[str, str] = field(default_factory=dict)
     bc_ids: dict[str, str] = field(default_factory=dict)
@@ -71,7 +70,6 @@ class Runner:
                 if self.stop_after is not None and time.monotonic() - self._started > self.stop_after:
                     break
                 list(pool.map(lambda item: self._run_one(*item), group))
-                self.progress(len(self.events))
         return sorted(self.events, key=lambda e: e.index)
 
     def _run_one(self, index: int, action: Action) -> None:
@@ -105,7 +103,7 @@ class Runner:
             if resource == "contacts":
                 body.update(givenName=PREFIX, familyName=name.removeprefix(f"{PREFIX} "))
             else:
-                body.update(name=name, orgNr=_org_nr(index))
+                body.update(name=name)
             written = self.pair.crmoffice.create(resource, body)
             self.crm_ids[action.record] = written.id
             return Event(index, action, at, stamp=_stamp(written.record, "updatedAt"))
@@ -121,8 +119,7 @@ class Runner:
     def _bc_pair(self, index: int, action: Action, at: float) -> Event:
         record_id = self._counterpart(action)
         if record_id is None:
-            bound = self.full_sync_timeout if action.record in self._bc_deleted else self.converge_timeout
-            return Event(index, action, at, skipped=f"{NOT_WITHIN} {bound:g} s (the service level)")
+            return Event(index, action, at, skipped=f"{NOT_WITHIN} {self._bound(action):g} s (the service level)")
         entity = self.plan(action.flow).target
         if action.kind == "delete":
             self.pair.businesscentral.delete(entity, record_id)
@@ -153,11 +150,14 @@ class Runner:
             return Event(index, action, at, stamp=_stamp(written.record, "lastModifiedDateTime"), counterpart_seen=True)
         return Event(index, action, at, skipped="Business Central refused the edit as stale five times")
 
+    def _bound(self, action: Action) -> float:
+        """How long a counterpart may take: an edit's service level, or the full read's after a user deleted it."""
+        return self.full_sync_timeout if action.record in self._bc_deleted else self.converge_timeout
+
     def _counterpart(self, action: Action) -> str | None:
         """The pair's Business Central record, waited for up to the service level."""
         plan = self.plan(action.flow)
-        bound = self.full_sync_timeout if action.record in self._bc_deleted else self.converge_timeout
-        deadline = time.monotonic() + bound
+        deadline = time.monotonic() + self._bound(action)
         name = soak_name(action.record, self.tag)
         query = f"displayName eq {odata_string(name)} and type eq {odata_string(plan.target_type)}"
         while True:
@@ -226,15 +226,6 @@ def _groups(actions: Sequence[Action]) -> Iterator[list[tuple[int, Action]]]:
 def _stamp(record: Mapping[str, Any], name: str) -> datetime | None:
     value = record.get(name)
     return parse_timestamp(str(value)) if value else None
-
-
-def _org_nr(index: int) -> str:
-    # Nine digits with a valid modulus-11 check digit, unique per action.
-    first = f"9{index:07d}"[-8:]
-    weights = (3, 2, 7, 6, 5, 4, 3, 2)
-    remainder = sum(int(d) * w for d, w in zip(first, weights, strict=True)) % 11
-    digit = 0 if remainder == 0 else 11 - remainder
-    return first + str(digit) if digit < 10 else _org_nr(index + 10_000_000)
 
 
 def _tagged(pair: TenantPair, plan: FlowPlan, tag: RunTag) -> list[dict[str, Any]]:

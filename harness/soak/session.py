@@ -123,6 +123,9 @@ def run_soak(
             settings.full_sync_timeout,
             settings.concurrency,
             stop_after=settings.duration,
+            # Looks for a counterpart as often as the barriers look for markers: a real sandbox's rate limit is
+            # shared by the soak's concurrent waits, the barriers and the product.
+            poll=poll_interval(settings.converge_timeout),
         )
         events = runner.run(actions)
         cycled, final = runner.settle(quiet=quiet)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.soak.allure import write_result
-from harness.soak.checker import Verdict, Violation
+from harness.soak.checker import Verdict
 from harness.soak.history import BC, CRM, Action, Event, FinalState
 from harness.soak.program import Program
 from harness.soak.session import Outcome
@@ -44,4 +44,3 @@ def test_a_failing_soak_is_one_failed_result_with_its_history_and_reproduction(t
     assert (tmp_path / attached["minimal-reproduction.feature"]["source"]).read_text() == "Scenario: x\n"
     summary = json.loads((tmp_path / attached["summary.json"]["source"]).read_text())
     assert summary["violations"] == [v.to_dict() for v in verdict.violations] and summary["operations"] == 2
-    assert isinstance(verdict.violations[0], Violation)
