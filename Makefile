@@ -7,18 +7,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+PROXY_VENV := .venv-proxy
+PROXY_STAMP := $(PROXY_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 RESULTS := reports/allure-results
 REPORT := reports/allure-report
 # Extra pytest options for the suite, e.g. QA_ARGS='--tenants wire --faker-seed 123'.
 QA_ARGS ?=
 
-.PHONY: test lint types unit qa sandbox soak mutation lock clean
+.PHONY: test lint types unit qa sandbox soak mutation lock lock-proxy proxy-env clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+## mitmproxy, the engine of `harness proxy`, in a virtual environment of its own: the release that runs on the
+## harness's Python pins an h11 and a cryptography older than the harness's HTTP client needs (docs/architecture.md).
+$(PROXY_STAMP): constraints-proxy.txt
+	test -x $(PROXY_VENV)/bin/python || $(PYTHON) -m venv $(PROXY_VENV)
+	$(PROXY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-proxy.txt mitmproxy
+	touch $(PROXY_STAMP)
+
+proxy-env: $(PROXY_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -78,5 +89,12 @@ lock:
 	  echo '# Regenerate after changing pyproject.toml: make lock'; \
 	  /tmp/harness-lock/bin/pip freeze --exclude-editable | grep -v '^crmoffice-businesscentral-qa'; } > constraints.txt
 
+lock-proxy:
+	rm -rf /tmp/harness-lock-proxy && $(PYTHON) -m venv /tmp/harness-lock-proxy
+	/tmp/harness-lock-proxy/bin/pip install --quiet mitmproxy
+	{ echo '# mitmproxy for `harness proxy`, in its own virtual environment (.venv-proxy): see docs/architecture.md.'; \
+	  echo '# Exact versions; `make proxy-env` installs with -c constraints-proxy.txt. Regenerate: make lock-proxy'; \
+	  /tmp/harness-lock-proxy/bin/pip freeze; } > constraints-proxy.txt
+
 clean:
-	rm -rf $(VENV) node_modules $(RESULTS) $(REPORT) reports/signoff.md .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PROXY_VENV) node_modules $(RESULTS) $(REPORT) reports/signoff.md .mypy_cache .ruff_cache

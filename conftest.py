@@ -29,6 +29,7 @@ from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.client import TenantError
 from harness.client.exchanges import ExchangeLog
+from harness.proxy.client import ProxyControl, ProxyError
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.latency import BARRIERS_ATTACHMENT, summarise
@@ -97,6 +98,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "tenants, and from the service levels for an external sync; 0: no bound)",
     )
     group.addoption(
+        "--proxy",
+        default=None,
+        metavar="URL",
+        help="external sync: the control URL of the harness proxy the product reaches the tenants through "
+        "(default: HARNESS_PROXY_URL); faults, holds and meters then prove rules 10 to 12",
+    )
+    group.addoption(
+        "--product-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="external sync behind the proxy: the product's request timeout, so a too-slow answer outlasts it",
+    )
+    group.addoption(
         "--allow-production",
         action="store_true",
         help="let sandbox mode write to a production Business Central (also needs HARNESS_ALLOW_PRODUCTION=yes)",
@@ -123,7 +138,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{marker}(value): a checklist suite tag @{marker}:<value>")
     for direction, arrow in DIRECTIONS.items():
         config.addinivalue_line("markers", f"{direction}: Examples proving checklist rows {arrow}")
-    config.addinivalue_line("markers", "fakes_only: needs the fake tenants' controls (clock, faults)")
+    config.addinivalue_line("markers", "fakes_only: needs the fake tenants' clock")
+    config.addinivalue_line("markers", "faults: needs faults on cue: the fakes' fault plan, or harness proxy's")
     config.addinivalue_line("markers", "one_cycle: observes what one sync cycle does; not for an external product")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(_JUnitNames(config), "harness-junit-names")
@@ -225,6 +241,12 @@ def _start(config: pytest.Config) -> None:
             values_by_property(plan)  # every row has values both tenants accept, or the run stops here
     except (PlanError, NoGenerator) as exc:
         raise pytest.UsageError(f"the checklist suite cannot start: {path}: {exc}") from None
+    if mode.proxy is not None and not config.option.collectonly:
+        try:
+            with ProxyControl(mode.proxy) as control:
+                control.health()
+        except ProxyError as exc:
+            raise pytest.UsageError(f"--proxy: {exc}") from None
     if mode.sync == "external" and not config.option.collectonly:
         try:
             config.stash[EXTERNAL] = ExternalRun.start(
@@ -374,13 +396,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     checklist = parse_file(config.getoption("--checklist"))
     real = config.getoption("--tenants") == "sandbox"
     external = config.getoption("--sync") == "external"
+    proxied = external and _proxy_url(config) is not None
     if external:
         # Longest first, so the slowest scenario does not start last (the order is the same on every worker).
         items.sort(key=_expected_waits, reverse=True)
     for item in scenario_items:
         if real and any(item.iter_markers("fakes_only")):
+            item.add_marker(pytest.mark.skip(reason="needs the fake tenants' clock; the tenants are real"))
+        if real and not proxied and any(item.iter_markers("faults")):
             item.add_marker(
-                pytest.mark.skip(reason="needs the fake tenants' clock or fault plan; the tenants are real")
+                pytest.mark.skip(
+                    reason="needs faults on cue: the tenants are real and no harness proxy fronts them (--proxy)"
+                )
             )
         if external and any(item.iter_markers("one_cycle")):
             item.add_marker(
@@ -481,7 +508,17 @@ def _mode(config: pytest.Config) -> SuiteMode:
         converge_timeout=config.getoption("--converge-timeout"),
         full_sync_timeout=config.getoption("--full-sync-timeout"),
         scenario_timeout=config.getoption("--scenario-timeout"),
+        proxy=_proxy_url(config),
+        product_timeout=config.getoption("--product-timeout"),
     )
+
+
+def _proxy_url(config: pytest.Config) -> str | None:
+    """``--proxy``, else ``HARNESS_PROXY_URL`` for an external sync (the proxy's env file sets it for the product)."""
+    url = config.getoption("--proxy")
+    if url is None and config.getoption("--sync") == "external":
+        url = os.environ.get("HARNESS_PROXY_URL") or None
+    return str(url) if url else None
 
 
 @pytest.fixture(scope="session")
@@ -526,6 +563,19 @@ def barriers(pytestconfig: pytest.Config, suite_mode: SuiteMode) -> Iterator[Bar
         client.close()
 
 
+@pytest.fixture(scope="session")
+def proxy(suite_mode: SuiteMode) -> Iterator[ProxyControl | None]:
+    """External sync behind ``harness proxy``: its control plane (faults, holds, meters)."""
+    if suite_mode.proxy is None:
+        yield None
+        return
+    control = ProxyControl(suite_mode.proxy)
+    try:
+        yield control
+    finally:
+        control.close()
+
+
 @pytest.fixture
 def scenario_seed(request: pytest.FixtureRequest) -> int:
     """The run's seed mixed with the scenario's id: each scenario replays alone, whatever ran before it. The scenario
@@ -549,6 +599,7 @@ def dataflow(
     plans: list[FlowPlan],
     scenario_seed: int,
     barriers: Barriers | None,
+    proxy: ProxyControl | None,
     tmp_path: Path,
 ) -> Iterator[Dataflow]:
     exchanges = ExchangeLog(redactor=redactor)
@@ -570,6 +621,7 @@ def dataflow(
             redactor=redactor,
             barriers=barriers,
             label=request.node.name,
+            proxy=proxy,
         )
     try:
         yield flow

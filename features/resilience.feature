@@ -31,7 +31,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       And its Business Central contact's phoneNumber is that directPhone
       And the sync reports no failure
 
-    @rule:9 @severity:critical @fakes_only
+    @rule:9 @severity:critical @faults
     Scenario: a change CRMOffice refuses fails that contact only, and goes through once CRMOffice accepts it
       Given a contact linked to a Business Central contact
       And 2 more contacts have been linked since
@@ -48,7 +48,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the sync read no more than 3 records and made no more than 2 requests in either system
 
-    @rule:9 @severity:critical @fakes_only
+    @rule:9 @severity:critical @faults
     Scenario: a change Business Central refuses fails that contact only, and goes through on a later run unedited
       Given a contact linked to a Business Central contact
       And 2 more contacts have been linked since
@@ -84,7 +84,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
   Rule: throttling, faults and interruptions are retried until both sides agree
 
-    @rule:10 @severity:critical @fakes_only
+    @rule:10 @severity:critical @faults
     Scenario Outline: Business Central <trouble> while new contacts arrive
       Given 12 CRMOffice contacts with a value in every mapped property
       And Business Central <trouble>
@@ -100,7 +100,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | drops the connection on the next 2 requests                    |
         | answers the next 2 requests too slowly                         |
 
-    @rule:10 @severity:critical @fakes_only
+    @rule:10 @severity:critical @faults
     Scenario Outline: CRMOffice <trouble> while a contact's phone changes
       Given a contact linked to a Business Central contact
       And a Business Central user changes the contact's phoneNumber
@@ -117,8 +117,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
     @rule:10 @rule:4 @severity:critical
     Scenario Outline: a CRMOffice user edits <crmoffice property> while the sync is writing to it
       Given a contact linked to a Business Central contact
-      And a Business Central user changes the contact's <businesscentral property>
       And a CRMOffice user will change the contact's <crmoffice property> just before the sync writes it
+      And a Business Central user changes the contact's <businesscentral property>
       When the sync runs
       Then both sides show CRMOffice's new value for <crmoffice property> ↔ <businesscentral property>
       And the sync reports no failure
@@ -132,8 +132,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
     @rule:10 @rule:4 @severity:critical
     Scenario Outline: a Business Central user edits <businesscentral property> while the sync is writing to it
       Given a contact linked to a Business Central contact
-      And a CRMOffice user changes the contact's <crmoffice property>
       And a Business Central user will change the contact's <businesscentral property> just before the sync writes it
+      And a CRMOffice user changes the contact's <crmoffice property>
       When the sync runs
       Then both sides show Business Central's new value for <crmoffice property> ↔ <businesscentral property>
       And the sync reports no failure
@@ -144,7 +144,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
-    @rule:10 @severity:critical @fakes_only
+    @rule:10 @severity:critical @faults
     Scenario: an outage of CRMOffice that outlasts the retries stops the run, and the next run finishes the work
       Given a contact linked to a Business Central contact
       And a Business Central user changes the contact's phoneNumber
@@ -185,8 +185,8 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
     @rule:10 @severity:normal
     Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop
       Given a contact linked to a Business Central contact
-      And a <other side> user changes the contact's <other property>
       And a <side> user keeps changing the contact's <kept property> while the sync writes it
+      And a <other side> user changes the contact's <other property>
       When the sync runs
       Then the sync reports that contact as failed because <side> kept changing it
       When the sync runs again

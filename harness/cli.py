@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.soak import cli as soak_cli
 
     soak_cli.register(subparsers)
+    from harness.proxy import cli as proxy_cli
+
+    proxy_cli.register(subparsers)
     # (sub-commands register here, one line each)
     return parser
 

@@ -9,7 +9,8 @@ from pytest_bdd import given, parsers, then, when
 from harness.client.errors import ApiError, TenantError
 from harness.suite import moves
 from harness.suite.dataflow import Dataflow, FakesOnly
-from harness.suite.faults import TroubleError, inject, refuse_next_change, trouble_over
+from harness.suite.faults import NotAtProxy, TroubleError, inject, refuse_next_change, trouble_over
+from harness.suite.interleave import UserAtTheHold
 from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject
 from harness.suite.tripwire import Interrupted
@@ -20,7 +21,9 @@ def tenant_trouble(dataflow: Dataflow, side: str, trouble: str) -> None:
     try:
         inject(dataflow, SIDES[side], trouble)  # type: ignore[arg-type]
     except FakesOnly as exc:
-        pytest.skip(f"{exc}: real tenants cannot be made to misbehave on cue")
+        pytest.skip(f"{exc}: real tenants cannot be made to misbehave on cue without harness proxy")
+    except NotAtProxy as exc:
+        pytest.skip(str(exc))
     except TroubleError as exc:
         raise AssertionError(str(exc)) from None
 
@@ -53,7 +56,10 @@ def full_stopped_midway(dataflow: Dataflow) -> None:
 
 def _stopped_midway(dataflow: Dataflow, *, full: bool, writes: int) -> None:
     if dataflow.sync.kind != "reference":
-        pytest.skip("only the harness's own sync can be stopped midway; an external sync is not ours to stop")
+        pytest.skip(
+            "an external product stopped midway needs the harness to start and kill its process, which this run "
+            "does not do"
+        )
     dataflow.tripwires["businesscentral"].stop_after_writes(writes)
     with pytest.raises(Interrupted):
         dataflow.run_sync(full=full)
@@ -78,7 +84,8 @@ def edit_during_write(dataflow: Dataflow, subject: Subject, side: str, prop: str
     """The user's edit lands between the sync's read and its write to ``target`` (the user's own system unless
     named): the write must meet the new version, not overwrite it."""
     if dataflow.sync.kind != "reference":
-        pytest.skip("the moment an external sync writes cannot be caught from outside it")
+        _hold(dataflow, subject, side, prop, target, times=1)
+        return
     wire = dataflow.tripwires[SIDES[target]]
 
     def user_edit() -> None:
@@ -97,16 +104,45 @@ def keeps_editing(dataflow: Dataflow, subject: Subject, side: str, prop: str) ->
     """Before every write of the next run to the user's own system, the user changes the contact again: each write
     the sync makes meets a newer version than the one it read."""
     if dataflow.sync.kind != "reference":
-        pytest.skip("the moment an external sync writes cannot be caught from outside it")
+        _hold(dataflow, subject, side, prop, side, times=KEEPS_CHANGING)
+        return
     dataflow.tripwires[SIDES[side]].before_writes(
         lambda: moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
     )
+
+
+KEEPS_CHANGING = 3
+"""How many of an external product's writes a user who "keeps changing" a record meets with a newer version."""
+
+
+def _hold(dataflow: Dataflow, subject: Subject, side: str, prop: str, target: str, *, times: int) -> None:
+    """An external product: its write to the record in ``target`` is held at the proxy until the user has edited."""
+    if dataflow.proxy is None:
+        pytest.skip("the moment an external product writes can be caught only at harness proxy (--proxy)")
+    system = SIDES[target]
+    kind, record = (
+        (subject.kind.origin, subject.crm_id) if system == "crmoffice" else (subject.kind.target, subject.bc_id)
+    )
+    assert record, f"{subject.describe()} has no {target} record for the product to write"
+    user = UserAtTheHold(
+        dataflow.proxy,
+        tenant=system,
+        entity_set=kind,
+        record=record,
+        what=f"the {target} record of {subject.describe()}",
+        edit=lambda: moves.change(dataflow, subject, SIDES[side], prop),  # type: ignore[arg-type]
+        within=dataflow.converge_timeout,
+        times=times,
+    )
+    dataflow.interleavings.append(user)
 
 
 @when("the sync runs into the outage", target_fixture="stopped")
 def sync_into_outage(dataflow: Dataflow) -> TenantError:
     """A tenant failing longer than the clients retry: the run must end with the tenant's error (nothing it did not
     commit is lost, the next run resumes), not carry on as if the records had been refused one by one."""
+    if dataflow.sync.kind != "reference":
+        pytest.skip("how an external product's run ends is out of the harness's sight; only its effects are seen")
     try:
         run = dataflow.run_sync()
     except TenantError as exc:

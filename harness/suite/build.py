@@ -8,11 +8,14 @@ scenario fails).
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,6 +32,11 @@ from harness.suite.sync import Barriers, ExternalSync, ReferenceSync, SyncUnderT
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import connect
+from harness.traffic.meters import Meters
+from harness.traffic.transport import MeteringTransport
+
+if TYPE_CHECKING:
+    from harness.proxy.client import ProxyControl
 
 __all__ = ["START", "SuiteError", "SuiteMode", "build_dataflow", "build_sandbox_dataflow"]
 
@@ -54,6 +62,10 @@ class SuiteMode:
     """External sync: what only a full read finds (a deleted counterpart) must have happened within this."""
     scenario_timeout: float | None = None
     """A scenario's whole time; None: :meth:`scenario_bound` works it out from the mode."""
+    proxy: str | None = None
+    """External sync: the control URL of the ``harness proxy`` the product reaches the tenants through."""
+    product_timeout: float | None = None
+    """External sync: the product's request timeout, when known (a "too slow" answer is made to outlast it)."""
 
     def scenario_bound(self) -> float:
         """The bound on one scenario's steps: generous for the fakes (a scenario takes seconds), more for real
@@ -71,6 +83,11 @@ class SuiteMode:
                 f"--sync external with --tenants {self.tenants}: an external sync product cannot reach the tenants "
                 "this process creates for each scenario; run external mode with --tenants sandbox (real sandboxes, "
                 "or `harness serve` fakes configured as sandboxes: see the README)"
+            )
+        if self.proxy is not None and self.sync != "external":
+            raise SuiteError(
+                "--proxy is for --sync external: the proxy fronts the tenants for the product; the reference sync "
+                "is metered and faulted by the harness itself"
             )
         if self.scenario_timeout is not None and self.scenario_timeout < 0:
             raise SuiteError(f"--scenario-timeout ({self.scenario_timeout:g} s) must be 0 (no bound) or positive")
@@ -93,6 +110,7 @@ def build_sandbox_dataflow(
     redactor: Redactor,
     barriers: Barriers | None = None,
     label: str = "",
+    proxy: ProxyControl | None = None,
 ) -> Dataflow:
     """A scenario on shared real tenants: its records carry ``tag``; the reference sync is scoped to them, or an
     external sync is waited for through the run's ``barriers``; the clients keep to Business Central's published
@@ -100,7 +118,9 @@ def build_sandbox_dataflow(
     tripwires: dict[str, Tripwire] = {}
     for secret in settings.secrets():
         redactor.add(secret)
-    pair = connect(settings, wrap=_instrument(tripwires, exchanges))
+    meters, metering = Meters(), threading.Event()
+    bases = {"crmoffice": urlsplit(settings.crmoffice_api_url).path or "/", "businesscentral": "/"}
+    pair = connect(settings, wrap=_instrument(tripwires, exchanges, meters, metering, bases))
     sync: SyncUnderTest
     if mode.sync == "external":
         if barriers is None:
@@ -118,6 +138,10 @@ def build_sandbox_dataflow(
         tripwires=tripwires,
         tag=tag,
         converge_timeout=mode.converge_timeout if mode.sync == "external" else 0.0,
+        meters=meters if mode.sync == "reference" else None,
+        metering=metering,
+        proxy=proxy,
+        product_timeout=mode.product_timeout,
     )
 
 
@@ -126,12 +150,24 @@ def _owned(tag: RunTag, record: Mapping[str, Any]) -> bool:
 
 
 def _instrument(
-    tripwires: dict[str, Tripwire], exchanges: ExchangeLog
+    tripwires: dict[str, Tripwire],
+    exchanges: ExchangeLog,
+    meters: Meters,
+    metering: threading.Event,
+    bases: Mapping[str, str],
 ) -> Callable[[str, httpx.BaseTransport], httpx.BaseTransport]:
-    """In front of each tenant: a tripwire the steps can arm, then the recorder whose exchanges a failure attaches."""
+    """In front of each tenant: the meters (counting while the sync runs), a tripwire the steps can arm, then the
+    recorder whose exchanges a failure attaches."""
 
     def wrap(system: str, transport: httpx.BaseTransport) -> httpx.BaseTransport:
-        tripwires[system] = Tripwire(transport, system)
+        metered = MeteringTransport(
+            transport,
+            "crmoffice" if system == "crmoffice" else "businesscentral",
+            meters,
+            base_path=bases.get(system, "/"),
+            gate=metering.is_set,
+        )
+        tripwires[system] = Tripwire(metered, system)
         return RecordingTransport(tripwires[system], exchanges, label=LABELS[system])
 
     return wrap
@@ -152,6 +188,9 @@ def build_dataflow(
     tripwires: dict[str, Tripwire] = {}
     clock = Clock(START, frozen=True)
     waits: list[float] = []
+    # The meters' time is real time plus the waits the retry policy recorded instead of sleeping: a client that
+    # honoured a Retry-After "slept" it.
+    meters, metering = Meters(lambda: time.monotonic() + sum(waits)), threading.Event()
     # The fakes' Retry-After and back-off waits are recorded, not slept: the clock is the fakes' own.
     retry = RetryPolicy(sleep=waits.append, jitter=0.0)
     tenant_mode: Literal["mock", "wire"] = "wire" if mode.tenants == "wire" else "mock"
@@ -161,7 +200,7 @@ def build_dataflow(
         clock=clock,
         retry=retry,
         timeout=mode.read_timeout,
-        wrap=_instrument(tripwires, exchanges),
+        wrap=_instrument(tripwires, exchanges, meters, metering, {}),
     )
     crm_fake, bc_fake = pair.crmoffice_fake, pair.businesscentral_fake
     assert crm_fake is not None
@@ -178,4 +217,6 @@ def build_dataflow(
         read_timeout=mode.read_timeout,
         tripwires=tripwires,
         waits=waits,
+        meters=meters,
+        metering=metering,
     )

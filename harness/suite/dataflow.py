@@ -11,10 +11,11 @@ show both sides' records before and after a sync in the report without listing w
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import EntitySet
@@ -30,6 +31,11 @@ from harness.suite.sync import SyncRun, SyncUnderTest
 from harness.suite.tripwire import Tripwire
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
+from harness.traffic.meters import Meters
+
+if TYPE_CHECKING:
+    from harness.proxy.client import ProxyControl
+    from harness.suite.interleave import UserAtTheHold
 
 __all__ = ["Dataflow", "FakesOnly", "Side", "odata_string"]
 
@@ -84,6 +90,15 @@ class Dataflow:
     runs: list[SyncRun] = field(default_factory=list)
     user_writes: int = 0
     """Writes made as a user so far: one made while the sync ran (a planned interleaving) is not the sync's."""
+    meters: Meters | None = None
+    """The reference sync: what it did on the wire, counted while it runs (rule 12); see ``metering``."""
+    metering: threading.Event = field(default_factory=threading.Event)
+    proxy: ProxyControl | None = None
+    """An external sync behind ``harness proxy``: its control plane (faults, holds, meters)."""
+    product_timeout: float | None = None
+    """An external product's request timeout, when known (a "too slow" answer must outlast it)."""
+    interleavings: list[UserAtTheHold] = field(default_factory=list)
+    """Users waiting at the proxy for the product's write to their record (the next run settles them)."""
     _same_moment: bool = False
 
     def __repr__(self) -> str:
@@ -219,12 +234,17 @@ class Dataflow:
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.tenant_counts()
         seen = self.fingerprint() if self.sync.kind == "external" else None
+        self.metering.set()
         try:
             run = self.sync.run(full=full, flows=self.flows_in_play())
         finally:
+            self.metering.clear()
             # A planned interleaving ("a user edits it while the sync writes it") belongs to this run only.
             for wire in self.tripwires.values():
                 wire.disarm()
+            waiting, self.interleavings = self.interleavings, []
+        for user in waiting:
+            user.finish()
         if seen is not None:
             run.changed = self.fingerprint() != seen
         after = self.tenant_counts()
@@ -305,5 +325,7 @@ class Dataflow:
         return tuple(sorted(items))
 
     def close(self) -> None:
+        for user in self.interleavings:
+            user.cancel()
         self.sync.close()
         self.pair.close()

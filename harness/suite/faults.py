@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from harness.suite.dataflow import Dataflow
+from harness.suite.dataflow import Dataflow, Side
 
-__all__ = ["SENTENCES", "TroubleError", "inject", "refuse_next_change", "trouble_over"]
+__all__ = ["SENTENCES", "NotAtProxy", "TroubleError", "inject", "refuse_next_change", "trouble_over"]
 
 SENTENCES = {
     r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
@@ -28,43 +28,86 @@ class TroubleError(ValueError):
     """A trouble sentence the harness does not understand; the message lists those it does."""
 
 
-def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], trouble: str) -> None:
-    """Add the fault rule ``trouble`` describes to the fake behind ``side`` (FakesOnly when the tenant is real)."""
-    tenant = flow.fakes().tenant(side)
+class NotAtProxy(RuntimeError):
+    """Trouble ``harness proxy`` cannot make for this product; the message says what is missing."""
+
+
+def _understand(trouble: str) -> tuple[str, int, float | None]:
     for pattern, kind in SENTENCES.items():
         match = re.fullmatch(pattern, trouble.strip())
-        if match is None:
-            continue
-        times = int(match["n"])
-        if kind == "throttle-after":
-            tenant.add_fault(status=429, retry_after=float(match["s"]), times=times)
-        elif kind == "throttle":
-            tenant.add_fault(status=429, times=times)
-        elif kind == "unavailable":
-            tenant.add_fault(status=503, times=times)
-        elif kind == "drop":
-            tenant.add_fault(drop=True, times=times)
-        elif kind == "failing-writes":
-            # Each tenant's way of writing: CRMOffice one PATCH per record, Business Central the sync's $batch.
-            if side == "crmoffice":
-                tenant.add_fault(method="PATCH", status=500, times=times)
-            else:
-                tenant.add_fault(method="POST", path="*/$batch", status=500, times=times)
-        else:
-            # Longer than the clients' read timeout, so each of these requests times out and is tried again.
-            tenant.add_fault(delay=flow.read_timeout + 0.5, times=times)
-        return
+        if match is not None:
+            seconds = match.groupdict().get("s")
+            return kind, int(match["n"]), float(seconds) if seconds else None
     understood = "; ".join(SENTENCES)
     raise TroubleError(f"no fault matches {trouble!r}; the sentences understood are: {understood}")
+
+
+def _at_proxy(flow: Dataflow, side: Side, trouble: str) -> None:
+    """The same trouble at ``harness proxy``, for an external product: its next requests to ``side`` meet it."""
+    assert flow.proxy is not None
+    kind, times, seconds = _understand(trouble)
+    if kind == "throttle-after":
+        flow.proxy.add_fault(side, "throttle", times=times, retry_after=seconds)
+    elif kind == "throttle":
+        flow.proxy.add_fault(side, "throttle", times=times)
+    elif kind == "unavailable":
+        flow.proxy.add_fault(side, "unavailable", times=times)
+    elif kind == "drop":
+        flow.proxy.add_fault(side, "reset", times=times)
+    elif kind == "failing-writes":
+        if side == "crmoffice":
+            flow.proxy.add_fault(side, "error", method="PATCH", status=500, times=times)
+        else:
+            flow.proxy.add_fault(side, "error", method="POST", entity_set="$batch", status=500, times=times)
+    else:
+        if flow.product_timeout is None:
+            raise NotAtProxy(
+                "an answer too slow for the product needs its request timeout: pass --product-timeout SECONDS"
+            )
+        flow.proxy.add_fault(side, "slow", times=times, delay=flow.product_timeout + 0.5)
+
+
+def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], trouble: str) -> None:
+    """Add the fault rule ``trouble`` describes to the fake behind ``side``, or at ``harness proxy`` for an external
+    product (FakesOnly when the tenant is real and there is no proxy)."""
+    if flow.proxy is not None:
+        _at_proxy(flow, side, trouble)
+        return
+    tenant = flow.fakes().tenant(side)
+    kind, times, seconds = _understand(trouble)
+    if kind == "throttle-after":
+        tenant.add_fault(status=429, retry_after=seconds, times=times)
+    elif kind == "throttle":
+        tenant.add_fault(status=429, times=times)
+    elif kind == "unavailable":
+        tenant.add_fault(status=503, times=times)
+    elif kind == "drop":
+        tenant.add_fault(drop=True, times=times)
+    elif kind == "failing-writes":
+        # Each tenant's way of writing: CRMOffice one PATCH per record, Business Central the sync's $batch.
+        if side == "crmoffice":
+            tenant.add_fault(method="PATCH", status=500, times=times)
+        else:
+            tenant.add_fault(method="POST", path="*/$batch", status=500, times=times)
+    else:
+        # Longer than the clients' read timeout, so each of these requests times out and is tried again.
+        tenant.add_fault(delay=flow.read_timeout + 0.5, times=times)
 
 
 def refuse_next_change(
     flow: Dataflow, side: Literal["crmoffice", "businesscentral"], kind: str, record_id: str
 ) -> None:
     """The next change to that one record is refused as invalid, as a tenant refuses a value it will not store;
-    later changes are accepted (FakesOnly when the tenant is real). CRMOffice answers its PATCH with 422; Business
-    Central answers 400 to a PATCH of it, whether sent alone or as one operation of a ``$batch`` (the others of the
-    batch go through)."""
+    later changes are accepted (FakesOnly when the tenant is real and there is no proxy). CRMOffice answers its PATCH
+    with 422; Business Central answers 400 to a PATCH of it, whether sent alone or as one operation of a ``$batch``
+    (the others of the batch go through)."""
+    if flow.proxy is not None:
+        if side == "crmoffice":
+            flow.proxy.add_fault(side, "error", method="PATCH", entity_set=kind, record=record_id, status=422)
+        else:
+            flow.proxy.add_fault(side, "error", method="PATCH", entity_set=kind, record=record_id, status=400)
+            flow.proxy.add_fault(side, "batch-operation", method="PATCH", entity_set=kind, record=record_id, status=400)
+        return
     tenant = flow.fakes().tenant(side)
     if side == "crmoffice":
         tenant.add_fault(method="PATCH", path=f"*/{kind}/{record_id}", status=422, times=1)
@@ -75,4 +118,7 @@ def refuse_next_change(
 
 def trouble_over(flow: Dataflow, side: Literal["crmoffice", "businesscentral"]) -> None:
     """The tenant works again: every fault rule still pending on it is dropped (FakesOnly when the tenant is real)."""
+    if flow.proxy is not None:
+        flow.proxy.clear_faults(side)
+        return
     flow.fakes().tenant(side).faults.clear()

@@ -1,0 +1,244 @@
+"""The mitmproxy addon behind ``harness proxy``: meters, faults and holds on each front, loaded by ``mitmdump -s``.
+
+Runs inside mitmproxy's own process and virtual environment (see :mod:`harness.proxy.launch` for why it is a
+separate one), so it imports only the standard library, mitmproxy and the pure modules of ``harness.proxy`` and
+``harness.traffic``. Its one option, ``harness_proxy_config``, names the JSON file ``harness proxy`` wrote: the
+fronts (tenant, listening port, upstream origin, base path), the control plane's port and key, the entity sets per
+tenant.
+
+Per request: classify it (:mod:`harness.traffic.routes`), count it, hold it if a hold covers it, apply the first
+fault rule it meets, forward it; per answer: put the front's origin where the upstream's appears (page links,
+``Location``), count it, and lose or delay it when the fault says so. Nothing of a request's headers is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mitmproxy import ctx, http  # type: ignore[import-not-found,unused-ignore]
+
+from harness.proxy.control import ControlPlane
+from harness.proxy.faults import FaultPlan, vendor_error
+from harness.proxy.holds import HoldBook
+from harness.traffic.meters import Arrival, Meters, records_in
+from harness.traffic.routes import Tenant, classify, operations
+
+__all__ = ["HarnessProxy"]
+
+_REWRITTEN = ("location", "content-location", "odata-entityid")
+
+
+@dataclass(frozen=True)
+class Front:
+    tenant: Tenant
+    port: int
+    origin: str
+    """How the product reaches this front: ``http(s)://127.0.0.1:PORT``."""
+    upstream: str
+    """The tenant's origin: ``scheme://host[:port]``."""
+    base_path: str
+
+
+class HarnessProxy:
+    def __init__(self) -> None:
+        self.fronts: dict[int, Front] = {}
+        self.control: ControlPlane | None = None
+        self.meters = Meters()
+        self.faults = FaultPlan({})
+        self.holds = HoldBook()
+
+    def load(self, loader: Any) -> None:
+        loader.add_option("harness_proxy_config", str, "", "the JSON file harness proxy wrote")
+
+    def running(self) -> None:
+        path = ctx.options.harness_proxy_config
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+        for front in config["fronts"]:
+            self.fronts[int(front["port"])] = Front(
+                front["tenant"], int(front["port"]), front["origin"], front["upstream"], front["base_path"]
+            )
+        sets = {tenant: frozenset(names) for tenant, names in config["entity_sets"].items()}
+        self.faults = FaultPlan(sets)
+        self.holds = HoldBook(sets)
+        self.control = ControlPlane(
+            config["key"], self.meters, self.faults, self.holds, self.health, ("127.0.0.1", int(config["control_port"]))
+        )
+        self.control.start()
+
+    def done(self) -> None:
+        self.holds.release_all()
+        if self.control is not None:
+            self.control.close()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "fronts": [
+                {"tenant": f.tenant, "url": f.origin, "upstream": f.upstream}
+                for f in sorted(self.fronts.values(), key=lambda f: f.tenant)
+            ]
+        }
+
+    # --- hooks ------------------------------------------------------------------------------------------------
+    def _front(self, flow: http.HTTPFlow) -> Front | None:
+        sockname = flow.client_conn.sockname
+        return self.fronts.get(int(sockname[1])) if sockname else None
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        front = self._front(flow)
+        if front is None or flow.request.path.startswith("/_harness/"):
+            return
+        request = flow.request
+        target = classify(front.tenant, request.method, request.path, front.base_path)
+        ops = tuple(operations(request.content or b"")) if target.entity_set == "$batch" else ()
+        arrival = self.meters.arrived(
+            target,
+            authorization=request.headers.get("authorization"),
+            if_match=request.headers.get("if-match"),
+            operations=ops,
+        )
+        flow.metadata["harness"] = {"arrival": arrival, "front": front}
+        hold = self.holds.catch(target, ops) if target.is_write or any(op.target.is_write for op in ops) else None
+        if hold is not None:
+            loop = asyncio.get_running_loop()
+            released = loop.create_future()
+
+            def wake() -> None:
+                loop.call_soon_threadsafe(_resolve, released)
+
+            hold.on_release.append(wake)
+            try:
+                await asyncio.wait_for(released, hold.timeout)
+            except TimeoutError:
+                self.holds.release(hold.id, timed_out=True)
+        taken = self.faults.take(target, ops)
+        if taken is None:
+            return
+        fault, operation = taken
+        if fault.kind in ("throttle", "unavailable", "gateway-timeout", "error"):
+            body, headers = vendor_error(front.tenant, fault.answer_status, fault.retry_after)
+            flow.response = http.Response.make(fault.answer_status, body, headers)
+        elif fault.kind == "reset":
+            self._settle_lost(flow)
+            flow.kill()
+        elif fault.kind == "lose-answer":
+            flow.metadata["harness"]["lose"] = True
+        elif fault.kind == "slow":
+            flow.metadata["harness"]["delay"] = fault.delay
+        elif fault.kind == "batch-operation" and operation is not None:
+            self._take_out(flow, operation, fault.answer_status)
+
+    def _take_out(self, flow: http.HTTPFlow, operation: str, status: int) -> None:
+        payload = json.loads(flow.request.content or b"{}")
+        kept = [op for op in payload["requests"] if str(op.get("id", "")) != operation]
+        body, _ = vendor_error("businesscentral", status, None)
+        failed = {
+            "id": operation,
+            "status": status,
+            "headers": {"content-type": "application/json"},
+            "body": json.loads(body),
+        }
+        flow.metadata["harness"]["failed_operation"] = failed
+        if not kept:
+            flow.response = http.Response.make(
+                200, json.dumps({"responses": []}).encode(), {"Content-Type": "application/json"}
+            )
+            return
+        payload["requests"] = kept
+        flow.request.content = json.dumps(payload).encode()
+
+    async def response(self, flow: http.HTTPFlow) -> None:
+        meta = flow.metadata.get("harness")
+        if meta is None or flow.response is None:
+            return
+        front: Front = meta["front"]
+        response = flow.response
+        failed = meta.get("failed_operation")
+        if failed is not None:
+            answer = json.loads(response.content or b"{}")
+            answer.setdefault("responses", []).append(failed)
+            response.content = json.dumps(answer).encode()
+        for name in _REWRITTEN:
+            if name in response.headers:
+                response.headers[name] = response.headers[name].replace(front.upstream, front.origin)
+        content_type = response.headers.get("content-type", "")
+        if "json" in content_type and response.content and front.upstream.encode() in response.content:
+            response.content = response.content.replace(front.upstream.encode(), front.origin.encode())
+        if meta.get("delay"):
+            await asyncio.sleep(meta["delay"])
+        if meta.get("lose"):
+            self._settle_lost(flow)
+            flow.kill()
+            return
+        self._settle(flow, response)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        if flow.metadata.get("harness") is not None:
+            if flow.error is not None and "connect" in str(flow.error.msg).lower():
+                front: Front = flow.metadata["harness"]["front"]
+                print(
+                    f"harness proxy: {front.tenant} at {front.upstream} is not reachable: {flow.error.msg}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            self._settle_lost(flow)
+
+    # --- counting ---------------------------------------------------------------------------------------------
+    def _settle(self, flow: http.HTTPFlow, response: http.Response) -> None:
+        meta = flow.metadata["harness"]
+        if meta.get("settled"):
+            return
+        meta["settled"] = True
+        arrival: Arrival = meta["arrival"]
+        retry_after = _seconds(response.headers.get("retry-after"))
+        payload: Any = None
+        if 200 <= response.status_code < 300 and "json" in response.headers.get("content-type", ""):
+            try:
+                payload = json.loads(response.content or b"null")
+            except ValueError:
+                payload = None
+        if arrival.operations:
+            statuses: dict[str, int] = {}
+            served: dict[str, int] = {}
+            for answer in (payload or {}).get("responses", []) if isinstance(payload, dict) else []:
+                op_id, status = str(answer.get("id", "")), int(answer.get("status", 0))
+                statuses[op_id] = status
+                if 200 <= status < 300:
+                    served[op_id] = records_in(answer.get("body"))
+            self.meters.answered(
+                arrival,
+                response.status_code,
+                retry_after=retry_after,
+                operation_statuses=statuses,
+                operation_served=served,
+            )
+            return
+        served_count = records_in(payload) if arrival.target.method == "GET" else 0
+        self.meters.answered(arrival, response.status_code, served=served_count, retry_after=retry_after)
+
+    def _settle_lost(self, flow: http.HTTPFlow) -> None:
+        meta = flow.metadata["harness"]
+        if not meta.get("settled"):
+            meta["settled"] = True
+            self.meters.lost(meta["arrival"])
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: neither tenant sends one
+
+
+addons = [HarnessProxy()]

@@ -1,0 +1,121 @@
+"""The proxy's control plane, from the suite's side (``HARNESS_PROXY_URL`` or ``--proxy``).
+
+Exceptions: :class:`ProxyError` (the base), :class:`ProxyUnreachable` (nothing answers at the URL: not started,
+or stopped mid-run), :class:`ProxyRefused` (the proxy answered 4xx: a wrong key, a rule it does not take; the
+message is the proxy's own, naming the field).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+__all__ = ["ProxyControl", "ProxyError", "ProxyRefused", "ProxyUnreachable"]
+
+
+class ProxyError(RuntimeError):
+    """Something went wrong talking to ``harness proxy``'s control plane."""
+
+
+class ProxyUnreachable(ProxyError):
+    """Nothing answers at the control plane's URL."""
+
+
+class ProxyRefused(ProxyError):
+    """The control plane refused the request (wrong key, a rule it does not take)."""
+
+
+def _shown(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
+
+
+class ProxyControl:
+    def __init__(self, url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not parts.password:
+            raise ProxyError(
+                f"HARNESS_PROXY_URL / --proxy must be the control URL harness proxy printed "
+                f"(http://harness:KEY@127.0.0.1:PORT/), got {_shown(url) if parts.hostname else url[:40]!r}"
+            )
+        self.url = _shown(url)
+        auth = httpx.BasicAuth(parts.username or "harness", parts.password)
+        self._http = httpx.Client(base_url=self.url, auth=auth, timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"<proxy control at {self.url}>"
+
+    def _call(self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None) -> Any:
+        try:
+            answer = self._http.request(method, path, json=body, params=params)
+        except httpx.TransportError as exc:
+            raise ProxyUnreachable(
+                f"harness proxy at {self.url} does not answer ({exc}); is it still running?"
+            ) from None
+        try:
+            payload = answer.json()
+        except ValueError:
+            payload = {"error": answer.text[:200]}
+        if answer.status_code >= 400:
+            raise ProxyRefused(f"harness proxy refused {method} {path}: {payload.get('error', payload)}")
+        return payload
+
+    # --- reading ----------------------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/health"))
+
+    def meters(self) -> dict[str, Any]:
+        """Every meter and the limits judged (see :mod:`harness.traffic.meters`, :mod:`harness.traffic.limits`)."""
+        return dict(self._call("GET", "/meters"))
+
+    def writes_to(self, tenant: str, entity_set: str, record: str) -> int:
+        params = {"tenant": tenant, "entity_set": entity_set, "record": record}
+        return int(self._call("GET", "/meters/writes", params=params)["writes"])
+
+    # --- the nemesis ------------------------------------------------------------------------------------------
+    def add_fault(self, tenant: str, kind: str, **scope: Any) -> dict[str, Any]:
+        """One fault rule (see :mod:`harness.proxy.faults` for the kinds and fields)."""
+        rule = {"tenant": tenant, "kind": kind, **{k: v for k, v in scope.items() if v is not None}}
+        return dict(self._call("POST", "/faults", rule)["faults"][0])
+
+    def faults(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/faults")["faults"])
+
+    def clear_faults(self, tenant: str | None = None) -> int:
+        return int(self._call("DELETE", "/faults", params={"tenant": tenant} if tenant else None)["removed"])
+
+    # --- holds ------------------------------------------------------------------------------------------------
+    def hold(self, tenant: str, entity_set: str, record: str, *, timeout: float, times: int = 1) -> str:
+        body = {"tenant": tenant, "entity_set": entity_set, "record": record, "timeout": timeout, "times": times}
+        return str(self._call("POST", "/holds", body)["id"])
+
+    def hold_state(self, hold_id: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/holds/{hold_id}"))
+
+    def wait_caught(self, hold_id: str, *, within: float, poll: float = 0.1) -> dict[str, Any]:
+        """The hold's state once the product's write is caught, or as it stands when ``within`` ran out."""
+        deadline = time.monotonic() + within
+        while True:
+            state = self.hold_state(hold_id)
+            if state["state"] != "waiting" or time.monotonic() >= deadline:
+                return state
+            time.sleep(poll)
+
+    def release(self, hold_id: str) -> dict[str, Any]:
+        return dict(self._call("POST", f"/holds/{hold_id}/release"))
+
+    def cancel(self, hold_id: str) -> dict[str, Any]:
+        return dict(self._call("DELETE", f"/holds/{hold_id}"))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ProxyControl:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
