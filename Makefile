@@ -51,7 +51,7 @@ qa: $(STAMP) $(NODE_STAMP)
 
 ## The suite in sandbox mode against `harness serve` fakes standing in for real sandboxes: once with the reference
 ## sync, once with `harness sync --watch` as the external sync product; each run must leave no record behind.
-sandbox: $(STAMP)
+sandbox: $(STAMP) $(PROXY_STAMP)
 	scripts/sandbox-on-fakes.sh reference -q
 	scripts/sandbox-on-fakes.sh external -q
 
@@ -73,7 +73,7 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy --strict harness
 
-unit: $(STAMP) $(NODE_STAMP)
+unit: $(STAMP) $(NODE_STAMP) $(PROXY_STAMP)
 	$(BIN)/pytest -n 2 -p no:cacheprovider tests
 
 ## Mutation testing of the reference sync with the checklist suite as the oracle (not part of `make test`: each

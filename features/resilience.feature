@@ -197,3 +197,17 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | side             | kept property     | kept crmoffice | kept businesscentral | other side       | other property | other crmoffice | other businesscentral |
         | Business Central | mobilePhoneNumber | mobilePhone    | mobilePhoneNumber    | CRMOffice        | directPhone    | directPhone     | phoneNumber           |
         | CRMOffice        | mobilePhone       | mobilePhone    | mobilePhoneNumber    | Business Central | phoneNumber    | directPhone     | phoneNumber           |
+
+  Rule: the sync keeps to the tenants' published limits
+
+    @rule:12 @severity:critical @faults
+    Scenario: carrying many edits through throttling, the sync keeps to the tenants' published limits
+      Given a contact linked to a Business Central contact
+      And 120 more contacts have been linked since
+      And Business Central throttles the next 2 requests, asking to retry after 1 seconds
+      When a CRMOffice user changes the other contacts' directPhone
+      And a Business Central user changes the contact's phoneNumber
+      And the sync runs
+      Then each of the other contacts has the new directPhone as its phoneNumber
+      And the CRMOffice contact's directPhone is the new phoneNumber
+      And the sync kept to the tenants' published limits

@@ -11,7 +11,10 @@
 #   PRODUCT_INTERVAL [2] and PRODUCT_RECONCILE_EVERY [5]: `harness sync --watch --interval --reconcile-every`
 #   CONVERGE_TIMEOUT [12] and FULL_SYNC_TIMEOUT [40]: about three cycles, and two full-read periods, plus margin
 #   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product (it gets the tenants' settings in
-#     its environment, like the suite)
+#     its environment, with the two API URLs on `harness proxy`'s fronts)
+#   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it)
+# In external mode the product reaches the tenants through `harness proxy` (faults, holds, meters); the suite
+# talks to the tenants directly.
 set -euo pipefail
 mode=${1:?usage: scripts/sandbox-on-fakes.sh reference|external [pytest args...]}
 shift
@@ -25,9 +28,17 @@ if [ "$mode" = external ]; then
   interval=${PRODUCT_INTERVAL:-2}
   reconcile_every=${PRODUCT_RECONCILE_EVERY:-5}
   product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
+  "$bin/harness" proxy --env-file "$work/proxy.env" > "$work/proxy.json" 2> "$work/proxy.log" &
+  proxy_pid=$!
+  pids+=("$proxy_pid")
+  for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
+  [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
   # shellcheck disable=SC2086 # the command is words by design
-  $product --interval "$interval" --reconcile-every "$reconcile_every" > "$work/watch.log" 2>&1 &
+  (set -a; . "$work/proxy.env"; set +a; exec $product --interval "$interval" --reconcile-every "$reconcile_every") \
+    > "$work/watch.log" 2>&1 &
   watch_pid=$!
+  args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+  if [ -n "${PRODUCT_TIMEOUT:-}" ]; then args+=(--product-timeout "$PRODUCT_TIMEOUT"); fi
   # Scenarios overlap on the suite's own pool of workers (--external-workers), since they mostly wait.
   args+=(--converge-timeout "${CONVERGE_TIMEOUT:-12}" --full-sync-timeout "${FULL_SYNC_TIMEOUT:-40}")
 else
@@ -46,6 +57,9 @@ if [ "$mode" = external ]; then
     echo "harness sync --watch did not stop cleanly (exit $watch_status)" >&2
     status=1
   fi
+  kill -TERM "$proxy_pid"
+  wait "$proxy_pid" || { echo "harness proxy did not stop cleanly" >&2; status=1; }
+  cat "$work/proxy.log"
 fi
 
 # What the tenants received from the suite and the product together (Business Central allows 6,000 per 5 minutes).

@@ -1,5 +1,7 @@
-"""Steps about what a sync cycle costs the tenants (rule 11): records served, requests and writes, as the tenants
-counted them. Where the tenants cannot count (real sandboxes) the figures known are reported and the check skipped."""
+"""Steps about what a sync costs the tenants: a cycle's records served, requests and writes, as the tenants counted
+them (rule 11; where the tenants cannot count, the figures known are reported and the check skipped), and the
+tenants' published limits held against the meters (rule 12: harness proxy's for an external product, the ones in
+front of the reference sync's clients otherwise)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from collections.abc import Callable
 import pytest
 from pytest_bdd import parsers, then
 
-from harness.report.attach import attach_text
+from harness.report.attach import attach_json, attach_text
 from harness.suite.cost import Cost, NotCounted, hold_reads, hold_writes
 from harness.suite.dataflow import Dataflow
 from harness.suite.phrases import SIDES, TYPES
+from harness.traffic.limits import judge
 
 
 def _counted(check: Callable[[], Cost]) -> Cost:
@@ -40,3 +43,20 @@ def only_looked(dataflow: Dataflow) -> None:
 @then(parsers.parse("the sync wrote one record to {target:System} and none to {other:System}", extra_types=TYPES))
 def wrote_one_record(dataflow: Dataflow, target: str, other: str) -> None:
     _counted(lambda: hold_writes(dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}))
+
+
+@then("the sync kept to the tenants' published limits")
+def kept_limits(dataflow: Dataflow) -> None:
+    if dataflow.proxy is not None:
+        snapshot = dataflow.proxy.meters()  # the whole run so far: the product's traffic is one stream
+    elif dataflow.meters is not None:
+        snapshot = dataflow.meters.snapshot()
+    else:
+        pytest.skip("an external product's traffic is metered only behind harness proxy (--proxy)")
+    limits = judge(snapshot)
+    attach_json("the tenants' published limits", {"limits": [limit.to_dict() for limit in limits]})
+    assert limits, "expected figures to hold against the tenants' published limits, the meters saw no request"
+    broken = [limit for limit in limits if not limit.held]
+    assert not broken, "expected the sync to keep to the tenants' published limits; broken: " + "; ".join(
+        f"{limit.tenant} {limit.rule} ({limit.limit}): {limit.measured}" for limit in broken
+    )

@@ -111,6 +111,8 @@ class HarnessProxy:
                 loop.call_soon_threadsafe(_resolve, released)
 
             hold.on_release.append(wake)
+            if hold.state != "caught":  # released between the catch and the line above
+                wake()
             try:
                 await asyncio.wait_for(released, hold.timeout)
             except TimeoutError:

@@ -104,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"harness proxy: {exc}", file=sys.stderr)
             return 2
         values = product_settings(engine)
-        write_env_file(args.env_file, values)
+        try:
+            write_env_file(args.env_file, values)
+        except OSError as exc:
+            print(f"harness proxy: cannot write {args.env_file}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         announced: dict[str, Any] = {
             "crmoffice": {"api": engine.fronts["crmoffice"]},
             "businesscentral": {"api_url": engine.fronts["businesscentral"]},

@@ -76,7 +76,8 @@ class ControlPlane:
         self._thread.start()
 
     def close(self) -> None:
-        self.server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, forever when it never ran
+            self.server.shutdown()
         self.server.server_close()
 
     # --- requests ---------------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class ControlPlane:
                 rules = body if isinstance(body, list) else [body]
                 if not all(isinstance(r, dict) for r in rules):
                     raise FaultError("a fault is a JSON object (or a list of them)")
-                return 201, {"faults": [self.faults.add(r).to_dict() for r in rules]}
+                return 201, {"faults": [f.to_dict() for f in self.faults.add_all(rules)]}
             if method == "DELETE":
                 return 200, {"removed": self.faults.clear(query.get("tenant"))}
         if parts and parts[0] == "holds":

@@ -95,9 +95,9 @@ class Fault:
 
 
 def _number(raw: Mapping[str, Any], name: str, default: float | None, *, whole: bool = False) -> Any:
-    value = raw.get(name, default)
-    if value is None:
-        return None
+    value = raw.get(name)
+    if value is None:  # absent or JSON null: the default
+        return default
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or not math.isfinite(value):
         raise FaultError(f"fault field {name!r}: a number of at least 0, got {value!r}")
     if whole and int(value) != value:
@@ -115,18 +115,28 @@ class FaultPlan:
 
     def add(self, raw: Mapping[str, Any]) -> Fault:
         """A rule from the control plane's JSON; raises :class:`FaultError` naming what is wrong."""
+        return self.add_all([raw])[0]
+
+    def add_all(self, raws: Sequence[Mapping[str, Any]]) -> list[Fault]:
+        """Rules checked all before any is in force: when one is wrong, :class:`FaultError` and none is added."""
+        faults = [self._checked(raw) for raw in raws]
+        with self._lock:
+            self._rules.extend(faults)
+        return faults
+
+    def _checked(self, raw: Mapping[str, Any]) -> Fault:
         known = {f for f in Fault.__dataclass_fields__ if f not in ("id", "met")}
         unknown = sorted(set(raw) - known)
         if unknown:
             raise FaultError(f"unknown fault field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(known))}")
         tenant = raw.get("tenant")
-        if tenant not in self._sets:
+        if not isinstance(tenant, str) or tenant not in self._sets:
             raise FaultError(f"fault field 'tenant': one of {', '.join(sorted(self._sets))}, got {tenant!r}")
         kind = raw.get("kind")
         if kind not in KINDS:
             raise FaultError(f"fault field 'kind': one of {', '.join(KINDS)}, got {kind!r}")
         entity_set = raw.get("entity_set")
-        if entity_set is not None and entity_set not in self._sets[tenant]:
+        if entity_set is not None and (not isinstance(entity_set, str) or entity_set not in self._sets[tenant]):
             raise FaultError(
                 f"fault field 'entity_set': {tenant} has no entity set {entity_set!r}; "
                 f"it has {', '.join(sorted(self._sets[tenant]))}"
@@ -144,7 +154,7 @@ class FaultPlan:
             raise FaultError("fault kind 'error': give the 'status' to answer, e.g. 400, 422 or 500")
         if kind == "batch-operation" and tenant != "businesscentral":
             raise FaultError("fault kind 'batch-operation': only Business Central takes $batch requests")
-        fault = Fault(
+        return Fault(
             tenant=tenant,
             kind=kind,
             entity_set=entity_set,
@@ -157,9 +167,6 @@ class FaultPlan:
             status=status,
             id=uuid.uuid4().hex[:12],
         )
-        with self._lock:
-            self._rules.append(fault)
-        return fault
 
     def take(self, target: Target, operations: Sequence[BatchOperation] = ()) -> tuple[Fault, str | None] | None:
         """The rule this request meets, if any, and for ``batch-operation`` the id of the operation it fails. A

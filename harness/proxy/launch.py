@@ -166,8 +166,12 @@ class Engine:
             f"harness_proxy_config={config_path}",
         ]
         env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-        log = (self._folder / "mitmdump.log").open("wb")
-        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        with (self._folder / "mitmdump.log").open("wb") as log:  # mitmdump writes to its own copy of the file
+            try:
+                self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+            except OSError as exc:
+                self.stop()  # the folder holds the control key
+                raise EngineError(f"cannot run {mitmdump}: {exc.strerror or exc}") from None
         self._wait_ready(ready_within)
 
     def _wait_ready(self, within: float) -> None:

@@ -9,7 +9,6 @@ scenario fails).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,9 +187,13 @@ def build_dataflow(
     tripwires: dict[str, Tripwire] = {}
     clock = Clock(START, frozen=True)
     waits: list[float] = []
-    # The meters' time is real time plus the waits the retry policy recorded instead of sleeping: a client that
-    # honoured a Retry-After "slept" it.
-    meters, metering = Meters(lambda: time.monotonic() + sum(waits)), threading.Event()
+
+    # The meters' time is the fakes' clock (a scenario's "later" moves it, token lifetimes run on it) plus the waits
+    # the retry policy recorded instead of sleeping: a client that honoured a Retry-After "slept" it.
+    def scenario_time() -> float:
+        return clock.now().timestamp() + sum(waits)
+
+    meters, metering = Meters(scenario_time, wall=scenario_time), threading.Event()
     # The fakes' Retry-After and back-off waits are recorded, not slept: the clock is the fakes' own.
     retry = RetryPolicy(sleep=waits.append, jitter=0.0)
     tenant_mode: Literal["mock", "wire"] = "wire" if mode.tenants == "wire" else "mock"

@@ -43,6 +43,7 @@ RULES: dict[int, str] = {
     9: "A rejected value fails that record only",
     10: "Throttling, faults and interruptions converge",
     11: "A cycle costs what changed",
+    12: "The product keeps to the tenants' published limits",
 }
 
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")

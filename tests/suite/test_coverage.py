@@ -49,8 +49,8 @@ def test_the_real_features_cover_the_real_checklist() -> None:
     assert coverage.ok, f"expected no coverage problem, found {_messages(coverage)}"
     kinds = [item.kind for item in coverage.items]
     counts = {kind: kinds.count(kind) for kind in ("section", "row", "rule")}
-    assert (len(coverage.items), counts) == (17, {"section": 2, "row": 4, "rule": 11}), (
-        f"expected 17 items (2 sections, 4 row-directions, 11 rules), found {len(coverage.items)} {counts}"
+    assert (len(coverage.items), counts) == (18, {"section": 2, "row": 4, "rule": 12}), (
+        f"expected 18 items (2 sections, 4 row-directions, 12 rules), found {len(coverage.items)} {counts}"
     )
     empty = [item.trace for item in coverage.items if not item.scenarios]
     assert empty == [], f"expected every item cited by a scenario, uncited: {empty}"
@@ -178,10 +178,10 @@ def test_a_scenario_without_a_rule_tag_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_an_unknown_rule_number_is_a_problem_naming_the_tag(tmp_path: Path) -> None:
-    folder = _feature(tmp_path, "Feature: f\n\n  @rule:12\n  Scenario: s\n    Given a CRMOffice contact\n")
+    folder = _feature(tmp_path, "Feature: f\n\n  @rule:13\n  Scenario: s\n    Given a CRMOffice contact\n")
     scenarios, problems = read_features(folder, root=tmp_path)
-    named = [str(p) for p in problems if "@rule:12" in p.message]
-    assert len(named) == 1, f"expected one problem naming @rule:12, found {[str(p) for p in problems]}"
+    named = [str(p) for p in problems if "@rule:13" in p.message]
+    assert len(named) == 1, f"expected one problem naming @rule:13, found {[str(p) for p in problems]}"
     assert named[0].startswith("features/test.feature:4: "), f"expected the scenario's line, found {named[0]}"
     assert scenarios[0].rules == (), f"expected no valid rule on the scenario, found {scenarios[0].rules}"
 
