@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from harness.fake_pair import fake_pair
+from harness.settings import PRODUCT_TOKEN
 from harness.tenants import TenantPair, endpoints
 
 __all__ = ["register", "run", "settings_environment", "write_env_file"]
@@ -42,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         metavar="PATH",
         help="also write the settings of real tenants (CRMOFFICE_*, BC_*) pointing at these fakes, as shell "
-        "assignments (mode 0600), so `--tenants sandbox` and `harness sync --watch` can use them",
+        "assignments (mode 0600), so `--tenants sandbox` and `harness sync --watch` can use them; "
+        "HARNESS_PRODUCT_BC_ACCESS_TOKEN is a second Business Central principal's token, for the product",
     )
     parser.set_defaults(func=run)
 
@@ -76,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
         assert pair.businesscentral_fake is not None
         crmoffice, businesscentral = pair.crmoffice_fake.info(), pair.businesscentral_fake.info()
         if args.env_file is not None:
-            write_env_file(args.env_file, settings_environment(crmoffice, businesscentral))
+            values = settings_environment(crmoffice, businesscentral)
+            # Business Central's limits are per principal: a product given the suite's token would share the
+            # suite's 6,000 requests per 5 minutes. A second principal for the product, as a real set-up gives it
+            # an app registration of its own.
+            values[PRODUCT_TOKEN] = pair.businesscentral_fake.issue_token()
+            write_env_file(args.env_file, values)
         print(json.dumps(endpoints(crmoffice, businesscentral)), flush=True)
         stop.wait()
         return 0

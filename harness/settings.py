@@ -37,6 +37,7 @@ __all__ = [
     "DEFAULT_BC_API_URL",
     "DEFAULT_BC_AUTHORITY",
     "DEFAULT_BC_SCOPE",
+    "PRODUCT_TOKEN",
     "SETTINGS_FILE",
     "VARIABLES",
     "BCAuth",
@@ -48,6 +49,9 @@ __all__ = [
 ]
 
 SETTINGS_FILE = "HARNESS_SETTINGS"
+PRODUCT_TOKEN = "HARNESS_PRODUCT_BC_ACCESS_TOKEN"
+"""Not a setting of the suite: a Business Central token of a principal of the product's own, which ``harness serve
+--env-file`` writes and ``harness proxy`` hands the product as its ``BC_ACCESS_TOKEN``."""
 DEFAULT_BC_API_URL = "https://api.businesscentral.dynamics.com"
 DEFAULT_BC_AUTHORITY = DEFAULT_AUTHORITY
 DEFAULT_BC_SCOPE = DEFAULT_SCOPE

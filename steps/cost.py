@@ -11,9 +11,11 @@ import pytest
 from pytest_bdd import parsers, then
 
 from harness.report.attach import attach_json, attach_text
-from harness.suite.cost import Cost, NotCounted, hold_reads, hold_writes
+from harness.report.etiquette import LIMITS_ATTACHMENT
+from harness.suite.cost import Cost, NotCounted, hold_reads, hold_record_writes, hold_writes
 from harness.suite.dataflow import Dataflow
 from harness.suite.phrases import SIDES, TYPES
+from harness.suite.subject import Subject
 from harness.traffic.limits import judge
 
 
@@ -32,17 +34,50 @@ def _counted(check: Callable[[], Cost]) -> Cost:
     )
 )
 def reads_bounded(dataflow: Dataflow, records: int, requests: int) -> None:
-    _counted(lambda: hold_reads(dataflow.runs[-1], records=records, requests=requests))
+    _counted(
+        lambda: hold_reads(
+            dataflow.runs[-1],
+            records=records,
+            requests=requests,
+            proxy=dataflow.proxy,
+            within=dataflow.converge_timeout,
+            scenario_records=_ids(dataflow),
+        )
+    )
+
+
+def _ids(dataflow: Dataflow) -> list[str]:
+    return [record for ids in dataflow.tracked.values() for record in ids]
 
 
 @then("the sync only looked for changes: one request per checklist section to each system, nothing read")
 def only_looked(dataflow: Dataflow) -> None:
-    _counted(lambda: hold_reads(dataflow.runs[-1], records=0, requests=len(dataflow.plans)))
+    _counted(
+        lambda: hold_reads(
+            dataflow.runs[-1],
+            records=0,
+            requests=len(dataflow.plans),
+            proxy=dataflow.proxy,
+            within=dataflow.converge_timeout,
+            scenario_records=_ids(dataflow),
+        )
+    )
 
 
 @then(parsers.parse("the sync wrote one record to {target:System} and none to {other:System}", extra_types=TYPES))
-def wrote_one_record(dataflow: Dataflow, target: str, other: str) -> None:
-    _counted(lambda: hold_writes(dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}))
+def wrote_one_record(dataflow: Dataflow, subject: Subject, target: str, other: str) -> None:
+    run, expected = dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}
+    if run.writes is None and dataflow.proxy is not None and subject.bc_id:
+        records = {
+            "crmoffice": (subject.kind.origin, subject.crm_id),
+            "businesscentral": (subject.kind.target, subject.bc_id),
+        }
+        got = hold_record_writes(
+            dataflow.proxy, run, records, expected, subject.describe(), within=dataflow.converge_timeout
+        )
+        attach_text("what the product wrote to the scenario's record", str(got))
+        return
+    _counted(lambda: hold_writes(run, expected))
 
 
 @then("the sync kept to the tenants' published limits")
@@ -54,7 +89,7 @@ def kept_limits(dataflow: Dataflow) -> None:
     else:
         pytest.skip("an external product's traffic is metered only behind harness proxy (--proxy)")
     limits = judge(snapshot)
-    attach_json("the tenants' published limits", {"limits": [limit.to_dict() for limit in limits]})
+    attach_json(LIMITS_ATTACHMENT, {"limits": [limit.to_dict() for limit in limits]})
     assert limits, "expected figures to hold against the tenants' published limits, the meters saw no request"
     broken = [limit for limit in limits if not limit.held]
     assert not broken, "expected the sync to keep to the tenants' published limits; broken: " + "; ".join(

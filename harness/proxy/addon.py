@@ -25,7 +25,7 @@ from mitmproxy import ctx, http  # type: ignore[import-not-found,unused-ignore]
 from harness.proxy.control import ControlPlane
 from harness.proxy.faults import FaultPlan, vendor_error
 from harness.proxy.holds import HoldBook
-from harness.traffic.meters import Arrival, Meters, records_in
+from harness.traffic.meters import Arrival, Meters, record_ids, records_in
 from harness.traffic.routes import Tenant, classify, operations
 
 __all__ = ["HarnessProxy"]
@@ -219,8 +219,14 @@ class HarnessProxy:
                 operation_served=served,
             )
             return
-        served_count = records_in(payload) if arrival.target.method == "GET" else 0
-        self.meters.answered(arrival, response.status_code, served=served_count, retry_after=retry_after)
+        reading = arrival.target.method == "GET"
+        self.meters.answered(
+            arrival,
+            response.status_code,
+            served=records_in(payload) if reading else 0,
+            served_ids=record_ids(payload) if reading else (),
+            retry_after=retry_after,
+        )
 
     def _settle_lost(self, flow: http.HTTPFlow) -> None:
         meta = flow.metadata["harness"]

@@ -7,7 +7,9 @@ checks that both tenants' hosts answer, starts mitmproxy (:mod:`harness.proxy.la
 settings the product is to be started with (``export`` lines: ``CRMOFFICE_API_URL`` and ``BC_API_URL`` on the
 fronts, every other setting as it was, ``HARNESS_PROXY_URL`` the control plane with its key), prints one JSON line
 with the same, and runs until SIGTERM or Ctrl-C; then prints what the product did (the meters and the limits) to
-standard error. Token endpoints are not proxied. Exit 0 after a clean stop, 2 when it cannot start.
+standard error. Token endpoints are not proxied. ``HARNESS_PRODUCT_BC_ACCESS_TOKEN`` (``harness serve`` writes it)
+becomes the product's ``BC_ACCESS_TOKEN``: Business Central's limits are per principal, so the product signs in as
+its own, as a real product has an app registration of its own. Exit 0 after a clean stop, 2 when it cannot start.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from harness.businesscentral.schema import COMPANY, ENTITIES
 from harness.client.errors import TenantError
 from harness.crmoffice.client import RESOURCES
 from harness.proxy.launch import Engine, EngineError, Upstream, reachable
-from harness.settings import VARIABLES, Settings, SettingsError
+from harness.settings import PRODUCT_TOKEN, VARIABLES, Settings, SettingsError
 from harness.tenants import connect, what_to_check
 from harness.traffic.limits import judge
 
@@ -134,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
 def product_settings(engine: Engine) -> dict[str, str]:
     """The environment the product is started with: the tenants' settings with the two API URLs on the fronts."""
     values = {v.name: os.environ[v.name] for v in VARIABLES if os.environ.get(v.name)}
+    product_token = os.environ.get(PRODUCT_TOKEN)
+    if product_token and "BC_ACCESS_TOKEN" in values:
+        # Business Central's limits are per principal: the product signs in as its own (harness serve makes one).
+        values["BC_ACCESS_TOKEN"] = product_token
     values["CRMOFFICE_API_URL"] = engine.fronts["crmoffice"]
     values["BC_API_URL"] = engine.fronts["businesscentral"]
     values["HARNESS_PROXY_URL"] = engine.control_url

@@ -72,15 +72,34 @@ class ProxyControl:
         """Every meter and the limits judged (see :mod:`harness.traffic.meters`, :mod:`harness.traffic.limits`)."""
         return dict(self._call("GET", "/meters"))
 
-    def writes_to(self, tenant: str, entity_set: str, record: str) -> int:
+    def trouble_seconds(self) -> float:
+        """What the faults met and the holds have made the product wait so far, in all."""
+        return float(self._call("GET", "/trouble")["seconds"])
+
+    def writes_to(
+        self, tenant: str, entity_set: str, record: str, *, since: float | None = None, until: float | None = None
+    ) -> int:
+        """Writes of the product that reached one record (between ``since`` and ``until``, wall clock)."""
         params = {"tenant": tenant, "entity_set": entity_set, "record": record}
+        params |= {k: repr(v) for k, v in (("since", since), ("until", until)) if v is not None}
         return int(self._call("GET", "/meters/writes", params=params)["writes"])
+
+    def cycles(self, since: float | None = None, records: list[str] | None = None) -> dict[str, Any]:
+        """The product's complete cycles started at or after ``since`` (wall clock), with the list leading them;
+        with ``records`` (ids), how many of them each cycle served per tenant."""
+        body: dict[str, Any] = {"records": records or []}
+        if since is not None:
+            body["since"] = since
+        return dict(self._call("POST", "/meters/cycles", body))
 
     # --- the nemesis ------------------------------------------------------------------------------------------
     def add_fault(self, tenant: str, kind: str, **scope: Any) -> dict[str, Any]:
         """One fault rule (see :mod:`harness.proxy.faults` for the kinds and fields)."""
         rule = {"tenant": tenant, "kind": kind, **{k: v for k, v in scope.items() if v is not None}}
         return dict(self._call("POST", "/faults", rule)["faults"][0])
+
+    def remove_fault(self, fault_id: str) -> bool:
+        return bool(self._call("DELETE", f"/faults/{fault_id}")["removed"])
 
     def faults(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/faults")["faults"])

@@ -4,11 +4,15 @@ Every request carries the run's key as the password of HTTP basic auth (the user
 ``HARNESS_PROXY_URL`` (``http://harness:<key>@127.0.0.1:<port>/``) hands it to any HTTP client. Routes::
 
     GET    /health                   the fronts: tenant, listening URL, upstream origin
+    GET    /trouble                  seconds of waiting the faults and holds have imposed on the product, in all
     GET    /meters                   every meter (harness.traffic.meters) and the limits judged (harness.traffic.limits)
-    GET    /meters/writes?tenant=&entity_set=&record=   writes the product made to one record
+    GET    /meters/writes?tenant=&entity_set=&record=[&since=&until=]   writes the product made to one record
+    GET    /meters/cycles[?since=]   the product's complete cycles (see harness.traffic.meters.Meters)
+    POST   /meters/cycles            the same, {"since", "records"}: with how many of those records each served
     GET    /faults                   the rules still in force
     POST   /faults                   add a rule (or a list of rules); 400 naming the field when one is wrong
     DELETE /faults[?tenant=]         drop the rules (of one tenant)
+    DELETE /faults/{id}              drop one rule
     GET    /holds                    every hold
     POST   /holds                    hold the product's next write(s) to one record
     GET    /holds/{id}               one hold's state
@@ -114,6 +118,8 @@ class ControlPlane:
     def route(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> tuple[int, Any]:
         if parts == ["health"] and method == "GET":
             return 200, self.health()
+        if parts == ["trouble"] and method == "GET":
+            return 200, {"seconds": round(self.faults.trouble_seconds + self.holds.held_seconds, 3)}
         if parts == ["meters"] and method == "GET":
             snapshot = self.meters.snapshot()
             return 200, {**snapshot, "limits": [limit.to_dict() for limit in judge(snapshot)]}
@@ -121,7 +127,24 @@ class ControlPlane:
             missing = [n for n in ("tenant", "entity_set", "record") if not query.get(n)]
             if missing:
                 return 400, {"error": f"query parameter(s) missing: {', '.join(missing)}"}
-            return 200, {"writes": self.meters.writes_to(query["tenant"], query["entity_set"], query["record"])}
+            try:
+                window = {k: float(query[k]) for k in ("since", "until") if k in query}
+            except ValueError:
+                return 400, {"error": "since and until are seconds since the epoch"}
+            writes = self.meters.writes_to(query["tenant"], query["entity_set"], query["record"], **window)
+            return 200, {"writes": writes}
+        if parts == ["meters", "cycles"] and method in ("GET", "POST"):
+            asked = body if isinstance(body, dict) else {}
+            try:
+                since = float(asked.get("since", query.get("since", "-inf")))
+            except (TypeError, ValueError):
+                return 400, {"error": "since is seconds since the epoch"}
+            records = asked.get("records", [])
+            if not isinstance(records, list):
+                return 400, {"error": "records is a list of record ids"}
+            return 200, self.meters.cycles(since, [str(r) for r in records])
+        if len(parts) == 2 and parts[0] == "faults" and method == "DELETE":
+            return 200, {"removed": self.faults.remove(parts[1])}
         if parts == ["faults"]:
             if method == "GET":
                 return 200, {"faults": self.faults.pending()}

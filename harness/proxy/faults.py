@@ -31,7 +31,7 @@ from typing import Any
 
 from harness.traffic.routes import BatchOperation, Target
 
-__all__ = ["KINDS", "Fault", "FaultError", "FaultPlan", "vendor_error"]
+__all__ = ["KINDS", "TROUBLE_ALLOWANCE", "Fault", "FaultError", "FaultPlan", "vendor_error"]
 
 KINDS = ("throttle", "unavailable", "gateway-timeout", "error", "reset", "lose-answer", "slow", "batch-operation")
 _STATUS = {"throttle": 429, "unavailable": 503, "gateway-timeout": 504}
@@ -50,6 +50,11 @@ _TITLES = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+
+
+TROUBLE_ALLOWANCE = 2.0
+"""Seconds a met fault that names no wait of its own (no Retry-After, no delay) is allowed to cost the product: a
+client's first back-off step. Added to :attr:`FaultPlan.trouble_seconds`."""
 
 
 class FaultError(ValueError):
@@ -84,6 +89,13 @@ class Fault:
             where += f" record {self.record}"
         return f"{self.tenant} {self.method or 'any method'} {where}"
 
+    @property
+    def through_batch(self) -> bool:
+        """Whether a ``$batch`` meets this rule through one of its operations: a whole batch is throttled, made
+        unavailable, reset or slowed when it carries the entity set; a refusal of one record (``error`` or a
+        ``record`` scope) is one operation's answer, which is ``batch-operation``'s to give."""
+        return self.kind != "error" and self.record is None
+
     def covers(self, target: Target) -> bool:
         if target.tenant != self.tenant:
             return False
@@ -112,6 +124,9 @@ class FaultPlan:
         self._sets = {tenant: frozenset(names) for tenant, names in entity_sets.items()}
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
+        self.trouble_seconds = 0.0
+        """What the faults met so far asked the product to wait, in all (see :data:`TROUBLE_ALLOWANCE`): an
+        external product's service level is stretched by it, since the time is the nemesis's, not the product's."""
 
     def add(self, raw: Mapping[str, Any]) -> Fault:
         """A rule from the control plane's JSON; raises :class:`FaultError` naming what is wrong."""
@@ -170,7 +185,7 @@ class FaultPlan:
 
     def take(self, target: Target, operations: Sequence[BatchOperation] = ()) -> tuple[Fault, str | None] | None:
         """The rule this request meets, if any, and for ``batch-operation`` the id of the operation it fails. A
-        ``$batch`` meets a rule scoped to an entity set or record when one of its operations does."""
+        ``$batch`` meets a rule through its operations as :attr:`Fault.through_batch` says."""
         with self._lock:
             for fault in self._rules:
                 matched: str | None = None
@@ -179,7 +194,9 @@ class FaultPlan:
                     if hit is None:
                         continue
                     matched = hit.id
-                elif not (fault.covers(target) or any(fault.covers(op.target) for op in operations)):
+                elif not (
+                    fault.covers(target) or (fault.through_batch and any(fault.covers(o.target) for o in operations))
+                ):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
@@ -187,12 +204,22 @@ class FaultPlan:
                 fault.met += 1
                 if fault.met >= fault.times:
                     self._rules.remove(fault)
+                if fault.answer_status >= 429 or fault.kind not in ("error", "batch-operation"):
+                    # A refused value is the record's failure, not a wait imposed on the product.
+                    self.trouble_seconds += fault.retry_after or fault.delay or TROUBLE_ALLOWANCE
                 return fault, matched
         return None
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
             return [f.to_dict() for f in self._rules]
+
+    def remove(self, fault_id: str) -> bool:
+        """Drop one rule; False when it is no longer in force (met its count, or never was)."""
+        with self._lock:
+            kept = [f for f in self._rules if f.id != fault_id]
+            removed, self._rules = len(kept) != len(self._rules), kept
+            return removed
 
     def clear(self, tenant: str | None = None) -> int:
         with self._lock:

@@ -71,6 +71,8 @@ class HoldBook:
     def __init__(self, entity_sets: dict[str, frozenset[str]] | None = None) -> None:
         self._holds: dict[str, Hold] = {}
         self._lock = threading.Lock()
+        self.held_seconds = 0.0
+        """How long the product's writes have been held, in all."""
         self._sets = entity_sets
 
     def add(self, raw: dict[str, Any]) -> Hold:
@@ -117,6 +119,8 @@ class HoldBook:
             if hold is None:
                 raise HoldError(f"no hold {hold_id!r}")
             was_caught = hold.state == "caught"
+            if was_caught and hold.caught_at is not None:
+                self.held_seconds += time.monotonic() - hold.caught_at
             if cancel:
                 hold.state = "cancelled"
             elif timed_out and was_caught:

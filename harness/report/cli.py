@@ -18,6 +18,7 @@ from harness.checklist import ChecklistError, parse_file
 from harness.checklist.lint import lint
 from harness.checklist.targets import KNOWN_PROPERTIES, REQUIRED_ON_CREATE
 from harness.report.environment import read_properties
+from harness.report.etiquette import read_etiquette
 from harness.report.latency import read_crossings, summarise
 from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
 from harness.suite.coverage import FeatureError, check_coverage, read_features
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         scenarios, problems = read_features(features, root=features.resolve().parent)
         results = read_results(results_dir)
         latency = summarise(read_crossings(results_dir))
+        etiquette = read_etiquette(results_dir) if results_dir.is_dir() else []
     except (ChecklistError, FeatureError, ValueError, OSError) as exc:
         print(f"harness signoff: {exc}", file=sys.stderr)
         return 2
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         environment,
         latency,
         not_started,
+        etiquette,
     )
     text = render_markdown(signoff)
     out = Path(args.out)
@@ -114,7 +117,19 @@ def write_signoff_result(results_dir: Path, signoff: SignOff, markdown: str) -> 
     }
     if not signoff.ready:
         unproven = [item.title for item in signoff.items if item.verdict != "proven"]
-        why = signoff.not_started or ("not proven: " + "; ".join(unproven) if unproven else "see the sign-off")
+        broken = [
+            f"{limit.get('tenant')} {limit.get('rule')}"
+            for measure in signoff.etiquette
+            for limit in measure.limits
+            if not limit.get("held")
+        ]
+        why = signoff.not_started or (
+            "not proven: " + "; ".join(unproven)
+            if unproven
+            else "limits broken (rule 12): " + "; ".join(broken)
+            if broken
+            else "see the sign-off"
+        )
         globals_["errors"].append({"message": f"NOT READY FOR SIGN-OFF — {why}", "timestamp": now})
     path = results_dir / f"signoff-{uuid.uuid4()}-globals.json"
     path.write_text(json.dumps(globals_, indent=2, ensure_ascii=False), encoding="utf-8")

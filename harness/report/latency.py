@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from harness.report.results import allure_results
+from harness.report.results import allure_results, attachments
 from harness.suite.barrier import Crossing
 
 __all__ = ["BARRIERS_ATTACHMENT", "BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
@@ -55,21 +54,12 @@ def summarise(crossings: Iterable[Crossing]) -> list[LatencyRow]:
     ]
 
 
-def _attachments(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    for attachment in node.get("attachments") or ():
-        if isinstance(attachment, Mapping):
-            yield attachment
-    for step in node.get("steps") or ():
-        if isinstance(step, Mapping):
-            yield from _attachments(step)
-
-
 def read_crossings(directory: Path) -> list[Crossing]:
     """Every crossing attached to a scenario in an Allure results folder; ValueError naming a file that is bad."""
     crossings = []
     suffix = f": {BARRIER_ATTACHMENT}"
     for path, result in allure_results(directory):
-        for attachment in _attachments(result):
+        for attachment in attachments(result):
             name = str(attachment.get("name", ""))
             if not name.endswith(suffix) and name != BARRIERS_ATTACHMENT:
                 continue

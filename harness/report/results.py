@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["allure_results"]
+__all__ = ["allure_results", "attachments"]
 
 
 def allure_results(directory: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -20,3 +20,13 @@ def allure_results(directory: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
         if not isinstance(data, dict):
             raise ValueError(f"{path}: not an Allure result: expected a JSON object, found {type(data).__name__}")
         yield path, data
+
+
+def attachments(node: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every attachment of a result and of its steps, depth first."""
+    for attachment in node.get("attachments") or ():
+        if isinstance(attachment, Mapping):
+            yield attachment
+    for step in node.get("steps") or ():
+        if isinstance(step, Mapping):
+            yield from attachments(step)

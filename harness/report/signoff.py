@@ -18,6 +18,7 @@ from pathlib import Path
 
 from harness.checklist import Checklist
 from harness.checklist.lint import Finding
+from harness.report.etiquette import Etiquette, render_etiquette
 from harness.report.latency import LatencyRow, render_latency
 from harness.report.results import allure_results
 from harness.suite.coverage import Coverage
@@ -75,6 +76,8 @@ class SignOff:
     """An external sync's latency per flow and direction (empty for the reference sync)."""
     not_started: str | None = None
     """Why the suite never ran a scenario (it stopped at session start, or left no results), when it did not."""
+    etiquette: Sequence[Etiquette] = ()
+    """Rule 12's measures (see :mod:`harness.report.etiquette`); a broken limit in any makes the run not ready."""
 
     @property
     def counts(self) -> Counter[str]:
@@ -88,6 +91,7 @@ class SignOff:
             and bool(self.results)
             and all(item.verdict == "proven" for item in self.items)
             and not (self.counts[FAILED] or self.counts[BROKEN])
+            and all(measure.held for measure in self.etiquette)
         )
 
 
@@ -121,6 +125,7 @@ def build_signoff(
     environment: Mapping[str, str],
     latency: Sequence[LatencyRow] = (),
     not_started: str | None = None,
+    etiquette: Sequence[Etiquette] = (),
 ) -> SignOff:
     items = [
         ItemResult(item.trace, item.kind, item.title, expected=len(item.scenarios) if item.kind == "row" else 0)
@@ -143,6 +148,7 @@ def build_signoff(
         [str(problem) for problem in coverage.problems],
         latency,
         not_started,
+        etiquette,
     )
 
 
@@ -187,6 +193,7 @@ def render_markdown(signoff: SignOff) -> str:
         lines += ["## Failed scenarios", ""]
         lines += [f"- **{_cell(r.title)}** ({r.status}): {_cell(r.message[:300])}" for r in failing]
         lines.append("")
+    lines += render_etiquette(signoff.etiquette)
     lines += render_latency(signoff.latency, signoff.environment)
     lines += ["## Checklist lint findings", ""]
     if signoff.findings:

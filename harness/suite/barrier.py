@@ -164,6 +164,8 @@ class Ticket:
     need: dict[str, int] = field(default_factory=dict)
     got: dict[str, Crossing] = field(default_factory=dict)
     troubles: list[str] = field(default_factory=list)
+    allowance_at: float = 0.0
+    """The service's trouble allowance when the ticket arrived (see :class:`BarrierService`)."""
     result: BarrierResult | None = None
     error: BarrierTimeout | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -188,6 +190,7 @@ class BarrierService:
         full_sync_timeout: float,
         poll: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        allowance: Callable[[], float] | None = None,
     ) -> None:
         if not 0 < poll <= converge_timeout <= full_sync_timeout:
             raise ValueError(
@@ -199,6 +202,10 @@ class BarrierService:
         self.full_sync_timeout = full_sync_timeout
         self.poll = poll
         self.clock = clock
+        self.allowance = allowance
+        """Seconds of waiting imposed on the product so far by injected trouble (``harness proxy``'s faults and
+        holds), in all: a service level is the product's own pace, so what trouble made it wait since a ticket
+        arrived is added to that ticket's bounds."""
         self.crossings: list[Crossing] = []
         """Every crossing seen, one per marker change (what the run's latency summary is made of)."""
         self._lock = threading.Lock()
@@ -228,7 +235,7 @@ class BarrierService:
                 bounds[channel.key] = self.converge_timeout
             elif kind == "full":
                 bounds[channel.key] = self.full_sync_timeout
-        ticket = Ticket(kind, self.clock(), bounds, label)
+        ticket = Ticket(kind, self.clock(), bounds, label, allowance_at=self._allowance())
         with self._lock:
             self._tickets.append(ticket)
         self._wake.set()
@@ -241,7 +248,10 @@ class BarrierService:
         ticket = self.submit(kind, label, flows)
         # The service times tickets out itself; this bound only guards against a service that died.
         limit = max(ticket.bounds.values()) + 10 * self.poll + 30.0
-        if not ticket.done.wait(limit) or (ticket.result is None and ticket.error is None):
+        while not ticket.done.wait(limit):
+            if self._thread is None or not self._thread.is_alive():
+                break  # a bound stretched by injected trouble is still the service's to settle while it runs
+        if ticket.result is None and ticket.error is None:
             raise RuntimeError(f"the barrier service stopped answering: {self._failure!r}")
         return ticket.outcome()
 
@@ -335,13 +345,24 @@ class BarrierService:
                 ticket.troubles.append(f"{what}: {type(exc).__name__}: {exc}")
             return None
 
+    def _allowance(self) -> float:
+        if self.allowance is None:
+            return 0.0
+        try:
+            return self.allowance()
+        except Exception:  # noqa: BLE001 - no allowance read is no stretch; the bound as set applies
+            return 0.0
+
     def _settle(self, ticket: Ticket, channels: Mapping[str, Channel], at: float) -> None:
         waited = at - ticket.arrived
         if len(ticket.got) == len(ticket.bounds):
             ticket.result = BarrierResult(ticket.kind, waited, tuple(ticket.got[k] for k in ticket.bounds))
             ticket.done.set()
             return
-        late = [k for k, bound in ticket.bounds.items() if k not in ticket.got and waited > bound]
+        if not any(k not in ticket.got and waited > bound for k, bound in ticket.bounds.items()):
+            return
+        stretch = max(0.0, self._allowance() - ticket.allowance_at) if self.allowance is not None else 0.0
+        late = [k for k, bound in ticket.bounds.items() if k not in ticket.got and waited > bound + stretch]
         if not late:
             return
         lines = []
@@ -358,7 +379,9 @@ class BarrierService:
                 what = f"no marker change could be made: {channel.showing()}"
             lines.append(
                 f"- {channel.flow}, {channel.direction}: marker {channel.describe()}: {what} "
-                f"(bound {option} {ticket.bounds[key]:g} s, waited {waited:.1f} s)"
+                f"(bound {option} {ticket.bounds[key]:g} s"
+                + (f" + {stretch:.1f} s of injected trouble" if stretch else "")
+                + f", waited {waited:.1f} s)"
             )
         if ticket.troubles:
             count, last = len(ticket.troubles), ticket.troubles[-1]

@@ -43,6 +43,10 @@ Side = Literal["crmoffice", "businesscentral"]
 T = TypeVar("T")
 
 
+BULK_READ = 3
+"""More tracked Business Central records of one kind than this are read by one tagged listing, not one by one."""
+
+
 class FakesOnly(RuntimeError):
     """A step needs a fake tenant's control (clock, faults) and the tenants are real."""
 
@@ -97,9 +101,14 @@ class Dataflow:
     """An external sync behind ``harness proxy``: its control plane (faults, holds, meters)."""
     product_timeout: float | None = None
     """An external product's request timeout, when known (a "too slow" answer must outlast it)."""
+    lifted_at_next_run: list[tuple[int, Callable[[], Any]]] = field(default_factory=list)
+    """(runs so far when registered, action): done at the start of the first run after a later one, e.g. a refusal
+    that an external product meets on every cycle of one run, lifted for the run after it."""
     interleavings: list[UserAtTheHold] = field(default_factory=list)
     """Users waiting at the proxy for the product's write to their record (the next run settles them)."""
     _same_moment: bool = False
+    _edited_at: float | None = None
+    """When the first user write since the last run was made (wall clock): a product may carry it at once."""
 
     def __repr__(self) -> str:
         # Shown as a step parameter in the report: short, and nothing of the clients or their credentials.
@@ -128,6 +137,8 @@ class Dataflow:
 
     def _user_writes(self) -> None:
         self.user_writes += 1
+        if self._edited_at is None:
+            self._edited_at = time.time()
         self._user_pause()
 
     @contextlib.contextmanager
@@ -234,6 +245,10 @@ class Dataflow:
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.tenant_counts()
         seen = self.fingerprint() if self.sync.kind == "external" else None
+        due = [action for registered, action in self.lifted_at_next_run if len(self.runs) > registered]
+        self.lifted_at_next_run = [(r, a) for r, a in self.lifted_at_next_run if len(self.runs) <= r]
+        for action in due:
+            action()
         self.metering.set()
         try:
             run = self.sync.run(full=full, flows=self.flows_in_play())
@@ -245,6 +260,10 @@ class Dataflow:
             waiting, self.interleavings = self.interleavings, []
         for user in waiting:
             user.finish()
+        if run.window is not None and self._edited_at is not None:
+            # What the product did about the scenario's edits may start the moment they land, before the wait.
+            run.window = (min(run.window[0], self._edited_at), run.window[1])
+        self._edited_at = None
         if seen is not None:
             run.changed = self.fingerprint() != seen
         after = self.tenant_counts()
@@ -291,14 +310,29 @@ class Dataflow:
         if record_id not in ids:
             ids.append(record_id)
 
+    def _tagged(self, entity: str) -> dict[str, dict[str, Any]]:
+        """Business Central records carrying the scenario's tag, by id: a page or two instead of a read per record
+        (Business Central's 6,000 requests per 5 minutes are shared by every scenario of the run)."""
+        if self.tag is None:
+            return {}
+        tagged = f"contains(displayName,{odata_string(self.tag.text)})"
+        return {
+            str(record["id"]): dict(record)
+            for page in self.pair.businesscentral.pages(entity, filter=tagged)  # type: ignore[arg-type]
+            for record in page
+        }
+
     def snapshot(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """The scenario's records as both tenants hold them now; a deleted one shows as ``{"id", "deleted": true}``."""
         shot: dict[str, dict[str, list[dict[str, Any]]]] = {"crmoffice": {}, "businesscentral": {}}
         for (side, kind), ids in sorted(self.tracked.items()):
             rows = []
+            listed = self._tagged(kind) if side == "businesscentral" and len(ids) > BULK_READ else {}
             for record_id in ids:
                 if side == "crmoffice":
                     record = self.crm_get(kind, record_id)  # type: ignore[arg-type]
+                elif record_id in listed:
+                    record = listed[record_id]
                 else:
                     record = self.bc_get(kind, record_id)  # type: ignore[arg-type]
                 rows.append(record if record is not None else {"id": record_id, "deleted": True})
@@ -325,6 +359,9 @@ class Dataflow:
         return tuple(sorted(items))
 
     def close(self) -> None:
+        for _, action in self.lifted_at_next_run:
+            with contextlib.suppress(Exception):  # the record goes with the scenario's cleanup anyway
+                action()
         for user in self.interleavings:
             user.cancel()
         self.sync.close()

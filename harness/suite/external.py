@@ -8,7 +8,7 @@ last barrier lets the product finish whatever it was writing, then every record 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from harness.settings import Settings
@@ -47,9 +47,11 @@ class ExternalRun:
         full_sync_timeout: float,
         seed: int,
         workers: int = 0,
+        allowance: Callable[[], float] | None = None,
     ) -> ExternalRun:
         """``workers``: the pytest-xdist workers that will ask for barriers over loopback (0: this process only);
-        the service's Business Central limiter takes its share beside theirs."""
+        the service's Business Central limiter takes its share beside theirs. ``allowance``: the seconds of waiting
+        injected trouble has imposed on the product so far (``harness proxy``), which stretch the service levels."""
         pair = connect(settings, rate_limit=shared_rate_limit(settings, shares=workers + 1))
         try:
             board = TenantBoard(pair, plans, run_id, seed=seed)
@@ -58,6 +60,7 @@ class ExternalRun:
                 converge_timeout=converge_timeout,
                 full_sync_timeout=full_sync_timeout,
                 poll=poll_interval(converge_timeout),
+                allowance=allowance,
             )
         except BaseException:
             pair.close()

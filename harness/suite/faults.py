@@ -28,6 +28,10 @@ class TroubleError(ValueError):
     """A trouble sentence the harness does not understand; the message lists those it does."""
 
 
+REFUSALS = 1000
+"""An external product's tries that a refusal meets at most (it is lifted at the run after the next anyway)."""
+
+
 class NotAtProxy(RuntimeError):
     """Trouble ``harness proxy`` cannot make for this product; the message says what is missing."""
 
@@ -101,11 +105,16 @@ def refuse_next_change(
     with 422; Business Central answers 400 to a PATCH of it, whether sent alone or as one operation of a ``$batch``
     (the others of the batch go through)."""
     if flow.proxy is not None:
-        if side == "crmoffice":
-            flow.proxy.add_fault(side, "error", method="PATCH", entity_set=kind, record=record_id, status=422)
-        else:
-            flow.proxy.add_fault(side, "error", method="PATCH", entity_set=kind, record=record_id, status=400)
-            flow.proxy.add_fault(side, "batch-operation", method="PATCH", entity_set=kind, record=record_id, status=400)
+        # An external product syncs on its own schedule: a one-time refusal would be retried and pass within the
+        # same wait. The record is refused for the whole of the next run and accepted from the run after it.
+        proxy = flow.proxy
+        status = 422 if side == "crmoffice" else 400
+        scope = {"method": "PATCH", "entity_set": kind, "record": record_id, "status": status, "times": REFUSALS}
+        rules = [proxy.add_fault(side, "error", **scope)]
+        if side == "businesscentral":
+            rules.append(proxy.add_fault(side, "batch-operation", **scope))
+        ids = [str(rule["id"]) for rule in rules]
+        flow.lifted_at_next_run.append((len(flow.runs), lambda: [proxy.remove_fault(i) for i in ids]))
         return
     tenant = flow.fakes().tenant(side)
     if side == "crmoffice":

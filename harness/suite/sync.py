@@ -8,6 +8,7 @@ edits have crossed to the other side, so the product has read both tenants since
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ class SyncRun:
     """For an external sync: whether anything the scenario can see changed while waiting for it."""
     barrier: BarrierResult | None = None
     """For an external sync: the marker changes that crossed, and how long each took."""
+    window: tuple[float, float] | None = None
+    """For an external sync: when the wait began and ended (wall clock), to find the product's cycles within it."""
 
 
 class SyncUnderTest(Protocol):
@@ -100,8 +103,9 @@ class ExternalSync:
     runs: list[SyncRun] = field(default_factory=list)
 
     def run(self, *, full: bool = False, flows: Collection[str] | None = None) -> SyncRun:
+        began = time.time()
         result = self.barriers.wait("full" if full else "edits", self.label, flows)
-        run = SyncRun(None, result.waited, reconciled=full, full=full, barrier=result)
+        run = SyncRun(None, result.waited, reconciled=full, full=full, barrier=result, window=(began, time.time()))
         self.runs.append(run)
         return run
 

@@ -29,7 +29,16 @@ from typing import Any
 
 from harness.traffic.routes import BatchOperation, Target
 
-__all__ = ["EARLY_GRACE", "TOKEN_MIN_USE", "WINDOW_SECONDS", "Meters", "if_match_kind", "records_in"]
+__all__ = [
+    "CYCLES_KEPT",
+    "EARLY_GRACE",
+    "TOKEN_MIN_USE",
+    "WINDOW_SECONDS",
+    "Meters",
+    "if_match_kind",
+    "record_ids",
+    "records_in",
+]
 
 WINDOW_SECONDS = 300.0
 """Business Central's request window: 6,000 requests per 5 minutes per principal."""
@@ -40,6 +49,8 @@ TOKEN_MIN_USE = 60.0
 _TOKEN_EXPIRY_MARGIN = 300.0
 _EXAMPLES = 20
 _UPDATES = frozenset({"PATCH", "PUT", "MERGE"})
+CYCLES_KEPT = 2000
+"""Complete product cycles kept (at 0.3 s a cycle, ten minutes' worth)."""
 
 
 def if_match_kind(value: str | None) -> str:
@@ -57,6 +68,16 @@ def records_in(payload: Any) -> int:
                 return len(payload[key])
         return 0 if "error" in payload or ("status" in payload and "title" in payload) else 1
     return 0
+
+
+def record_ids(payload: Any) -> list[str]:
+    """The ids of the records an answer body carries (see :func:`records_in`)."""
+    if not isinstance(payload, dict):
+        return []
+    for key in ("value", "items"):
+        if isinstance(payload.get(key), list):
+            return [str(item["id"]) for item in payload[key] if isinstance(item, dict) and "id" in item]
+    return [str(payload["id"])] if "id" in payload else []
 
 
 def _jwt_expiry(token: str) -> float | None:
@@ -117,6 +138,7 @@ class _Tenant:
     token_early: int = 0
     sets: defaultdict[str, _EntitySet] = field(default_factory=lambda: defaultdict(_EntitySet))
     written: Counter[str] = field(default_factory=Counter)
+    written_at: defaultdict[str, deque[float]] = field(default_factory=lambda: defaultdict(lambda: deque(maxlen=50)))
     list_starts: Counter[str] = field(default_factory=Counter)
 
 
@@ -129,7 +151,36 @@ class Arrival:
     at: float
 
 
+@dataclass
+class _Cycle:
+    started: float
+    ended: float | None = None
+    figures: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    served_ids: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def to_dict(self, records: frozenset[str] = frozenset()) -> dict[str, Any]:
+        return {
+            "started": self.started,
+            "ended": self.ended,
+            "tenants": {
+                name: {
+                    **{k: c[k] for k in ("requests", "list_requests", "records_served", "records_written")},
+                    "of_records_asked": len(self.served_ids[name] & records),
+                }
+                for name, c in sorted(self.figures.items())
+            },
+        }
+
+
 class Meters:
+    """Counts per tenant; also the product's cycles, as far as they can be told apart from outside.
+
+    A cycle is delimited by the product's own rhythm: the first list that it starts reading a second time (the
+    first page of one entity set on one tenant, e.g. CRMOffice's contacts) is its *leader*, and each later first
+    page of the leader starts a new cycle. A lookup made once (the company at start-up) never becomes the leader.
+    The last :data:`CYCLES_KEPT` cycles are kept with their wall-clock bounds and figures.
+    """
+
     def __init__(self, now: Callable[[], float] = time.monotonic, *, wall: Callable[[], float] = time.time) -> None:
         self._now = now
         self._wall = wall
@@ -137,6 +188,24 @@ class Meters:
         self._key = secrets.token_bytes(32)
         self._tenants: defaultdict[str, _Tenant] = defaultdict(_Tenant)
         self._started = now()
+        self._leader: tuple[str, str] | None = None
+        self._cycles: deque[_Cycle] = deque(maxlen=CYCLES_KEPT)
+        self._cycle: _Cycle | None = None
+
+    def _count(self, tenant: str, **figures: int) -> None:
+        if self._cycle is not None:
+            self._cycle.figures[tenant].update(figures)
+
+    def _list_started(self, tenant: _Tenant, name: str, entity_set: str) -> None:
+        tenant.list_starts[entity_set] += 1
+        if self._leader is None and tenant.list_starts[entity_set] >= 2:
+            self._leader = (name, entity_set)
+        if self._leader == (name, entity_set):
+            now = self._wall()
+            if self._cycle is not None:
+                self._cycle.ended = now
+                self._cycles.append(self._cycle)
+            self._cycle = _Cycle(now)
 
     # --- counting ---------------------------------------------------------------------------------------------
     def arrived(
@@ -173,7 +242,8 @@ class Meters:
             if target.page:
                 entity.pages_followed += 1
             elif target.is_list:
-                tenant.list_starts[target.entity_set] += 1
+                self._list_started(tenant, target.tenant, target.entity_set)
+            self._count(target.tenant, requests=1, list_requests=int(target.is_list or target.page))
             if ops:
                 tenant.batches[len(ops)] += 1
             for one in ops or (BatchOperation("", target, if_match),):
@@ -211,6 +281,7 @@ class Meters:
         status: int,
         *,
         served: int = 0,
+        served_ids: Iterable[str] = (),
         retry_after: float | None = None,
         operation_statuses: Mapping[str, int] | None = None,
         operation_served: Mapping[str, int] | None = None,
@@ -235,16 +306,26 @@ class Meters:
                     op_status = statuses.get(op.id, 0)
                     if 200 <= op_status < 300 and op.target.is_write:
                         entity.records_written += 1
+                        self._count(target.tenant, records_written=1)
                         if op.target.record:
-                            tenant.written[f"{op.target.entity_set}/{op.target.record}"] += 1
+                            self._wrote(tenant, f"{op.target.entity_set}/{op.target.record}")
                     entity.records_served += served_ops.get(op.id, 0)
+                    self._count(target.tenant, records_served=served_ops.get(op.id, 0))
                 return
             entity = tenant.sets[target.entity_set]
             entity.records_served += served
+            self._count(target.tenant, records_served=served)
+            if self._cycle is not None:
+                self._cycle.served_ids[target.tenant].update(served_ids)
             if 200 <= status < 300 and target.is_write:
                 entity.records_written += 1
+                self._count(target.tenant, records_written=1)
                 if target.record:
-                    tenant.written[f"{target.entity_set}/{target.record}"] += 1
+                    self._wrote(tenant, f"{target.entity_set}/{target.record}")
+
+    def _wrote(self, tenant: _Tenant, key: str) -> None:
+        tenant.written[key] += 1
+        tenant.written_at[key].append(self._wall())
 
     def lost(self, arrival: Arrival) -> None:
         """The request ended without an answer to the client (connection dropped, timed out, killed)."""
@@ -254,9 +335,30 @@ class Meters:
             tenant.statuses["lost"] += 1
 
     # --- reading ----------------------------------------------------------------------------------------------
-    def writes_to(self, tenant: str, entity_set: str, record: str) -> int:
+    def writes_to(
+        self, tenant: str, entity_set: str, record: str, *, since: float | None = None, until: float | None = None
+    ) -> int:
+        """Writes that reached the tenant for one record; ``since``/``until`` (wall clock): only those in between
+        (the last 50 writes of a record are kept with their time)."""
         with self._lock:
-            return self._tenants[tenant].written[f"{entity_set}/{record}"] if tenant in self._tenants else 0
+            if tenant not in self._tenants:
+                return 0
+            key = f"{entity_set}/{record}"
+            if since is None and until is None:
+                return self._tenants[tenant].written[key]
+            times = self._tenants[tenant].written_at.get(key, ())
+            low, high = since if since is not None else float("-inf"), until if until is not None else float("inf")
+            return sum(1 for at in times if low <= at <= high)
+
+    def cycles(self, since: float = float("-inf"), records: Iterable[str] = ()) -> dict[str, Any]:
+        """The product's complete cycles that started at or after ``since`` (wall clock), and what leads them; per
+        cycle and tenant, ``of_records_asked`` is how many of ``records`` (ids) it served."""
+        asked = frozenset(records)
+        with self._lock:
+            return {
+                "leader": list(self._leader) if self._leader else None,
+                "cycles": [c.to_dict(asked) for c in self._cycles if c.started >= since],
+            }
 
     def snapshot(self) -> dict[str, Any]:
         """Every figure, per tenant, as JSON-ready data (see ``docs/proxy.md`` for each field)."""

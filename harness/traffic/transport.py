@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from harness.traffic.meters import Meters, records_in
+from harness.traffic.meters import Meters, record_ids, records_in
 from harness.traffic.routes import Tenant, classify, operations
 
 __all__ = ["MeteringTransport"]
@@ -70,8 +70,14 @@ class MeteringTransport(httpx.BaseTransport):
                 operation_served=served,
             )
         else:
-            served_count = records_in(payload) if target.method == "GET" else 0
-            self.meters.answered(arrival, response.status_code, served=served_count, retry_after=retry_after)
+            reading = target.method == "GET"
+            self.meters.answered(
+                arrival,
+                response.status_code,
+                served=records_in(payload) if reading else 0,
+                served_ids=record_ids(payload) if reading else (),
+                retry_after=retry_after,
+            )
         return response
 
     def close(self) -> None:

@@ -150,8 +150,11 @@ def test_the_env_file_is_private_and_sourceable(running: Running, tenants: dict[
     product = sourced(running.env_file)
     assert product["CRMOFFICE_API_URL"] == running.announced["crmoffice"]["api"]
     assert product["HARNESS_PROXY_URL"] == running.announced["control"]
-    unchanged = {k: v for k, v in tenants.items() if k not in ("CRMOFFICE_API_URL", "BC_API_URL")}
+    moved = ("CRMOFFICE_API_URL", "BC_API_URL", "BC_ACCESS_TOKEN", "HARNESS_PRODUCT_BC_ACCESS_TOKEN")
+    unchanged = {k: v for k, v in tenants.items() if k not in moved}
     assert {k: product[k] for k in unchanged} == unchanged, "every other setting as it was (tokens not proxied)"
+    assert product["BC_ACCESS_TOKEN"] == tenants["HARNESS_PRODUCT_BC_ACCESS_TOKEN"], "the product's own principal"
+    assert product["BC_ACCESS_TOKEN"] != tenants["BC_ACCESS_TOKEN"]
 
 
 def test_a_product_with_the_env_files_settings_goes_through_the_fronts(running: Running) -> None:
