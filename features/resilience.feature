@@ -98,6 +98,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | throttles the next 3 requests without saying when to retry     |
         | is unavailable for the next 2 requests                         |
         | drops the connection on the next 2 requests                    |
+        | loses its answers to the next 2 changes after carrying them out |
         | answers the next 2 requests too slowly                         |
 
     @rule:10 @severity:critical @faults
@@ -113,6 +114,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | throttles the next 3 requests, asking to retry after 2 seconds |
         | is unavailable for the next 2 requests                         |
         | drops the connection on the next 2 requests                    |
+        | loses its answers to the next 2 changes after carrying them out |
 
     @rule:10 @rule:4 @severity:critical
     Scenario Outline: a CRMOffice user edits <crmoffice property> while the sync is writing to it

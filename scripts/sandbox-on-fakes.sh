@@ -13,6 +13,8 @@
 #   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product (it gets the tenants' settings in
 #     its environment, with the two API URLs on `harness proxy`'s fronts)
 #   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it)
+#   RESULTS_DIR: where external mode's Allure results go (default: the scratch folder); the sign-off of the
+#     product is written beside it, and a run that is not ready for sign-off fails
 # In external mode the product reaches the tenants through `harness proxy` (faults, holds, meters); the suite
 # talks to the tenants directly.
 set -euo pipefail
@@ -38,6 +40,9 @@ if [ "$mode" = external ]; then
     > "$work/watch.log" 2>&1 &
   watch_pid=$!
   args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+  # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.
+  results=${RESULTS_DIR:-$work/results}
+  args+=(--alluredir "$results")
   if [ -n "${PRODUCT_TIMEOUT:-}" ]; then args+=(--product-timeout "$PRODUCT_TIMEOUT"); fi
   # Scenarios overlap on the suite's own pool of workers (--external-workers), since they mostly wait.
   args+=(--converge-timeout "${CONVERGE_TIMEOUT:-12}" --full-sync-timeout "${FULL_SYNC_TIMEOUT:-40}")
@@ -60,6 +65,8 @@ if [ "$mode" = external ]; then
   kill -TERM "$proxy_pid"
   wait "$proxy_pid" || { echo "harness proxy did not stop cleanly" >&2; status=1; }
   cat "$work/proxy.log"
+  "$bin/harness" signoff --results "$results" --out "$results/../signoff-external.md" --suite-exit "$status" \
+    --no-attach || status=1
 fi
 
 # What the tenants received from the suite and the product together (Business Central allows 6,000 per 5 minutes).

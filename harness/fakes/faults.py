@@ -27,7 +27,9 @@ class Fault:
     ``method`` a method name or ``*``. ``skip`` lets that many matching requests through first, so a test can
     fail exactly the third page read. ``times`` is how many matching requests the rule then affects.
     ``status``: answer with this status and the vendor's error body for it. ``delay``: seconds to wait first.
-    ``drop``: close the connection without answering (after ``delay``). ``in_batch``: the rule meets the operations
+    ``drop``: close the connection without answering (after ``delay``), the request not carried out.
+    ``lose_answer``: carry the request out, then close the connection without answering (did the write land?).
+    ``in_batch``: the rule meets the operations
     inside a ``$batch`` one by one instead of whole requests (answering that operation alone with ``status``), as a
     tenant refuses one record of a batch and accepts the rest.
     """
@@ -40,6 +42,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     drop: bool = False
+    lose_answer: bool = False
     in_batch: bool = False
     fired: int = field(default=0)
     seen: int = field(default=0)
@@ -54,8 +57,12 @@ class Fault:
             raise FaultRuleError(f"fault 'delay' must be between 0 and 600 seconds, got {self.delay}")
         if self.status is not None and not 400 <= self.status <= 599:
             raise FaultRuleError(f"fault 'status' must be an error status 400-599, got {self.status}")
-        if self.status is None and not self.drop and self.delay == 0:
-            raise FaultRuleError("a fault needs a 'status', a 'delay' or 'drop': true")
+        if self.status is None and not self.drop and not self.lose_answer and self.delay == 0:
+            raise FaultRuleError("a fault needs a 'status', a 'delay', 'drop': true or 'lose_answer': true")
+        if self.lose_answer and (self.status is not None or self.drop or self.in_batch):
+            raise FaultRuleError(
+                "'lose_answer' carries the request out, then drops the answer: no status, drop or batch"
+            )
         if self.drop and self.status is not None:
             raise FaultRuleError("a fault either answers with a 'status' or drops the connection, not both")
         if self.in_batch and (self.status is None or self.drop or self.delay):
@@ -65,7 +72,18 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
-        allowed = {"method", "path", "times", "skip", "status", "retry_after", "delay", "drop", "in_batch"}
+        allowed = {
+            "method",
+            "path",
+            "times",
+            "skip",
+            "status",
+            "retry_after",
+            "delay",
+            "drop",
+            "lose_answer",
+            "in_batch",
+        }
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise FaultRuleError(f"unknown fault field(s) {unknown}; allowed: {sorted(allowed)}")

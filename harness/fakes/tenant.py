@@ -291,14 +291,17 @@ class FakeTenant(ABC):
             if not route.public:
                 self.before_request(request, self.authenticate(request))
             with self.lock:
-                return route.handler(request, **params)
+                answer = route.handler(request, **params)
         except VendorError as exc:
-            return self.error_response(exc)
+            answer = self.error_response(exc)
         except Exception:  # noqa: BLE001 - the fake must answer like the vendor whatever went wrong
             # A bug in the fake must not look like a vendor answer: keep it for the tests, answer like the vendor.
             self.internal_errors.append(traceback.format_exc())
             print(self.internal_errors[-1], file=sys.stderr)
-            return self.error_response(self.internal_error())
+            answer = self.error_response(self.internal_error())
+        if fault is not None and fault.lose_answer:
+            self._drop(environ)  # carried out, and the answer never reaches the client
+        return answer
 
     def error_response(self, error: VendorError) -> Response:
         """The vendor's answer for ``error``; a vendor whose errors carry ids (Business Central's correlation ids)

@@ -99,7 +99,10 @@ class Fault:
     def covers(self, target: Target) -> bool:
         if target.tenant != self.tenant:
             return False
-        if self.method is not None and target.method != self.method:
+        if self.method == "WRITE":
+            if not (target.is_write or (target.entity_set == "$batch" and target.method == "POST")):
+                return False
+        elif self.method is not None and target.method != self.method:
             return False
         if self.entity_set is not None and target.entity_set != self.entity_set:
             return False
@@ -158,7 +161,9 @@ class FaultPlan:
             )
         method = raw.get("method")
         if method is not None and (not isinstance(method, str) or not method.isalpha()):
-            raise FaultError(f"fault field 'method': an HTTP method such as PATCH, got {method!r}")
+            raise FaultError(
+                f"fault field 'method': an HTTP method such as PATCH, or WRITE (any write), got {method!r}"
+            )
         times = _number(raw, "times", 1, whole=True)
         if times < 1:
             raise FaultError(f"fault field 'times': at least 1, got {times}")

@@ -19,6 +19,7 @@ SENTENCES = {
     r"throttles the next (?P<n>\d+) requests? without saying when to retry": "throttle",
     r"is unavailable for the next (?P<n>\d+) requests?": "unavailable",
     r"drops the connection on the next (?P<n>\d+) requests?": "drop",
+    r"loses its answers? to the next (?P<n>\d+) changes? after carrying (?:it|them) out": "lose-answer",
     r"answers the next (?P<n>\d+) requests? too slowly": "slow",
     r"fails the next (?P<n>\d+) changes? with an internal error": "failing-writes",
 }
@@ -58,6 +59,8 @@ def _at_proxy(flow: Dataflow, side: Side, trouble: str) -> None:
         flow.proxy.add_fault(side, "unavailable", times=times)
     elif kind == "drop":
         flow.proxy.add_fault(side, "reset", times=times)
+    elif kind == "lose-answer":
+        flow.proxy.add_fault(side, "lose-answer", method="WRITE", times=times)
     elif kind == "failing-writes":
         # Scoped to nothing but the tenant, an outage at the proxy would stop every overlapping scenario's writes;
         # and what it proves (the run stops with the tenant's error) is the product's own report.
@@ -86,6 +89,12 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
         tenant.add_fault(status=503, times=times)
     elif kind == "drop":
         tenant.add_fault(drop=True, times=times)
+    elif kind == "lose-answer":
+        # Each tenant's way of writing: CRMOffice one PATCH or POST per record, Business Central the sync's $batch.
+        if side == "crmoffice":
+            tenant.add_fault(method="PATCH", lose_answer=True, times=times)
+        else:
+            tenant.add_fault(method="POST", path="*/$batch", lose_answer=True, times=times)
     elif kind == "failing-writes":
         # Each tenant's way of writing: CRMOffice one PATCH per record, Business Central the sync's $batch.
         if side == "crmoffice":

@@ -38,5 +38,5 @@ TYPES = {
     "System": _OneOf(*SIDES),
     # A tenant's trouble, as harness.suite.faults understands it; the verbs only, so a sentence it does not
     # understand still reaches it and is refused with the list of those it does.
-    "Trouble": _Matching(r"(?:throttles|is unavailable|drops|answers|fails) .+"),
+    "Trouble": _Matching(r"(?:throttles|is unavailable|drops|loses|answers|fails) .+"),
 }

@@ -56,12 +56,18 @@ class ConditionalWriter:
     ) -> Outcome | Moved:
         """Write ``changes`` to the link's origin record, if it still holds ``decided_on``."""
         expected = {key: normalise(value) for key, value in decided_on.items()}
+        landed = {**expected, **{key: normalise(value) for key, value in changes.items()}}
+        refused_once = False
         for attempt in range(round, self.conflict_rounds + 1):
             try:
                 fresh = self.crm.get(plan.origin, link.origin_id)
             except NotFoundError:
                 return Outcome.GONE
             fresh_values = {pair.origin: normalise(fresh.record.get(pair.origin)) for pair in plan.pairs}
+            if refused_once and fresh_values == landed:
+                # The write whose answer was lost had landed: the retry met its own version. It is written.
+                self._written(plan, link, changes, fresh)
+                return Outcome.WRITTEN
             if fresh_values != expected:
                 if attempt >= self.conflict_rounds:
                     break
@@ -69,7 +75,8 @@ class ConditionalWriter:
             try:
                 written = self.crm.update(plan.origin, link.origin_id, changes, fresh.etag)
             except ChangedUnderYouError:
-                continue  # changed between this read and this write: read it again
+                refused_once = True
+                continue  # changed between this read and this write (or by our own unanswered try): read again
             except NotFoundError:
                 return Outcome.GONE
             except ApiError as exc:
