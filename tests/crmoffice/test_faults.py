@@ -75,6 +75,18 @@ def test_a_dropped_connection_on_post_may_have_applied(client: CRMOfficeClient, 
     same(fake.counts()["routes"]["POST contacts"], 1, "POST contacts requests (a create is never retried blindly)")
 
 
+def test_an_answer_lost_after_the_create_landed_leaves_the_record_there(
+    client: CRMOfficeClient, fake: CRMOfficeFake
+) -> None:
+    _warm(client)
+    fake.add_fault(method="POST", path="/contacts", lose_answer=True)
+    with pytest.raises(TransportError) as caught:
+        client.create("contacts", {"givenName": "Kanskje"})
+    same(caught.value.maybe_applied, True, "maybe_applied of a POST whose answer was lost")
+    names = [record["givenName"] for record in fake.dump()["contacts"]]
+    same(names, ["Kanskje"], "contacts the fake holds after the lost answer (the create landed)")
+
+
 def test_502_is_retried_for_reads_but_not_for_creates(client: CRMOfficeClient, fake: CRMOfficeFake) -> None:
     _warm(client)
     fake.add_fault(method="GET", path="/contacts", status=502)

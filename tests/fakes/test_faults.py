@@ -35,6 +35,8 @@ def test_rules_apply_in_order_and_a_skipped_request_can_meet_a_later_rule() -> N
         ({}, "needs a 'status'"),
         ({"drop": True, "status": 502}, "not both"),
         ({"drop": True, "retry_after": 3}, "'retry_after'"),
+        ({"lose_answer": True, "status": 500}, "'lose_answer'"),
+        ({"lose_answer": True, "drop": True}, "'lose_answer'"),
         ({"status": 503, "colour": "red"}, "unknown fault field"),
         ({"status": "503", "times": "x"}, ""),
     ],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.proxy.faults import KINDS, FaultError, FaultPlan, vendor_error
+from harness.proxy.faults import KINDS, TROUBLE_ALLOWANCE, FaultError, FaultPlan, vendor_error
 from harness.traffic.routes import BatchOperation, Target, Tenant
 
 SETS = {"crmoffice": ["companies", "contacts"], "businesscentral": ["contacts", "customers", "$batch", "companies"]}
@@ -223,3 +223,38 @@ def test_crmoffice_answers_problem_details() -> None:
     assert {"type", "detail"} <= set(problem)
     assert headers["Content-Type"].startswith("application/problem+json")
     assert headers["Retry-After"] == "0"
+
+
+def test_a_refusal_of_one_record_does_not_fail_a_whole_batch() -> None:
+    plan = FaultPlan({"businesscentral": {"contacts", "$batch"}})
+    plan.add({"tenant": "businesscentral", "kind": "error", "status": 400, "entity_set": "contacts", "record": "x"})
+    batch = Target("businesscentral", "POST", "$batch")
+    ops = [BatchOperation("1", Target("businesscentral", "PATCH", "contacts", "x"), '"1"')]
+    assert plan.take(batch, ops) is None, "a record's refusal is batch-operation's to give inside a $batch"
+    assert plan.take(Target("businesscentral", "PATCH", "contacts", "x")) is not None
+
+
+def test_a_throttle_of_an_entity_set_meets_a_batch_that_carries_it() -> None:
+    plan = FaultPlan({"businesscentral": {"contacts", "$batch"}})
+    plan.add({"tenant": "businesscentral", "kind": "throttle", "entity_set": "contacts", "retry_after": 2})
+    ops = [BatchOperation("1", Target("businesscentral", "POST", "contacts"), None)]
+    assert plan.take(Target("businesscentral", "POST", "$batch"), ops) is not None
+
+
+def test_the_trouble_the_faults_impose_is_what_they_ask_the_product_to_wait() -> None:
+    plan = FaultPlan({"crmoffice": {"contacts"}})
+    plan.add({"tenant": "crmoffice", "kind": "throttle", "retry_after": 3, "times": 2})
+    plan.add({"tenant": "crmoffice", "kind": "reset"})
+    plan.add({"tenant": "crmoffice", "kind": "error", "status": 422})
+    request = Target("crmoffice", "PATCH", "contacts", "x")
+    for _ in range(4):
+        assert plan.take(request) is not None
+    assert plan.trouble_seconds == 3 + 3 + TROUBLE_ALLOWANCE, "a refused value is no wait imposed on the product"
+
+
+def test_one_rule_can_be_removed_by_its_id() -> None:
+    plan = FaultPlan({"crmoffice": {"contacts"}})
+    rule = plan.add({"tenant": "crmoffice", "kind": "unavailable", "times": 5})
+    assert plan.remove(rule.id) is True
+    assert plan.pending() == []
+    assert plan.remove(rule.id) is False, "a rule no longer in force is reported as such"

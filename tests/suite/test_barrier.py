@@ -316,3 +316,38 @@ def test_a_wait_depends_only_on_the_sections_the_scenario_touched() -> None:
     assert ticket.outcome().crossings[0].flow == "Companies to Customers"
     with pytest.raises(ValueError, match=r"no markers for \['Deals'\]"):
         service.submit("edits", flows=["Deals"])
+
+
+def test_injected_trouble_stretches_the_bound_of_the_waits_it_delayed() -> None:
+    clock = Clock()
+    out = ScriptedChannel("out", clock=clock)
+    trouble = [0.0]
+    board = ScriptedBoard([out])
+    service = BarrierService(
+        board, converge_timeout=10.0, full_sync_timeout=60.0, poll=0.5, clock=clock, allowance=lambda: trouble[0]
+    )
+    ticket = service.submit("edits", label="a contact while Business Central throttles")
+    service.step()
+    trouble[0] = 6.0  # the proxy asked the product to wait 6 s (three Retry-After: 2)
+    clock.now = 15.0
+    service.step()
+    assert not ticket.done.is_set(), "expected the 10 s bound stretched by the 6 s the trouble imposed"
+    clock.now = 16.5
+    service.step()
+    with pytest.raises(BarrierTimeout) as failure:
+        ticket.outcome()
+    assert "bound --converge-timeout 10 s + 6.0 s of injected trouble, waited 16.5 s" in str(failure.value)
+
+
+def test_trouble_before_a_wait_arrived_does_not_stretch_it() -> None:
+    clock = Clock()
+    out = ScriptedChannel("out", clock=clock)
+    service = BarrierService(
+        ScriptedBoard([out]), converge_timeout=10.0, full_sync_timeout=60.0, poll=0.5, clock=clock,
+        allowance=lambda: 30.0,
+    )  # fmt: skip
+    ticket = service.submit("edits")
+    service.step()
+    clock.now = 10.6
+    service.step()
+    assert ticket.done.is_set(), "expected the plain bound: the 30 s of trouble all came before this wait"

@@ -17,6 +17,7 @@ from harness.report.environment import (
     write_categories,
     write_properties,
 )
+from harness.report.etiquette import write_run_etiquette
 from harness.suite.coverage import check_coverage, read_features
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -296,3 +297,17 @@ def test_the_signoff_holds_the_run_against_the_checklist_the_run_used(
     # The older checklist has both sections but no phone rows: 2 sections + 12 rules, and the features' rows stale.
     assert "0 of 14 items proven" in printed, f"expected the older checklist's 14 items, found {printed!r}"
     assert "## Coverage problems" in markdown and "is not a row of the checklist section" in markdown, markdown[:800]
+
+
+def test_a_limit_the_product_broke_makes_a_full_passing_run_not_ready(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for number, trace in enumerate(_all_traces()):
+        _result(results, f"scenario {number}", "passed", trace)
+    broken = {"tenant": "Business Central", "rule": "requests sent before a Retry-After expired", "limit": "none"}
+    write_run_etiquette(results, {"seconds": 90, "limits": [{**broken, "measured": "4", "held": False}]})
+    assert _signoff(results, out) == 1
+    markdown = out.read_text(encoding="utf-8")
+    assert "**NOT READY FOR SIGN-OFF**" in markdown, markdown[:300]
+    assert "| Business Central | requests sent before a Retry-After expired | none | 4 | BROKEN |" in markdown
+    errors = [json.loads(p.read_text())["errors"] for p in results.glob("signoff-*-globals.json")]
+    assert errors and "limits broken (rule 12): Business Central requests sent before a Retry-After" in str(errors)

@@ -334,3 +334,43 @@ def test_the_snapshot_is_json_and_times_the_run() -> None:
     snapshot = meters.snapshot()
     assert snapshot == {"seconds": 12.5, "tenants": {}}
     assert json.loads(json.dumps(snapshot)) == snapshot
+
+
+def test_a_cycle_is_led_by_the_first_list_the_product_reads_twice() -> None:
+    meters, _, wall = make()
+    meters.arrived(target("GET", "companies"))  # a one-time lookup at start-up never leads
+    for _ in range(3):
+        wall.t += 1
+        meters.arrived(target("GET", "contacts", tenant="crmoffice"))
+        meters.arrived(target("GET", "contacts"))
+    cycles = meters.cycles()
+    assert cycles["leader"] == ["crmoffice", "contacts"]
+    assert len(cycles["cycles"]) == 1, "one complete cycle: from the leader's second first page to its third"
+    figures = cycles["cycles"][0]["tenants"]
+    assert figures["crmoffice"]["requests"] == 1 and figures["businesscentral"]["requests"] == 1, figures
+
+
+def test_a_cycle_counts_the_records_asked_about_and_the_lists_read() -> None:
+    meters, _, wall = make()
+    for _ in range(2):
+        meters.arrived(target("GET", "contacts", tenant="crmoffice"))
+    arrival = meters.arrived(target("GET", "contacts"))
+    meters.answered(arrival, 200, served=3, served_ids=["a", "b", "c"])
+    meters.arrived(target("GET", "contacts", page=True))
+    meters.arrived(target("PATCH", "contacts", "a"))
+    wall.t += 1
+    meters.arrived(target("GET", "contacts", tenant="crmoffice"))
+    bc = meters.cycles(records=["a", "c", "z"])["cycles"][0]["tenants"]["businesscentral"]
+    assert bc["of_records_asked"] == 2, bc
+    assert (bc["list_requests"], bc["requests"], bc["records_served"]) == (2, 3, 3), bc
+
+
+def test_writes_to_a_record_can_be_counted_within_a_window() -> None:
+    meters, _, wall = make()
+    for at in (10.0, 20.0, 30.0):
+        wall.t = at
+        meters.answered(meters.arrived(target("PATCH", "contacts", "x")), 200)
+    assert meters.writes_to("businesscentral", "contacts", "x") == 3
+    assert meters.writes_to("businesscentral", "contacts", "x", since=15.0) == 2
+    assert meters.writes_to("businesscentral", "contacts", "x", since=15.0, until=25.0) == 1
+    assert meters.writes_to("crmoffice", "contacts", "x", since=0.0) == 0
