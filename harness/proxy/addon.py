@@ -25,7 +25,7 @@ from mitmproxy import ctx, http  # type: ignore[import-not-found,unused-ignore]
 from harness.proxy.control import ControlPlane
 from harness.proxy.faults import FaultPlan, vendor_error
 from harness.proxy.holds import HoldBook
-from harness.traffic.meters import Arrival, Meters, record_ids, records_in
+from harness.traffic.meters import Meters
 from harness.traffic.routes import Tenant, classify, operations
 
 __all__ = ["HarnessProxy"]
@@ -195,37 +195,12 @@ class HarnessProxy:
         if meta.get("settled"):
             return
         meta["settled"] = True
-        arrival: Arrival = meta["arrival"]
-        retry_after = _seconds(response.headers.get("retry-after"))
-        payload: Any = None
-        if 200 <= response.status_code < 300 and "json" in response.headers.get("content-type", ""):
-            try:
-                payload = json.loads(response.content or b"null")
-            except ValueError:
-                payload = None
-        if arrival.operations:
-            statuses: dict[str, int] = {}
-            served: dict[str, int] = {}
-            for answer in (payload or {}).get("responses", []) if isinstance(payload, dict) else []:
-                op_id, status = str(answer.get("id", "")), int(answer.get("status", 0))
-                statuses[op_id] = status
-                if 200 <= status < 300:
-                    served[op_id] = records_in(answer.get("body"))
-            self.meters.answered(
-                arrival,
-                response.status_code,
-                retry_after=retry_after,
-                operation_statuses=statuses,
-                operation_served=served,
-            )
-            return
-        reading = arrival.target.method == "GET"
-        self.meters.answered(
-            arrival,
+        self.meters.answered_on_the_wire(
+            meta["arrival"],
             response.status_code,
-            served=records_in(payload) if reading else 0,
-            served_ids=record_ids(payload) if reading else (),
-            retry_after=retry_after,
+            content_type=response.headers.get("content-type", ""),
+            body=response.content or b"",
+            retry_after=response.headers.get("retry-after"),
         )
 
     def _settle_lost(self, flow: http.HTTPFlow) -> None:
@@ -238,15 +213,6 @@ class HarnessProxy:
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
-
-
-def _seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: neither tenant sends one
 
 
 addons = [HarnessProxy()]

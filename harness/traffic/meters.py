@@ -38,6 +38,7 @@ __all__ = [
     "if_match_kind",
     "record_ids",
     "records_in",
+    "retry_after_seconds",
 ]
 
 WINDOW_SECONDS = 300.0
@@ -68,6 +69,16 @@ def records_in(payload: Any) -> int:
                 return len(payload[key])
         return 0 if "error" in payload or ("status" in payload and "title" in payload) else 1
     return 0
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds; None when absent or an HTTP date (neither tenant sends one)."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
 
 
 def record_ids(payload: Any) -> list[str]:
@@ -326,6 +337,36 @@ class Meters:
     def _wrote(self, tenant: _Tenant, key: str) -> None:
         tenant.written[key] += 1
         tenant.written_at[key].append(self._wall())
+
+    def answered_on_the_wire(
+        self, arrival: Arrival, status: int, *, content_type: str, body: bytes, retry_after: str | None
+    ) -> None:
+        """:meth:`answered` from the answer as it travels: status, ``Content-Type``, body and ``Retry-After`` (the
+        records served, and a ``$batch``'s answer per operation, are read from the body)."""
+        payload: Any = None
+        if 200 <= status < 300 and "json" in content_type:
+            try:
+                payload = json.loads(body or b"null")
+            except ValueError:
+                payload = None
+        wait = retry_after_seconds(retry_after)
+        if arrival.operations:
+            answers = payload.get("responses", []) if isinstance(payload, dict) else []
+            answers = [a for a in answers if isinstance(a, dict)]
+            statuses = {str(a.get("id", "")): int(a.get("status", 0)) for a in answers}
+            served = {
+                str(a.get("id", "")): records_in(a.get("body")) for a in answers if 200 <= int(a.get("status", 0)) < 300
+            }
+            self.answered(arrival, status, retry_after=wait, operation_statuses=statuses, operation_served=served)
+            return
+        reading = arrival.target.method == "GET"
+        self.answered(
+            arrival,
+            status,
+            served=records_in(payload) if reading else 0,
+            served_ids=record_ids(payload) if reading else (),
+            retry_after=wait,
+        )
 
     def lost(self, arrival: Arrival) -> None:
         """The request ended without an answer to the client (connection dropped, timed out, killed)."""

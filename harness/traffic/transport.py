@@ -8,13 +8,11 @@ the same figures. ``gate`` says when to count (while the sync runs, not while th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 
-from harness.traffic.meters import Meters, record_ids, records_in
+from harness.traffic.meters import Meters
 from harness.traffic.routes import Tenant, classify, operations
 
 __all__ = ["MeteringTransport"]
@@ -48,44 +46,14 @@ class MeteringTransport(httpx.BaseTransport):
         except BaseException:
             self.meters.lost(arrival)
             raise
-        body = response.read()
-        payload: Any = None
-        if 200 <= response.status_code < 300 and "json" in response.headers.get("content-type", ""):
-            try:
-                payload = json.loads(body or b"null")
-            except ValueError:
-                payload = None
-        retry_after = _seconds(response.headers.get("retry-after"))
-        if ops:
-            answers = payload.get("responses", []) if isinstance(payload, dict) else []
-            statuses = {str(a.get("id", "")): int(a.get("status", 0)) for a in answers}
-            served = {
-                str(a.get("id", "")): records_in(a.get("body")) for a in answers if 200 <= a.get("status", 0) < 300
-            }
-            self.meters.answered(
-                arrival,
-                response.status_code,
-                retry_after=retry_after,
-                operation_statuses=statuses,
-                operation_served=served,
-            )
-        else:
-            reading = target.method == "GET"
-            self.meters.answered(
-                arrival,
-                response.status_code,
-                served=records_in(payload) if reading else 0,
-                served_ids=record_ids(payload) if reading else (),
-                retry_after=retry_after,
-            )
+        self.meters.answered_on_the_wire(
+            arrival,
+            response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            body=response.read(),
+            retry_after=response.headers.get("retry-after"),
+        )
         return response
 
     def close(self) -> None:
         self.inner.close()
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return None if value is None else max(0.0, float(value))
-    except ValueError:
-        return None
