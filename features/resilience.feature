@@ -97,6 +97,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | throttles the next 3 requests, asking to retry after 2 seconds |
         | throttles the next 3 requests without saying when to retry     |
         | is unavailable for the next 2 requests                         |
+        | is unavailable for the next 2 requests, asking to retry after 2 seconds |
         | drops the connection on the next 2 requests                    |
         | loses its answers to the next 2 changes after carrying them out |
         | answers the next 2 requests too slowly                         |

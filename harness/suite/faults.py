@@ -17,6 +17,9 @@ __all__ = ["SENTENCES", "NotAtProxy", "TroubleError", "inject", "refuse_next_cha
 SENTENCES = {
     r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
     r"throttles the next (?P<n>\d+) requests? without saying when to retry": "throttle",
+    r"is unavailable for the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": (
+        "unavailable-after"
+    ),
     r"is unavailable for the next (?P<n>\d+) requests?": "unavailable",
     r"drops the connection on the next (?P<n>\d+) requests?": "drop",
     r"loses its answers? to the next (?P<n>\d+) changes? after carrying (?:it|them) out": "lose-answer",
@@ -57,6 +60,8 @@ def _at_proxy(flow: Dataflow, side: Side, trouble: str) -> None:
         flow.proxy.add_fault(side, "throttle", times=times)
     elif kind == "unavailable":
         flow.proxy.add_fault(side, "unavailable", times=times)
+    elif kind == "unavailable-after":
+        flow.proxy.add_fault(side, "unavailable", times=times, retry_after=seconds)
     elif kind == "drop":
         flow.proxy.add_fault(side, "reset", times=times)
     elif kind == "lose-answer":
@@ -87,6 +92,8 @@ def inject(flow: Dataflow, side: Literal["crmoffice", "businesscentral"], troubl
         tenant.add_fault(status=429, times=times)
     elif kind == "unavailable":
         tenant.add_fault(status=503, times=times)
+    elif kind == "unavailable-after":
+        tenant.add_fault(status=503, retry_after=seconds, times=times)
     elif kind == "drop":
         tenant.add_fault(drop=True, times=times)
     elif kind == "lose-answer":
