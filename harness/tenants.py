@@ -73,7 +73,9 @@ class TenantPair:
         self.close()
 
 
-def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | None = None) -> TenantPair:
+def pair_from_endpoints(
+    endpoints: Mapping[str, Any], *, retry: RetryPolicy | None = None, timeout: float = 30.0
+) -> TenantPair:
     """Clients for the tenants in ``harness serve``'s JSON line (or the same shape from elsewhere)."""
     try:
         crm_info, bc_info = endpoints["crmoffice"], endpoints["businesscentral"]
@@ -83,8 +85,8 @@ def pair_from_endpoints(endpoints: Mapping[str, Any], *, retry: RetryPolicy | No
             f"tenant endpoints lack {exc}; expected {{'crmoffice': {{api, token_url, client_id, client_secret}}, "
             "'businesscentral': {api, token, company_id}}"
         ) from None
-    crm = CRMOfficeClient.connect(crm_info, retry=retry)
-    bc = BusinessCentralClient(api, company_id, auth=BearerToken(token), retry=retry)
+    crm = CRMOfficeClient.connect(crm_info, retry=retry, timeout=timeout)
+    bc = BusinessCentralClient(api, company_id, auth=BearerToken(token), retry=retry, timeout=timeout)
     return TenantPair(crm, bc)
 
 
@@ -113,14 +115,18 @@ def load_endpoints(source: str) -> dict[str, Any]:
 
 
 def open_pair(
-    tenants_file: str | None, *, allow_production: bool = False, retry: RetryPolicy | None = None
+    tenants_file: str | None,
+    *,
+    allow_production: bool = False,
+    retry: RetryPolicy | None = None,
+    timeout: float = 30.0,
 ) -> TenantPair:
     """The tenants a command works on: ``harness serve``'s endpoints from a file, or real tenants from the settings
     (environment variables), the latter only after the production guard has seen a sandbox."""
     if tenants_file:
-        return pair_from_endpoints(load_endpoints(tenants_file), retry=retry)
+        return pair_from_endpoints(load_endpoints(tenants_file), retry=retry, timeout=timeout)
     settings = Settings.from_env()
-    pair = connect(settings, retry=retry)
+    pair = connect(settings, retry=retry, timeout=timeout)
     try:
         check_environment(pair.businesscentral, settings.bc_environment, allow_production=allow_production)
     except BaseException:

@@ -12,7 +12,8 @@
 #   CONVERGE_TIMEOUT [12] and FULL_SYNC_TIMEOUT [40]: about three cycles, and two full-read periods, plus margin
 #   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product (it gets the tenants' settings in
 #     its environment, with the two API URLs on `harness proxy`'s fronts)
-#   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it)
+#   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it); for
+#     `harness sync --watch` 3 by default, given to it as --timeout
 #   RESULTS_DIR: where external mode's Allure results go (default: the scratch folder); the sign-off of the
 #     product is written beside it, and a run that is not ready for sign-off fails
 # In external mode the product reaches the tenants through `harness proxy` (faults, holds, meters); the suite
@@ -29,7 +30,13 @@ args=(-p no:cacheprovider steps --tenants sandbox --sync "$mode")
 if [ "$mode" = external ]; then
   interval=${PRODUCT_INTERVAL:-2}
   reconcile_every=${PRODUCT_RECONCILE_EVERY:-5}
-  product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
+  if [ -z "${PRODUCT_COMMAND:-}" ]; then
+    # Our own product's request timeout is known, so the "too slow" answers can be made to outlast it.
+    PRODUCT_TIMEOUT=${PRODUCT_TIMEOUT:-3}
+    product="$bin/harness sync --watch --state $work/watch.sqlite --timeout $PRODUCT_TIMEOUT"
+  else
+    product=$PRODUCT_COMMAND
+  fi
   "$bin/harness" proxy --env-file "$work/proxy.env" > "$work/proxy.json" 2> "$work/proxy.log" &
   proxy_pid=$!
   pids+=("$proxy_pid")

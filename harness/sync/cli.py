@@ -50,6 +50,12 @@ def _register_sync(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         help="with --watch, read everything (to find deletes) every N cycles; the first cycle always (default 12)",
     )
     sync.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        help="seconds a request may take before it is given up and retried where that is safe (default 30)",
+    )
+    sync.add_argument(
         "--allow-production",
         action="store_true",
         help="write to a production Business Central environment; also needs HARNESS_ALLOW_PRODUCTION=yes",
@@ -111,7 +117,7 @@ def run_sync(args: argparse.Namespace) -> int:
         return 2
     try:
         try:
-            pair = open_pair(args.tenants, allow_production=args.allow_production)
+            pair = open_pair(args.tenants, allow_production=args.allow_production, timeout=args.timeout or 30.0)
         except (ProductionRefused, ValueError) as exc:
             print(f"harness sync: {exc}", file=sys.stderr)
             return 2

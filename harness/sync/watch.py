@@ -4,7 +4,8 @@ It stands in for the sync product when the checklist suite runs with ``--sync ex
 SIGTERM) is honoured between cycles: the cycle in progress finishes and commits, so stopping never loses state, and
 the wait between cycles ends at once. Every ``reconcile_every`` cycles one reads everything, to find deletes.
 A cycle that fails on the tenants (unreachable, throttled past every retry) is reported and the next one tries
-again; it loses nothing, as every run resumes from committed state.
+again, after the ``Retry-After`` the tenant gave if that is longer than the interval; it loses nothing, as every run
+resumes from committed state.
 """
 
 from __future__ import annotations
@@ -45,16 +46,19 @@ def watch(
     while not stop.is_set() and (max_cycles is None or stats.cycles < max_cycles):
         reconcile = stats.cycles % reconcile_every == 0
         stats.cycles += 1
+        pause = interval
         try:
             report = run_cycle(reconcile)
         except TenantError as exc:
             stats.failed_cycles += 1
             on_cycle(stats.cycles, None, exc)
+            # A tenant that asked to be left alone for a while is: the next cycle waits out its Retry-After.
+            pause = max(interval, getattr(exc, "retry_after", None) or 0.0)
         else:
             stats.writes += report.writes
             stats.record_failures += len(report.failures)
             on_cycle(stats.cycles, report, None)
         if max_cycles is not None and stats.cycles >= max_cycles:
             break
-        stop.wait(interval)
+        stop.wait(pause)
     return stats
