@@ -49,12 +49,7 @@ def _register_sync(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
         default=12,
         help="with --watch, read everything (to find deletes) every N cycles; the first cycle always (default 12)",
     )
-    sync.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=30.0,
-        help="seconds a request may take before it is given up and retried where that is safe (default 30)",
-    )
+    sync.add_argument("--timeout", type=_seconds, default=30.0, help="seconds a request may take (default 30)")
     sync.add_argument(
         "--allow-production",
         action="store_true",
