@@ -170,6 +170,8 @@ class FaultPlan:
         status = _number(raw, "status", None, whole=True)
         if status is not None and not 400 <= status <= 599:
             raise FaultError(f"fault field 'status': an error status from 400 to 599, got {status}")
+        if kind == "slow" and not raw.get("delay"):
+            raise FaultError("fault kind 'slow': give the 'delay' in seconds to hold the answer back")
         if kind == "error" and status is None:
             raise FaultError("fault kind 'error': give the 'status' to answer, e.g. 400, 422 or 500")
         if kind == "batch-operation" and tenant != "businesscentral":

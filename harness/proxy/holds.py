@@ -134,18 +134,6 @@ class HoldBook:
             callback()
         return hold
 
-    def expire(self) -> None:
-        """Let go of every caught write past its hold's timeout, and close holds nobody caught in time."""
-        now = time.monotonic()
-        with self._lock:
-            due = [
-                h.id
-                for h in self._holds.values()
-                if h.state == "caught" and h.caught_at is not None and now - h.caught_at > h.timeout
-            ]
-        for hold_id in due:
-            self.release(hold_id, timed_out=True)
-
     def release_all(self) -> int:
         with self._lock:
             ids = [h.id for h in self._holds.values() if h.state in ("waiting", "caught")]

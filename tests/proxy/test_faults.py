@@ -73,7 +73,7 @@ def test_a_rule_is_kept_with_its_defaults_and_an_id() -> None:
 
 def test_null_fields_take_their_defaults() -> None:
     faults = plan()
-    fault = faults.add({"tenant": "crmoffice", "kind": "slow", "times": None, "skip": None, "delay": None})
+    fault = faults.add({"tenant": "crmoffice", "kind": "reset", "times": None, "skip": None, "delay": None})
     assert (fault.times, fault.skip, fault.delay) == (1, 0, 0.0)
     assert faults.take(target(tenant="crmoffice")) == (fault, None)
 
@@ -103,7 +103,7 @@ def test_a_list_of_rules_is_added_whole_or_not_at_all() -> None:
 def test_every_kind_is_taken() -> None:
     faults = plan()
     for kind in KINDS:
-        faults.add({"tenant": "businesscentral", "kind": kind, "status": 500})
+        faults.add({"tenant": "businesscentral", "kind": kind, "status": 500, "delay": 1})
     assert [f["kind"] for f in faults.pending()] == list(KINDS)
 
 
@@ -258,3 +258,9 @@ def test_one_rule_can_be_removed_by_its_id() -> None:
     assert plan.remove(rule.id) is True
     assert plan.pending() == []
     assert plan.remove(rule.id) is False, "a rule no longer in force is reported as such"
+
+
+def test_a_slow_answer_without_a_delay_is_refused() -> None:
+    plan = FaultPlan({"crmoffice": {"contacts"}})
+    with pytest.raises(FaultError, match="'delay'"):
+        plan.add({"tenant": "crmoffice", "kind": "slow"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -136,26 +135,6 @@ def test_cancel_a_waiting_hold() -> None:
     hold = holds.add(rule())
     assert holds.release(hold.id, cancel=True).state == "cancelled"
     assert holds.catch(write()) is None
-
-
-def test_a_caught_write_past_its_timeout_is_let_go() -> None:
-    holds = book()
-    late, fresh = holds.add(rule(timeout=1)), holds.add(rule(record="r2", timeout=3600))
-    holds.catch(write())
-    holds.catch(write(record="r2"))
-    woken = calls(holds, late.id)
-    late.caught_at = time.monotonic() - 2  # caught two seconds ago, with a one-second timeout
-    holds.expire()
-    assert (late.state, fresh.state) == ("timed out", "caught")
-    assert woken == ["woken"]
-
-
-def test_a_waiting_hold_is_not_timed_out_by_expire() -> None:
-    holds = book()
-    hold = holds.add(rule(timeout=1))
-    hold.created = time.monotonic() - 10
-    holds.expire()
-    assert hold.state == "waiting", "a hold nobody caught stays waiting, for the suite to report"
 
 
 def test_release_all_cancels_what_is_open() -> None:
