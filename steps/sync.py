@@ -12,7 +12,6 @@ from harness.suite.expect import same
 from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject
 
-KEPT_ON = {"crmoffice": ("directPhone", "mobilePhone"), "businesscentral": ("phoneNumber", "mobilePhoneNumber")}
 CHANGED_CODES = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
 
 
@@ -140,7 +139,11 @@ def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> N
     if run.report is None:
         # An external product's own report is out of sight; what the tenants show is that no write of the product
         # overwrote the user's latest edit, each met a newer version than the one read.
-        prop = next(p for p in subject.new if (p in KEPT_ON[SIDES[side]]))
+        plan = dataflow.plan(subject.kind.origin)
+        mapped = [p.origin if SIDES[side] == "crmoffice" else p.target for p in plan.pairs]
+        kept = [p for p in subject.new if p in mapped]
+        assert kept, f"expected the {side} user's edits at the product's writes, none was made — {subject.describe()}"
+        prop = kept[-1]
         shown = (moves.crm_record if SIDES[side] == "crmoffice" else moves.bc_record)(dataflow, subject) or {}
         same(shown.get(prop), subject.written(prop), f"{side}'s {prop} after its user kept changing it", subject)
         return
