@@ -162,9 +162,10 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
     @rule:10 @rule:1 @severity:blocker
     Scenario Outline: a sync stopped after its <nth> write and started again leaves no duplicate and no lost value
-      Given 150 CRMOffice contacts with a value in every mapped property
-      And the sync is stopped after its <nth> write to Business Central
-      When the sync runs again
+      Given the sync will be stopped after its <nth> write to Business Central
+      And 150 CRMOffice contacts with a value in every mapped property
+      When the sync runs until it is stopped
+      And the sync runs again
       Then each of them has exactly one person contact in Business Central
       And each Business Central contact has its CRMOffice contact's value in every mapped property
       And the sync reports no failure for any of them
@@ -177,9 +178,10 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
     @rule:10 @rule:6 @severity:critical
     Scenario: a re-create stopped midway is finished by the next run, once
       Given a contact linked to a Business Central contact
+      And the full sync will be stopped after its first write to Business Central
       And a Business Central user deletes the contact
-      And the full sync is stopped after its first write to Business Central
-      When the sync runs again
+      When the full sync runs until it is stopped
+      And the sync runs again
       Then Business Central holds exactly one person contact for it
       And that contact has the CRMOffice contact's value in every mapped property
       When the full sync runs again

@@ -10,8 +10,9 @@
 # External mode's schedule and service levels (environment variables, defaults in brackets):
 #   PRODUCT_INTERVAL [2] and PRODUCT_RECONCILE_EVERY [5]: `harness sync --watch --interval --reconcile-every`
 #   CONVERGE_TIMEOUT [12] and FULL_SYNC_TIMEOUT [40]: about three cycles, and two full-read periods, plus margin
-#   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product (it gets the tenants' settings in
-#     its environment, with the two API URLs on `harness proxy`'s fronts)
+#   PRODUCT_COMMAND: run this instead of `harness sync --watch` as the product; `harness proxy` starts it (and
+#     kills and restarts it where a scenario stops the sync midway), with the tenants' settings in its environment
+#     and the two API URLs on the proxy's fronts; it is given --interval and --reconcile-every
 #   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it); for
 #     `harness sync --watch` 3 by default, given to it as --timeout
 #   RESULTS_DIR: where external mode's Allure results go (default: the scratch folder); the sign-off of the
@@ -37,15 +38,15 @@ if [ "$mode" = external ]; then
   else
     product=$PRODUCT_COMMAND
   fi
-  "$bin/harness" proxy --env-file "$work/proxy.env" > "$work/proxy.json" 2> "$work/proxy.log" &
+  # The proxy starts the product (so that "the sync is stopped after its first write" can kill and restart it)
+  # with the settings file's values in its environment, and stops it when it stops.
+  "$bin/harness" proxy --env-file "$work/proxy.env" --product-log "$work/watch.log" \
+    --product-command "$product --interval $interval --reconcile-every $reconcile_every" \
+    > "$work/proxy.json" 2> "$work/proxy.log" &
   proxy_pid=$!
   pids+=("$proxy_pid")
   for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
   [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
-  # shellcheck disable=SC2086 # the command is words by design
-  (set -a; . "$work/proxy.env"; set +a; exec $product --interval "$interval" --reconcile-every "$reconcile_every") \
-    > "$work/watch.log" 2>&1 &
-  watch_pid=$!
   args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
   # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.
   results=${RESULTS_DIR:-$work/results}
@@ -61,16 +62,9 @@ status=0
 "$bin/pytest" "${args[@]}" "$@" || status=$?
 
 if [ "$mode" = external ]; then
-  kill -TERM "$watch_pid"
-  watch_status=0
-  wait "$watch_pid" || watch_status=$?
-  tail -n 1 "$work/watch.log"
-  if [ "$watch_status" -ne 0 ]; then
-    echo "harness sync --watch did not stop cleanly (exit $watch_status)" >&2
-    status=1
-  fi
   kill -TERM "$proxy_pid"
-  wait "$proxy_pid" || { echo "harness proxy did not stop cleanly" >&2; status=1; }
+  wait "$proxy_pid" || { echo "harness proxy or the product did not stop cleanly" >&2; status=1; }
+  tail -n 1 "$work/watch.log"
   cat "$work/proxy.log"
   "$bin/harness" signoff --results "$results" --out "$results/../signoff-external.md" --suite-exit "$status" \
     --no-attach || status=1

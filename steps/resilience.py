@@ -1,5 +1,5 @@
 """Steps about trouble: a tenant throttling, failing, dropping or stalling, a sync stopped midway, a user editing
-a record while the sync writes it. These need the fakes' controls (and the stopped sync, the reference sync)."""
+a record while the sync writes it. These need the fakes' controls, or harness proxy for an external product."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from harness.suite.dataflow import Dataflow, FakesOnly
 from harness.suite.faults import NotAtProxy, TroubleError, inject, refuse_next_change, trouble_over
 from harness.suite.interleave import UserAtTheHold
 from harness.suite.phrases import SIDES, TYPES
+from harness.suite.stops import CannotStop, PlannedStop, plan_stop
 from harness.suite.subject import Subject
-from harness.suite.tripwire import Interrupted
 
 
 @given(parsers.parse("{side:System} {trouble:Trouble}", extra_types=TYPES))
@@ -44,25 +44,25 @@ def refuses_next_change(dataflow: Dataflow, subject: Subject, side: str) -> None
 WRITES = {"first": 1, "second": 2}
 
 
-@given(parsers.parse("the sync is stopped after its {nth} write to Business Central"))
-def stopped_midway(dataflow: Dataflow, nth: str) -> None:
-    _stopped_midway(dataflow, full=False, writes=WRITES[nth])
+@given(parsers.parse("the sync will be stopped after its {nth} write to Business Central"), target_fixture="stop")
+@given(
+    parsers.parse("the full sync will be stopped after its {nth} write to Business Central"), target_fixture="stop"
+)
+def stopped_midway(dataflow: Dataflow, nth: str) -> PlannedStop:
+    try:
+        return plan_stop(dataflow, WRITES[nth])
+    except CannotStop as exc:
+        pytest.skip(str(exc))
 
 
-@given("the full sync is stopped after its first write to Business Central")
-def full_stopped_midway(dataflow: Dataflow) -> None:
-    _stopped_midway(dataflow, full=True, writes=1)
+@when("the sync runs until it is stopped")
+def runs_until_stopped(stop: PlannedStop) -> None:
+    stop.run_until_stopped()
 
 
-def _stopped_midway(dataflow: Dataflow, *, full: bool, writes: int) -> None:
-    if dataflow.sync.kind != "reference":
-        pytest.skip(
-            "an external product stopped midway needs the harness to start and kill its process, which this run "
-            "does not do"
-        )
-    dataflow.tripwires["businesscentral"].stop_after_writes(writes)
-    with pytest.raises(Interrupted):
-        dataflow.run_sync(full=full)
+@when("the full sync runs until it is stopped")
+def full_runs_until_stopped(stop: PlannedStop) -> None:
+    stop.run_until_stopped(full=True)
 
 
 @given(

@@ -25,6 +25,7 @@ from mitmproxy import ctx, http  # type: ignore[import-not-found,unused-ignore]
 from harness.proxy.control import ControlPlane
 from harness.proxy.faults import FaultPlan, vendor_error
 from harness.proxy.holds import HoldBook
+from harness.proxy.product import Supervisor
 from harness.traffic.meters import Meters
 from harness.traffic.routes import Tenant, classify, operations
 
@@ -51,6 +52,8 @@ class HarnessProxy:
         self.meters = Meters()
         self.faults = FaultPlan({})
         self.holds = HoldBook()
+        self.product = Supervisor()
+        self._starts_seen = 0
 
     def load(self, loader: Any) -> None:
         loader.add_option("harness_proxy_config", str, "", "the JSON file harness proxy wrote")
@@ -66,11 +69,18 @@ class HarnessProxy:
         self.faults = FaultPlan(sets)
         self.holds = HoldBook(sets)
         self.control = ControlPlane(
-            config["key"], self.meters, self.faults, self.holds, self.health, ("127.0.0.1", int(config["control_port"]))
+            config["key"],
+            self.meters,
+            self.faults,
+            self.holds,
+            self.health,
+            ("127.0.0.1", int(config["control_port"])),
+            product=self.product,
         )
         self.control.start()
 
     def done(self) -> None:
+        self.product.stop()
         self.holds.release_all()
         if self.control is not None:
             self.control.close()
@@ -92,6 +102,11 @@ class HarnessProxy:
         front = self._front(flow)
         if front is None or flow.request.path.startswith("/_harness/"):
             return
+        self.product.arrived()
+        starts = self.product.product.starts if self.product.product is not None else 0
+        if starts != self._starts_seen:
+            self._starts_seen = starts
+            self.meters.new_process()
         request = flow.request
         target = classify(front.tenant, request.method, request.path, front.base_path)
         ops = tuple(operations(request.content or b"")) if target.entity_set == "$batch" else ()
@@ -117,7 +132,7 @@ class HarnessProxy:
                 await asyncio.wait_for(released, hold.timeout)
             except TimeoutError:
                 self.holds.release(hold.id, timed_out=True)
-        taken = self.faults.take(target, ops)
+        taken = self.faults.take(target, ops, request.content or b"")
         if taken is None:
             return
         fault, operation = taken
@@ -129,6 +144,8 @@ class HarnessProxy:
             flow.kill()
         elif fault.kind == "lose-answer":
             flow.metadata["harness"]["lose"] = True
+        elif fault.kind == "crash":
+            flow.metadata["harness"]["crash"] = fault.id
         elif fault.kind == "slow":
             flow.metadata["harness"]["delay"] = fault.delay
         elif fault.kind == "batch-operation" and operation is not None:
@@ -172,8 +189,10 @@ class HarnessProxy:
             response.content = response.content.replace(front.upstream.encode(), front.origin.encode())
         if meta.get("delay"):
             await asyncio.sleep(meta["delay"])
-        if meta.get("lose"):
+        if meta.get("lose") or meta.get("crash"):
             self._settle_lost(flow)
+            if meta.get("crash"):
+                self.product.kill(meta["crash"])  # before the answer could reach it: the write landed unseen
             flow.kill()
             return
         self._settle(flow, response)

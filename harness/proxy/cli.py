@@ -1,6 +1,7 @@
 """``harness proxy``: fronts on loopback for the tenants named in the settings, for the product to reach them by.
 
     harness proxy --env-file FILE [--tls] [--host 127.0.0.1] [--allow-production]
+                  [--product-command CMD [--product-log FILE]]
 
 Reads the tenants' settings (as sandbox mode does), refuses a production Business Central without both opt-ins,
 checks that both tenants' hosts answer, starts mitmproxy (:mod:`harness.proxy.launch`), writes FILE with the
@@ -9,7 +10,14 @@ fronts, every other setting as it was, ``HARNESS_PROXY_URL`` the control plane w
 with the same, and runs until SIGTERM or Ctrl-C; then prints what the product did (the meters and the limits) to
 standard error. Token endpoints are not proxied. ``HARNESS_PRODUCT_BC_ACCESS_TOKEN`` (``harness serve`` writes it)
 becomes the product's ``BC_ACCESS_TOKEN``: Business Central's limits are per principal, so the product signs in as
-its own, as a real product has an app registration of its own. Exit 0 after a clean stop, 2 when it cannot start.
+its own, as a real product has an app registration of its own.
+
+With ``--product-command`` the proxy also starts the product, with the settings file's values in its environment
+and its output in ``--product-log`` (default: FILE with ``.product.log`` added), so that the suite can have it
+killed right after a write lands ("the sync is stopped after its first write") and started again
+(:mod:`harness.proxy.product`); it is stopped with the proxy. Exit 0 after a clean stop, 1 when mitmproxy or the
+product failed on the way (a product that keeps exiting at start, or that did not stop cleanly), 2 when it cannot
+start.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.businesscentral.schema import COMPANY, ENTITIES
 from harness.client.errors import TenantError
 from harness.crmoffice.client import RESOURCES
+from harness.proxy.client import ProxyControl, ProxyError
 from harness.proxy.launch import Engine, EngineError, Upstream, reachable
 from harness.settings import PRODUCT_TOKEN, VARIABLES, Settings, SettingsError
 from harness.tenants import connect, what_to_check
@@ -62,6 +71,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--tls", action="store_true", help="serve the fronts over HTTPS with the proxy's own CA")
     parser.add_argument("--confdir", type=Path, help="mitmproxy's folder (its CA); default .harness-proxy with --tls")
     parser.add_argument("--mitmdump", help="the mitmdump to run (default: .venv-proxy/bin/mitmdump, then PATH)")
+    parser.add_argument(
+        "--product-command",
+        metavar="CMD",
+        help="start the product with the settings in its environment, so it can be killed and restarted (sh -c)",
+    )
+    parser.add_argument("--product-log", type=Path, metavar="FILE", help="the product's output (FILE.product.log)")
     parser.add_argument(
         "--allow-production",
         action="store_true",
@@ -118,19 +133,76 @@ def run(args: argparse.Namespace) -> int:
             "env_file": str(args.env_file),
             "ca_certificate": str(engine.ca_certificate) if engine.ca_certificate else None,
         }
+        try:
+            product = _start_product(args, engine, values)
+        except ProxyError as exc:
+            print(f"harness proxy: cannot start the product: {exc}", file=sys.stderr)
+            return 2
+        announced["product_log"] = str(product) if product else None
         print(json.dumps(announced), flush=True)
-        while not stop.wait(1.0):
-            if not engine.alive():
-                print(f"harness proxy: mitmdump stopped unexpectedly: {engine.log_tail()}", file=sys.stderr)
-                return 1
+        failed = _serve(engine, stop, watch_product=bool(product))
         meters = engine.meters()
         if meters is not None:
             print(summary(meters), file=sys.stderr)
-        return 0
+        if product and not _stop_product(engine, product):
+            failed = True
+        return 1 if failed else 0
     finally:
         engine.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _start_product(args: argparse.Namespace, engine: Engine, values: dict[str, str]) -> Path | None:
+    """The product's log when ``--product-command`` started it, None without one; ProxyError when it cannot."""
+    if not args.product_command:
+        return None
+    log: Path = args.product_log or args.env_file.with_name(args.env_file.name + ".product.log")
+    with ProxyControl(engine.control_url) as control:
+        control.start_product(args.product_command, {**os.environ, **values}, str(log.resolve()))
+    return log
+
+
+def _serve(engine: Engine, stop: threading.Event, *, watch_product: bool) -> bool:
+    """Run until SIGTERM; True when mitmproxy died or the product kept exiting at start."""
+    while not stop.wait(1.0):
+        if not engine.alive():
+            print(f"harness proxy: mitmdump stopped unexpectedly: {engine.log_tail()}", file=sys.stderr)
+            return True
+        if watch_product:
+            try:
+                with ProxyControl(engine.control_url) as control:
+                    state = control.product()
+            except ProxyError:
+                continue  # mitmproxy's own death is noticed above
+            if state.get("state") == "failing":
+                last = (state.get("exits") or [{}])[-1]
+                print(
+                    f"harness proxy: the product exited {len(state['exits'])} times, each soon after its start "
+                    f"(last status {last.get('status')}); see {state['log']}",
+                    file=sys.stderr,
+                )
+                return True
+    return False
+
+
+def _stop_product(engine: Engine, log: Path) -> bool:
+    """Stop the product before mitmproxy; False (and a line saying so) when it did not stop cleanly."""
+    try:
+        with ProxyControl(engine.control_url) as control:
+            state = control.product()
+            status = control.stop_product()
+    except ProxyError as exc:
+        print(f"harness proxy: could not stop the product: {exc}", file=sys.stderr)
+        return False
+    crashes = len(state.get("crashes", []))
+    exits = len(state.get("exits", []))
+    print(
+        f"harness proxy: the product was started {state.get('starts', 0)} times ({crashes} killed by a crash fault, "
+        f"{exits} exited on their own); it stopped with status {status}; output in {log}",
+        file=sys.stderr,
+    )
+    return status in (0, None, -signal.SIGTERM)
 
 
 def product_settings(engine: Engine) -> dict[str, str]:

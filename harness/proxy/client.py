@@ -107,6 +107,27 @@ class ProxyControl:
     def clear_faults(self, tenant: str | None = None) -> int:
         return int(self._call("DELETE", "/faults", params={"tenant": tenant} if tenant else None)["removed"])
 
+    # --- the product's process -------------------------------------------------------------------------------
+    def product(self) -> dict[str, Any]:
+        """The product's process as the proxy sees it; ``{"managed": false}`` when the proxy did not start it."""
+        return dict(self._call("GET", "/product"))
+
+    def start_product(self, command: str, environment: Mapping[str, str], log: str) -> dict[str, Any]:
+        return dict(self._call("POST", "/product", {"command": command, "environment": dict(environment), "log": log}))
+
+    def stop_product(self) -> int | None:
+        status = self._call("DELETE", "/product")["status"]
+        return None if status is None else int(status)
+
+    def wait_crashed(self, fault_id: str, *, within: float, poll: float = 0.1) -> dict[str, Any] | None:
+        """The crash the fault ``fault_id`` caused, once it happened; None when ``within`` ran out first."""
+        deadline = time.monotonic() + within
+        while True:
+            crash = next((c for c in self.product().get("crashes", []) if c["fault"] == fault_id), None)
+            if crash is not None or time.monotonic() >= deadline:
+                return crash
+            time.sleep(poll)
+
     # --- holds ------------------------------------------------------------------------------------------------
     def hold(self, tenant: str, entity_set: str, record: str, *, timeout: float, times: int = 1) -> str:
         body = {"tenant": tenant, "entity_set": entity_set, "record": record, "timeout": timeout, "times": times}

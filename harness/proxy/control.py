@@ -18,6 +18,9 @@ Every request carries the run's key as the password of HTTP basic auth (the user
     GET    /holds/{id}               one hold's state
     POST   /holds/{id}/release       let the caught write go on
     DELETE /holds/{id}               cancel it (a caught write goes on)
+    GET    /product                  the product's process when the proxy started it: state, starts, crashes, exits
+    POST   /product                  start it: {"command", "environment", "log"} (harness proxy --product-command)
+    DELETE /product                  stop it (SIGTERM, then SIGKILL after 10 s): {"status": its exit status}
 
 Nothing here ever echoes a header of the product's requests.
 """
@@ -36,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from harness.proxy.faults import FaultError, FaultPlan
 from harness.proxy.holds import HoldBook, HoldError
+from harness.proxy.product import ProductError, Supervisor
 from harness.traffic.limits import judge
 from harness.traffic.meters import Meters
 
@@ -51,8 +55,10 @@ class ControlPlane:
         holds: HoldBook,
         health: Callable[[], dict[str, Any]],
         address: tuple[str, int] = ("127.0.0.1", 0),
+        product: Supervisor | None = None,
     ) -> None:
         self.key, self.meters, self.faults, self.holds, self.health = key, meters, faults, holds, health
+        self.product = product or Supervisor()
         plane = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -111,7 +117,7 @@ class ControlPlane:
                 return
         try:
             status, answer = self.route(method, parts, query, body)
-        except (FaultError, HoldError) as exc:
+        except (FaultError, HoldError, ProductError) as exc:
             status, answer = 400 if not str(exc).startswith("no hold") else 404, {"error": str(exc)}
         self._send(request, status, answer)
 
@@ -119,7 +125,16 @@ class ControlPlane:
         if parts == ["health"] and method == "GET":
             return 200, self.health()
         if parts == ["trouble"] and method == "GET":
-            return 200, {"seconds": round(self.faults.trouble_seconds + self.holds.held_seconds, 3)}
+            waited = self.faults.trouble_seconds + self.holds.held_seconds + self.product.trouble_seconds
+            return 200, {"seconds": round(waited, 3)}
+        if parts == ["product"] and method == "GET":
+            return 200, self.product.status()
+        if parts == ["product"] and method == "POST":
+            self.product.start(body)
+            self.faults.crashable = True
+            return 201, self.product.status()
+        if parts == ["product"] and method == "DELETE":
+            return 200, {"status": self.product.stop()}
         if parts == ["meters"] and method == "GET":
             snapshot = self.meters.snapshot()
             return 200, {**snapshot, "limits": [limit.to_dict() for limit in judge(snapshot)]}

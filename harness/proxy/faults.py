@@ -1,7 +1,8 @@
 """The proxy's nemesis: fault rules the suite sets through the control plane, and each vendor's answer for them.
 
-A rule is scoped to a tenant, optionally to an entity set, one record and a method, and meets the next ``times``
-matching requests of the product after letting ``skip`` through. Kinds:
+A rule is scoped to a tenant, optionally to an entity set, one record, a method and a text the request's body
+``contains`` (a scenario's tag in the name of a record still to be created), and meets the next ``times`` matching
+requests of the product after letting ``skip`` through. Kinds:
 
 - ``throttle`` (429) and ``unavailable`` (503), with ``retry_after`` seconds when given, and ``gateway-timeout``
   (504): answered by the proxy in the vendor's own error shape; the tenant never sees the request.
@@ -12,6 +13,9 @@ matching requests of the product after letting ``skip`` through. Kinds:
   product cannot know whether its write landed (the duplicate trap).
 - ``slow``: the tenant's answer is held back ``delay`` seconds (past the product's timeout, it retries a request
   that may have landed).
+- ``crash``: the request is forwarded and applied, then the product's process is killed before the answer leaves
+  the proxy, and started again (:mod:`harness.proxy.product`; only when ``harness proxy --product-command``
+  started it). "The product is stopped after its Nth write" is ``crash`` on writes with ``skip`` N-1.
 - ``batch-operation``: one operation of a ``$batch`` that matches the scope is taken out before forwarding and
   answered with ``status`` (default 500) inside the batch's answer; the others go through.
 
@@ -33,7 +37,17 @@ from harness.traffic.routes import BatchOperation, Target
 
 __all__ = ["KINDS", "TROUBLE_ALLOWANCE", "Fault", "FaultError", "FaultPlan", "vendor_error"]
 
-KINDS = ("throttle", "unavailable", "gateway-timeout", "error", "reset", "lose-answer", "slow", "batch-operation")
+KINDS = (
+    "throttle",
+    "unavailable",
+    "gateway-timeout",
+    "error",
+    "reset",
+    "lose-answer",
+    "slow",
+    "crash",
+    "batch-operation",
+)
 _STATUS = {"throttle": 429, "unavailable": 503, "gateway-timeout": 504}
 _BC_CODES = {
     400: "BadRequest",
@@ -73,6 +87,7 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     status: int | None = None
+    contains: str | None = None
     id: str = ""
     met: int = 0
 
@@ -87,6 +102,8 @@ class Fault:
         where = self.entity_set or "any entity set"
         if self.record:
             where += f" record {self.record}"
+        if self.contains:
+            where += f" containing {self.contains!r}"
         return f"{self.tenant} {self.method or 'any method'} {where}"
 
     @property
@@ -125,6 +142,8 @@ class FaultPlan:
 
     def __init__(self, entity_sets: Mapping[str, Collection[str]]) -> None:
         self._sets = {tenant: frozenset(names) for tenant, names in entity_sets.items()}
+        self.crashable = False
+        """Whether the proxy started the product (``--product-command``), so that ``crash`` can kill it."""
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
         self.trouble_seconds = 0.0
@@ -174,6 +193,14 @@ class FaultPlan:
             raise FaultError("fault kind 'slow': give the 'delay' in seconds to hold the answer back")
         if kind == "error" and status is None:
             raise FaultError("fault kind 'error': give the 'status' to answer, e.g. 400, 422 or 500")
+        if kind == "crash" and not self.crashable:
+            raise FaultError(
+                "fault kind 'crash': the proxy did not start the product, so it cannot kill it; "
+                "start harness proxy with --product-command"
+            )
+        contains = raw.get("contains")
+        if contains is not None and (not isinstance(contains, str) or not contains):
+            raise FaultError(f"fault field 'contains': a text the request's body contains, got {contains!r}")
         if kind == "batch-operation" and tenant != "businesscentral":
             raise FaultError("fault kind 'batch-operation': only Business Central takes $batch requests")
         return Fault(
@@ -187,15 +214,20 @@ class FaultPlan:
             retry_after=_number(raw, "retry_after", None),
             delay=_number(raw, "delay", 0.0),
             status=status,
+            contains=contains,
             id=uuid.uuid4().hex[:12],
         )
 
-    def take(self, target: Target, operations: Sequence[BatchOperation] = ()) -> tuple[Fault, str | None] | None:
+    def take(
+        self, target: Target, operations: Sequence[BatchOperation] = (), body: bytes = b""
+    ) -> tuple[Fault, str | None] | None:
         """The rule this request meets, if any, and for ``batch-operation`` the id of the operation it fails. A
         ``$batch`` meets a rule through its operations as :attr:`Fault.through_batch` says."""
         with self._lock:
             for fault in self._rules:
                 matched: str | None = None
+                if fault.contains is not None and fault.contains.encode() not in body:
+                    continue
                 if fault.kind == "batch-operation":
                     hit = next((op for op in operations if fault.covers(op.target)), None)
                     if hit is None:

@@ -368,6 +368,13 @@ class Meters:
             retry_after=wait,
         )
 
+    def new_process(self) -> None:
+        """The product was started again (after a crash, or an exit): a process has no token of its predecessor's to
+        reuse, so its first token is no replacement."""
+        with self._lock:
+            for tenant in self._tenants.values():
+                tenant.token = None
+
     def lost(self, arrival: Arrival) -> None:
         """The request ended without an answer to the client (connection dropped, timed out, killed)."""
         with self._lock:
