@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import socket
 import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +129,8 @@ def running(tenants: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
 # --- running ------------------------------------------------------------------------------------------------------
 def test_one_json_line_names_the_fronts_the_control_and_the_env_file(running: Running) -> None:
     announced = running.announced
-    assert set(announced) == {"crmoffice", "businesscentral", "control", "env_file", "ca_certificate"}
+    assert set(announced) == {"crmoffice", "businesscentral", "control", "env_file", "ca_certificate", "product_log"}
+    assert announced["product_log"] is None, "no --product-command"
     assert announced["crmoffice"]["api"].startswith("http://127.0.0.1:")
     assert announced["businesscentral"]["api_url"].startswith("http://127.0.0.1:")
     assert announced["control"].startswith("http://harness:")
@@ -204,6 +207,57 @@ def test_sigterm_stops_cleanly_with_the_summary(tenants: dict[str, str], tmp_pat
     assert key not in err and tenants["BC_ACCESS_TOKEN"] not in err
 
 
+# --- the product's process ----------------------------------------------------------------------------------------
+PRODUCT = (
+    "import os, signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); "
+    "print('product up on', os.environ['BC_API_URL'], flush=True); time.sleep(120)"
+)
+
+
+def test_the_product_is_started_with_the_env_files_settings_and_stopped_with_the_proxy(
+    tenants: dict[str, str], tmp_path: Path
+) -> None:
+    env_file, log = tmp_path / "product.env", tmp_path / "product.log"
+    command = f"{sys.executable} -c {shlex.quote(PRODUCT)}"
+    process = start(
+        "proxy", "--env-file", str(env_file), "--product-command", command, "--product-log", str(log),
+        env=environment(tenants),
+    )  # fmt: skip
+    try:
+        announced = json.loads(first_line(process))
+        with ProxyControl(announced["control"]) as control:
+            deadline = time.monotonic() + 20
+            while "product up" not in log.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            state = control.product()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        stop(process)
+    assert announced["product_log"] == str(log)
+    assert log.read_text().strip() == f"product up on {sourced(env_file)['BC_API_URL']}", "the front, not the tenant"
+    assert (state["managed"], state["state"], state["starts"]) == (True, "running", 1)
+    assert process.returncode == 0, err
+    assert "the product was started 1 times (0 killed by a crash fault, 0 exited on their own); " in err, err
+    assert "it stopped with status 0" in err and "Traceback" not in err
+
+
+def test_a_product_that_keeps_exiting_at_start_stops_the_proxy_naming_its_log(
+    tenants: dict[str, str], tmp_path: Path
+) -> None:
+    env_file = tmp_path / "product.env"
+    command = f"{sys.executable} -c 'raise SystemExit(4)'"
+    process = start("proxy", "--env-file", str(env_file), "--product-command", command, env=environment(tenants))
+    try:
+        json.loads(first_line(process))
+        _, err = process.communicate(timeout=60)
+    finally:
+        stop(process)
+    assert process.returncode == 1, err
+    assert "harness proxy: the product exited 3 times, each soon after its start (last status 4); see " in err, err
+    assert str(env_file) + ".product.log" in err and "Traceback" not in err
+
+
 # --- cannot start -------------------------------------------------------------------------------------------------
 def refused(env: dict[str, str], *args: str) -> str:
     process = start("proxy", *args, env=env)
@@ -248,3 +302,8 @@ def test_an_env_file_that_cannot_be_written(tenants: dict[str, str], tmp_path: P
     env_file = tmp_path / "missing-folder" / "product.env"
     err = refused(environment(tenants), "--env-file", str(env_file))
     assert f"cannot write {env_file}" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_product_command_that_cannot_run(tenants: dict[str, str], tmp_path: Path) -> None:
+    err = refused(environment(tenants), "--env-file", str(tmp_path / "p.env"), "--product-command", "/nonexistent/sync")
+    assert "cannot start the product" in err and "cannot run the product's command" in err, err

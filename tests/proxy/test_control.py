@@ -231,3 +231,17 @@ def test_nothing_listening_is_unreachable() -> None:
 def test_a_url_without_the_key_is_refused_at_once(url: str) -> None:
     with pytest.raises(ProxyError, match="the control URL harness proxy printed"):
         ProxyControl(url)
+
+
+# --- the product's process ----------------------------------------------------------------------------------------
+def test_without_a_product_command_there_is_no_product_to_crash(control: ProxyControl) -> None:
+    assert control.product() == {"managed": False}
+    with pytest.raises(ProxyRefused, match="start harness proxy with --product-command"):
+        control.add_fault("businesscentral", "crash")
+    assert control.stop_product() is None
+
+
+def test_a_product_that_cannot_start_is_refused_naming_the_field(http: httpx.Client) -> None:
+    answer = http.post("/product", json={"command": "sync", "environment": {"A": 1}, "log": "/tmp/x"})
+    assert answer.status_code == 400 and "'environment'" in answer.json()["error"]
+    assert http.get("/product").json() == {"managed": False}

@@ -51,6 +51,9 @@ def batch(*ops: tuple[str, str, str, str | None]) -> tuple[Target, list[BatchOpe
         ({"tenant": "crmoffice", "kind": "throttle", "method": "PATCH /x"}, ["'method'"]),
         ({"tenant": "crmoffice", "kind": "batch-operation"}, ["batch-operation", "$batch"]),
         ({"tenant": "crmoffice", "kind": "error"}, ["'error'", "'status'"]),
+        ({"tenant": "crmoffice", "kind": "crash"}, ["'crash'", "--product-command"]),
+        ({"tenant": "crmoffice", "kind": "reset", "contains": ""}, ["'contains'"]),
+        ({"tenant": "crmoffice", "kind": "reset", "contains": 7}, ["'contains'", "7"]),
     ],
 )
 def test_a_rule_that_cannot_be_obeyed_is_refused_naming_the_field(rule: dict[str, Any], names: list[str]) -> None:
@@ -102,9 +105,21 @@ def test_a_list_of_rules_is_added_whole_or_not_at_all() -> None:
 
 def test_every_kind_is_taken() -> None:
     faults = plan()
+    faults.crashable = True  # the proxy started the product
     for kind in KINDS:
         faults.add({"tenant": "businesscentral", "kind": kind, "status": 500, "delay": 1})
     assert [f["kind"] for f in faults.pending()] == list(KINDS)
+
+
+def test_a_rule_scoped_to_a_text_meets_only_bodies_that_contain_it() -> None:
+    faults = plan()
+    fault = faults.add({"tenant": "businesscentral", "kind": "reset", "contains": "qa-2612031200ab-1f", "skip": 1})
+    ours, theirs = b'{"displayName": "Nordmann qa-2612031200ab-1f"}', b'{"displayName": "Nordmann qa-2612031200ab-2"}'
+    assert faults.take(target("POST"), body=theirs) is None
+    assert faults.take(target("POST")) is None, "no body, no match"
+    assert faults.take(target("POST"), body=ours) is None, "skipped"
+    assert faults.take(target("POST"), body=ours) == (fault, None)
+    assert "containing 'qa-2612031200ab-1f'" in fault.scope()
 
 
 # --- consumption --------------------------------------------------------------------------------------------------

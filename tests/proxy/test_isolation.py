@@ -9,8 +9,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 INSIDE = ["harness/proxy/addon.py", "harness/proxy/script.py", "harness/proxy/faults.py", "harness/proxy/holds.py",
-          "harness/proxy/control.py", "harness/proxy/product.py", "harness/proxy/__init__.py", "harness/traffic/__init__.py",
-          "harness/traffic/routes.py", "harness/traffic/meters.py", "harness/traffic/limits.py"]  # fmt: skip
+          "harness/proxy/control.py", "harness/proxy/product.py", "harness/proxy/__init__.py",
+          "harness/traffic/__init__.py", "harness/traffic/routes.py", "harness/traffic/meters.py",
+          "harness/traffic/limits.py"]  # fmt: skip
 ALLOWED = {f"harness.{Path(p).parent.name}.{Path(p).stem}" for p in INSIDE} | {
     "harness",
     "harness.proxy",

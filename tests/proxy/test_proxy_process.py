@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +29,7 @@ from harness.client.errors import ServerError, TenantError, ThrottledError, Tran
 from harness.crmoffice.client import RESOURCES, CRMOfficeClient
 from harness.fake_pair import fake_pair
 from harness.proxy.cli import BC_ENTITY_SETS
-from harness.proxy.client import ProxyControl
+from harness.proxy.client import ProxyControl, ProxyRefused
 from harness.proxy.launch import Engine, Upstream
 from harness.tenants import TenantPair
 from harness.traffic.meters import EARLY_GRACE
@@ -398,6 +401,63 @@ def test_a_batch_whose_only_operation_fails_never_reaches_the_tenant(proxied: Pr
     assert (result.ok, result.status) == (False, 503)
     assert proxied.pair.businesscentral_fake.counts()["total"] == seen
     assert bc_contacts(proxied)[created.record["id"]]["displayName"] == created.record["displayName"]
+
+
+# --- the product's process ----------------------------------------------------------------------------------------
+PRODUCT = """
+import os, pathlib, time, httpx
+log = pathlib.Path(os.environ["PRODUCT_LOG"])
+start = log.read_text().count("start") + 1
+print("start", start, flush=True)
+while not pathlib.Path(os.environ["GO"]).exists():
+    time.sleep(0.05)
+answer = httpx.post(os.environ["BC_CONTACTS"], json={"displayName": f"crash-me {start}", "type": "Person"},
+                    headers={"Authorization": "Bearer " + os.environ["BC_ACCESS_TOKEN"]}, timeout=10)
+print("answered", start, answer.status_code, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_crash_lands_the_write_kills_the_product_and_starts_it_again(
+    proxied: Proxied, control: ProxyControl, tmp_path: Path
+) -> None:
+    """The module's proxy has one product seat: taken here, and the product stopped at the end."""
+    with pytest.raises(ProxyRefused, match="--product-command"):
+        control.add_fault("businesscentral", "crash", method="WRITE")
+    log, script, go = tmp_path / "product.log", tmp_path / "product.py", tmp_path / "go"
+    log.touch()
+    script.write_text(PRODUCT)
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PRODUCT_LOG": str(log),
+        "GO": str(go),
+        "BC_CONTACTS": proxied.bc_front_api + f"/companies({proxied.bc['company_id']})/contacts",
+        "BC_ACCESS_TOKEN": proxied.bc["token"],
+    }
+    lost_before = answers(control, "businesscentral").get("lost", 0)
+    control.start_product(f"{sys.executable} {script}", environment, str(log))
+    try:
+        fault = control.add_fault("businesscentral", "crash", method="WRITE", contains="crash-me")
+        go.touch()
+        crash = control.wait_crashed(fault["id"], within=15)
+        assert crash is not None, log.read_text()
+        deadline = time.monotonic() + 15
+        while "answered 2 201" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        state = control.product()
+    finally:
+        status = control.stop_product()
+    written = log.read_text()
+    assert "answered 1" not in written and "answered 2 201" in written, "the first answer never reached the product"
+    assert (state["starts"], state["state"], state["exits"]) == (2, "running", []), state
+    [crash] = state["crashes"]
+    assert crash["fault"] == fault["id"] and crash["back_at"] is not None and crash["back_at"] >= crash["at"]
+    names = sorted(c["displayName"] for c in bc_contacts(proxied).values() if c["displayName"].startswith("crash-me"))
+    assert names == ["crash-me 1", "crash-me 2"], "the write the product was killed after landed"
+    assert answers(control, "businesscentral")["lost"] == lost_before + 1
+    assert control.trouble_seconds() >= crash["back_at"] - crash["at"]
+    assert status == -15, "the test's product does not handle SIGTERM"
+    assert "environment" not in json.dumps(state) and proxied.bc["token"] not in json.dumps(state)
 
 
 # --- an engine of its own -----------------------------------------------------------------------------------------
