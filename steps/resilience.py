@@ -45,9 +45,7 @@ WRITES = {"first": 1, "second": 2}
 
 
 @given(parsers.parse("the sync will be stopped after its {nth} write to Business Central"), target_fixture="stop")
-@given(
-    parsers.parse("the full sync will be stopped after its {nth} write to Business Central"), target_fixture="stop"
-)
+@given(parsers.parse("the full sync will be stopped after its {nth} write to Business Central"), target_fixture="stop")
 def stopped_midway(dataflow: Dataflow, nth: str) -> PlannedStop:
     try:
         return plan_stop(dataflow, WRITES[nth])
