@@ -124,7 +124,7 @@ def check(
     verdict = Verdict()
     by_record: dict[str, list[Event]] = {}
     for event in events:
-        if event.action.kind != "pause" and event.skipped is None:
+        if event.action.kind not in ("pause", "trouble") and event.skipped is None:
             by_record.setdefault(event.action.record, []).append(event)
         elif event.skipped is not None and event.skipped.startswith(NOT_WITHIN):
             _missing(verdict, event, events)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     soak.add_argument(
         "--shrink-runs", type=int, default=20, help="runs allowed to shrink a failure (default 20; 0: no shrinking)"
     )
+    soak.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="harness proxy's control URL (default HARNESS_PROXY_URL): the nemesis's trouble and rule 12's meters",
+    )
+    soak.add_argument(
+        "--nemesis",
+        type=_rate,
+        default=0.0,
+        metavar="RATE",
+        help="trouble at the proxy before about RATE of the actions (e.g. 0.05), drawn from the seed; needs --proxy",
+    )
     soak.add_argument("--alluredir", type=Path, help="write an Allure result (timeline, violations, reproduction)")
     soak.add_argument("--json", action="store_true", help="print the summary as JSON")
     soak.add_argument("--allow-production", action="store_true", help="also needs HARNESS_ALLOW_PRODUCTION=yes")
@@ -62,6 +75,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.converge_timeout > args.full_sync_timeout:
         return _usage("--converge-timeout may not exceed --full-sync-timeout")
+    proxy = args.proxy or os.environ.get("HARNESS_PROXY_URL") or None
+    if args.nemesis and proxy is None:
+        return _usage("--nemesis makes its trouble at harness proxy: give --proxy URL (or HARNESS_PROXY_URL)")
+    if proxy is not None:
+        from harness.proxy.client import ProxyControl, ProxyError
+
+        try:
+            with ProxyControl(proxy) as control:
+                control.health()
+        except ProxyError as exc:
+            return _usage(str(exc))
     try:
         plans = plan_dataflow(parse_file(args.checklist))
     except (ChecklistError, PlanError) as exc:
@@ -79,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         full_sync_timeout=args.full_sync_timeout,
         shrink_runs=max(0, args.shrink_runs),
         idle=args.idle,
+        proxy=proxy,
+        nemesis=args.nemesis,
     )
     show = wanted(json_output=args.json)
     started_ms = int(time.time() * 1000)
@@ -104,6 +130,11 @@ def _print(outcome: Outcome) -> None:
         f"harness soak: seed {summary['seed']}, {summary['operations']} actions ({summary['skipped']} skipped) in "
         f"{summary['seconds']} s; checks {checks}; {len(outcome.verdict.undecided)} undecided"
     )
+    troubles = [e for e in outcome.events if e.action.kind == "trouble"]
+    if troubles:
+        print(f"  the nemesis made {len(troubles)} trouble(s):")
+        for event in troubles:
+            print(f"    #{event.index} at {event.at:.1f} s: {event.action.describe().removeprefix('the nemesis: ')}")
     for violation in outcome.verdict.violations:
         print(f"  VIOLATION rule {violation.rule}, {violation.record}: {violation.message}")
     if outcome.reproduction:
@@ -125,6 +156,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a share of the actions from 0 to 1 (e.g. 0.05), got {text}")
     return value
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from harness.soak.checker import Violation
 from harness.soak.history import CRM, Event, side_name
+from harness.soak.nemesis import sentence
 from harness.sync.plan import FlowPlan, PropertyPair
 
 __all__ = ["scenario"]
@@ -28,7 +29,7 @@ def scenario(
     title: str = "",
 ) -> str:
     """The Gherkin text of a scenario reproducing ``violations`` from ``events`` (already shrunk)."""
-    ran = [e for e in events if e.action.kind != "pause" and e.skipped is None]
+    ran = [e for e in events if e.action.kind not in ("pause", "trouble") and e.skipped is None]
     records = sorted({e.action.record for e in ran})
     named = [v.record for v in violations if v.record in records]
     record = named[0] if named else records[0] if records else ""
@@ -40,8 +41,25 @@ def scenario(
     lines.append(f"    Scenario: {title or _title(rules, words)}")
     if len(records) > 1:
         lines.append(f"      # the shrunk history still touches {', '.join(records)}; shown: {record}")
-    lines += [f"      {step}" for step in _steps(mine, words, plans[flow], window, violations)]
+    steps = _with_trouble(_steps(mine, words, plans[flow], window, violations), events)
+    lines += [f"      {step}" for step in steps]
     return "\n".join(lines) + "\n"
+
+
+def _with_trouble(steps: list[str], events: Sequence[Event]) -> list[str]:
+    """The nemesis's trouble that the shrunk history kept, as Given-steps in the features' trouble sentences (the
+    product meets it on its next requests); a crash, which has no such sentence, as a comment."""
+    troubles = [e for e in events if e.action.kind == "trouble" and e.skipped is None]
+    if not troubles:
+        return steps
+    given = next((i for i, step in enumerate(steps) if step.startswith("Given ")), 0)
+    added = []
+    for event in troubles:
+        said = sentence(event.action)
+        added.append(
+            f"# the nemesis at {event.at:.1f} s: {said}" if event.action.values["fault"] == "crash" else f"And {said}"
+        )
+    return steps[: given + 1] + added + steps[given + 1 :]
 
 
 def _words(flow: str) -> dict[str, str]:

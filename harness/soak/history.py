@@ -1,6 +1,7 @@
 """A soak's history: the user actions of a seeded program, as they ran, and the tenants' state at the end.
 
-An :class:`Action` is what a user does (create, edit, clear or delete a record on one side, or nothing for a while);
+An :class:`Action` is what a user does (create, edit, clear or delete a record on one side, or nothing for a while),
+or trouble the nemesis makes at ``harness proxy`` (``values`` say which: :mod:`harness.soak.nemesis`);
 an :class:`Event` is an action as it ran, with the time the tenant stamped on its write (``updatedAt`` in CRMOffice,
 ``lastModifiedDateTime`` in Business Central) — the checker orders edits by those stamps, as the contract does, never
 by the soak's own clock. Records are named by the soak (``c7`` a pair whose origin is a CRMOffice record, ``b3`` a
@@ -21,7 +22,7 @@ from harness.client.timestamps import format_timestamp
 __all__ = ["BC", "CRM", "Action", "ActionKind", "Event", "FinalState", "Side", "side_name"]
 
 Side = Literal["crmoffice", "businesscentral"]
-ActionKind = Literal["create", "edit", "clear", "delete", "pause"]
+ActionKind = Literal["create", "edit", "clear", "delete", "pause", "trouble"]
 CRM: Side = "crmoffice"
 BC: Side = "businesscentral"
 
@@ -52,6 +53,10 @@ class Action:
     def describe(self) -> str:
         if self.kind == "pause":
             return f"nobody edits anything for {self.seconds:g} s"
+        if self.kind == "trouble":
+            from harness.soak.nemesis import sentence  # the nemesis builds on actions
+
+            return f"the nemesis: {sentence(self)}"
         who = f"a {side_name(self.side)} user"
         what = "contact" if self.flow == "contacts" else "company" if self.side == CRM else "customer"
         values = ", ".join(f"{name} = {value!r}" for name, value in self.values.items())

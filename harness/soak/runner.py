@@ -23,8 +23,10 @@ from typing import Any
 
 from harness.client import ApiError, ChangedUnderYouError, NotFoundError
 from harness.client.timestamps import parse_timestamp
+from harness.proxy.client import ProxyControl
 from harness.soak.checker import NOT_WITHIN
 from harness.soak.history import CRM, Action, Event, FinalState
+from harness.soak.nemesis import inject
 from harness.suite.barrier import BarrierKind, BarrierService, BarrierTimeout
 from harness.suite.dataflow import odata_string
 from harness.suite.runtag import RunTag
@@ -53,6 +55,8 @@ class Runner:
     stop_after: float | None = None
     """Seconds after which no further action starts (``--duration``); the rest of the program is not run."""
     poll: float = 0.25
+    proxy: ProxyControl | None = None
+    """``harness proxy`` in front of the product: where the nemesis's trouble actions go."""
     events: list[Event] = field(default_factory=list)
     crm_ids: dict[str, str] = field(default_factory=dict)
     bc_ids: dict[str, str] = field(default_factory=dict)
@@ -88,6 +92,11 @@ class Runner:
     def _do(self, index: int, action: Action, at: float) -> Event:
         if action.kind == "pause":
             time.sleep(action.seconds)
+            return Event(index, action, at)
+        if action.kind == "trouble":
+            if self.proxy is None:
+                return Event(index, action, at, skipped="no harness proxy to make the trouble at (--proxy)")
+            inject(self.proxy, action)
             return Event(index, action, at)
         if action.side == CRM:
             return self._crm(index, action, at)
@@ -158,15 +167,19 @@ class Runner:
         """The pair's Business Central record, waited for up to the service level."""
         plan = self.plan(action.flow)
         deadline = time.monotonic() + self._bound(action)
+        trouble = self._trouble()
         name = soak_name(action.record, self.tag)
         query = f"displayName eq {odata_string(name)} and type eq {odata_string(plan.target_type)}"
         while True:
             found = [r for page in self.pair.businesscentral.pages(plan.target, filter=query) for r in page]
             if found:
                 return str(found[0]["id"])
-            if time.monotonic() >= deadline:
-                return None
+            if time.monotonic() >= deadline + self._trouble() - trouble:
+                return None  # the service level, stretched by what injected trouble made the product wait meanwhile
             time.sleep(self.poll)
+
+    def _trouble(self) -> float:
+        return self.proxy.trouble_seconds() if self.proxy is not None else 0.0
 
     # --- after the program ----------------------------------------------------------------------------------------
     def settle(self, quiet: bool = True) -> tuple[FinalState, FinalState]:

@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.proxy.client import ProxyControl
 from harness.soak.checker import Verdict, check
 from harness.soak.gherkin import scenario
 from harness.soak.history import Action, Event, FinalState
+from harness.soak.nemesis import add_nemesis
 from harness.soak.program import Program, generate
 from harness.soak.runner import Runner
 from harness.soak.shrink import Replay, Shrunk, shrink
@@ -26,6 +28,7 @@ from harness.suite.runtag import RunTag
 from harness.suite.values import RowValues, values_by_property
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
+from harness.traffic.limits import judge
 
 __all__ = ["Outcome", "Settings", "run_soak"]
 
@@ -43,6 +46,10 @@ class Settings:
     full_sync_timeout: float = 40.0
     shrink_runs: int = 20
     idle: float = 3.0
+    proxy: str | None = None
+    """``harness proxy``'s control URL: the nemesis's trouble goes there, and its meters judge rule 12."""
+    nemesis: float = 0.0
+    """Trouble actions per user action (0: none); see :mod:`harness.soak.nemesis`."""
 
 
 @dataclass
@@ -98,9 +105,8 @@ def run_soak(
     *,
     progress: Callable[[str], None] = lambda text: None,
 ) -> Outcome:
-    program = generate(
-        plans, operations=settings.operations, seed=settings.seed, concurrency=settings.concurrency, idle=settings.idle
-    )
+    proxy = ProxyControl(settings.proxy) if settings.proxy else None
+    program = _program(plans, settings, proxy)
     rows: dict[str, list[RowValues]] = {plan.origin: _rows(plan) for plan in plans}
     board = TenantBoard(pair, plans, run_id, seed=settings.seed)
     service = BarrierService(
@@ -108,6 +114,7 @@ def run_soak(
         converge_timeout=settings.converge_timeout,
         full_sync_timeout=settings.full_sync_timeout,
         poll=poll_interval(settings.converge_timeout),
+        allowance=proxy.trouble_seconds if proxy is not None else None,
     )
     service.start()
     started = time.monotonic()
@@ -126,10 +133,14 @@ def run_soak(
             # Looks for a counterpart as often as the barriers look for markers: a real sandbox's rate limit is
             # shared by the soak's concurrent waits, the barriers and the product.
             poll=poll_interval(settings.converge_timeout),
+            proxy=proxy,
         )
         events = runner.run(actions)
         cycled, final = runner.settle(quiet=quiet)
         verdict = check(events, final, rows, window=settings.converge_timeout)
+        if proxy is not None:
+            proxy.clear_faults()  # trouble the product never met stays in this history, not the next one's
+            etiquette(proxy, verdict)
         early = check(events, cycled, rows, window=settings.converge_timeout, full_read=False)
         known = {(v.rule, v.record) for v in verdict.violations}
         for violation in early.violations:
@@ -141,8 +152,8 @@ def run_soak(
         progress(f"running {len(program.actions)} actions (seed {settings.seed})")
         events, final, verdict = attempt(program.actions)
         outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
-        if not verdict.ok and settings.shrink_runs > 0:
-            rules = _shrink_targets(verdict)
+        rules = _shrink_targets(verdict)
+        if rules and settings.shrink_runs > 0:
             progress(f"{len(verdict.violations)} violation(s), shrinking the history (rules {rules})")
 
             def replay_for(rule: int) -> Callable[[Sequence[Action]], Replay]:
@@ -180,6 +191,32 @@ def run_soak(
         report = cleanup(pair, matcher(run_id=run_id))
         if "outcome" in locals():
             outcome.cleanup = report
+        if proxy is not None:
+            proxy.close()
+
+
+def _program(plans: Sequence[FlowPlan], settings: Settings, proxy: ProxyControl | None) -> Program:
+    program = generate(
+        plans, operations=settings.operations, seed=settings.seed, concurrency=settings.concurrency, idle=settings.idle
+    )
+    if settings.nemesis > 0:
+        if proxy is None:
+            raise ValueError("the nemesis makes its trouble at harness proxy: give --proxy URL")
+        crash = bool(proxy.product().get("managed"))
+        program.actions = add_nemesis(program.actions, rate=settings.nemesis, seed=settings.seed, crash=crash)
+    return program
+
+
+def etiquette(proxy: ProxyControl, verdict: Verdict) -> None:
+    """Rule 12 from the proxy's meters: every published limit of the tenants the product broke since the proxy
+    started (a limit is the product's whole run's, not one record's)."""
+    for limit in judge(proxy.meters()):
+        verdict.expect(
+            limit.held,
+            12,
+            "*",
+            f"{limit.tenant} {limit.rule} ({limit.limit}): {limit.measured}, since the proxy started",
+        )
 
 
 # Rules whose breach a record's own history decides, first; those that timing can also decide (which write won)
@@ -189,13 +226,15 @@ _SHRINK_ORDER = (1, 6, 7, 8, 9, 3, 5, 4)
 
 def _shrink_targets(verdict: Verdict) -> list[int]:
     """The rules to try shrinking on: those broken on records (a record's history prints as a scenario), the most
-    often broken first, then the steadier; a rule broken only on markers (a missed barrier) last."""
+    often broken first, then the steadier; a rule broken only on markers (a missed barrier) last. Rule 12 (the
+    tenants' limits, judged over the whole run) is never shrunk: no shorter history is its reproduction."""
     counts: dict[int, int] = {}
     for violation in verdict.violations:
-        if violation.record != "*":
+        if violation.record != "*" and violation.rule in _SHRINK_ORDER:
             counts[violation.rule] = counts.get(violation.rule, 0) + 1
     ordered = sorted(counts, key=lambda rule: (-counts[rule], _SHRINK_ORDER.index(rule)))
-    return ordered or [verdict.violations[0].rule]
+    others = [v.rule for v in verdict.violations if v.rule != 12]
+    return ordered or others[:1]
 
 
 def _rows(plan: FlowPlan) -> list[RowValues]:

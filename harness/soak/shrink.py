@@ -63,7 +63,8 @@ def shrink(
         return replay if failed else None
 
     named = {v.record for v in verdict.violations if v.rule == rule}
-    focus = [a for a in actions if a.kind != "pause" and (a.record in named or "*" in named)]
+    # The nemesis's trouble stays in the focus: a duplicate after a lost answer needs the lost answer to come back.
+    focus = [a for a in actions if a.kind == "trouble" or (a.kind != "pause" and (a.record in named or "*" in named))]
     if focus and len(focus) < len(actions) and len(runs) < limit:
         found = fails(focus)
         if found is not None:
