@@ -55,10 +55,11 @@ sandbox: $(STAMP) $(PROXY_STAMP)
 	scripts/sandbox-on-fakes.sh reference -q
 	scripts/sandbox-on-fakes.sh external -q
 
-## Random histories of user actions on `harness serve` fakes while `harness sync --watch` syncs them as the product,
-## checked against the contract (`harness soak`); a failure is shrunk and printed as a Gherkin scenario.
+## Random histories of user actions on `harness serve` fakes while `harness sync --watch` syncs them as the product
+## behind `harness proxy`, with the nemesis's trouble at the proxy, checked against the contract (`harness soak`);
+## a failure is shrunk and printed as a Gherkin scenario.
 SOAK_SEEDS ?= 1 2
-soak: $(STAMP)
+soak: $(STAMP) $(PROXY_STAMP)
 	rm -rf reports/soak-results
 	OPERATIONS=$${OPERATIONS:-200} SOAK_ARGS="--alluredir reports/soak-results $${SOAK_ARGS:-}" \
 	  scripts/soak-on-fakes.sh $(SOAK_SEEDS)

@@ -50,6 +50,9 @@ if [ "$mode" = external ]; then
   args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
   # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.
   results=${RESULTS_DIR:-$work/results}
+  # A kept RESULTS_DIR holds the last run's results: this run's sign-off must count this run's only.
+  if [ -d "$results" ]; then find "$results" -maxdepth 1 -type f \( -name '*-result.json' -o -name '*-container.json' \
+    -o -name '*-attachment.*' -o -name 'harness-*.json' \) -delete; fi
   args+=(--alluredir "$results")
   if [ -n "${PRODUCT_TIMEOUT:-}" ]; then args+=(--product-timeout "$PRODUCT_TIMEOUT"); fi
   # Scenarios overlap on the suite's own pool of workers (--external-workers), since they mostly wait.

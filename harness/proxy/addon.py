@@ -102,13 +102,13 @@ class HarnessProxy:
         front = self._front(flow)
         if front is None or flow.request.path.startswith("/_harness/"):
             return
-        self.product.arrived()
         starts = self.product.product.starts if self.product.product is not None else 0
         if starts != self._starts_seen:
             self._starts_seen = starts
             self.meters.new_process()
         request = flow.request
         target = classify(front.tenant, request.method, request.path, front.base_path)
+        self.product.arrived(f"{target.tenant} {target.entity_set}" if target.is_list and not target.page else None)
         ops = tuple(operations(request.content or b"")) if target.entity_set == "$batch" else ()
         arrival = self.meters.arrived(
             target,

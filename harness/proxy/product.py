@@ -11,8 +11,9 @@ tenant applied the write and before the answer leaves the proxy, then starts it 
 own is started again after :data:`RESTART_AFTER`; one that exits within :data:`EARLY_EXIT` seconds of its start
 :data:`GIVE_UP_AFTER` times running is given up on (``failing``), and ``harness proxy`` stops naming it.
 
-The time from a kill to the product's first request after its new start is trouble the product was made to wait
-(``GET /trouble``): the barriers of scenarios running meanwhile are stretched by it.
+The time from a kill to the end of the product's first cycle after its new start (it starts a list it has read
+since) is trouble the product was made to wait (``GET /trouble``): the barriers of scenarios running meanwhile are
+stretched by it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ class Crash:
     at: float
     """Wall clock of the kill."""
     back_at: float | None = None
-    """Wall clock of the product's first request after its new start."""
+    """Wall clock of the product's return to its rhythm: the first list it reads a second time since its new start
+    (the start of its second cycle), so the downtime covers the start-up and the catching-up first cycle."""
+    lists: set[str] = field(default_factory=set)
 
     def to_dict(self) -> dict[str, Any]:
         return {"fault": self.fault, "at": self.at, "back_at": self.back_at}
@@ -120,12 +123,20 @@ class Product:
                 self.state = "failing"
                 self.exits.append({"status": None, "at": time.time(), "seconds": 0.0, "error": str(exc)})
 
-    def arrived(self) -> None:
-        """A request of the product reached the proxy: a crash's downtime ends with the first one after it."""
-        if self.crashes and self.crashes[-1].back_at is None:
-            with self._lock:
-                if self.crashes[-1].back_at is None and self.state == "running":
-                    self.crashes[-1].back_at = time.time()
+    def arrived(self, list_read: str | None) -> None:
+        """A request of the product reached the proxy; ``list_read`` names the list when it starts reading one
+        (tenant and entity set). A crash's downtime ends when the product starts a list it has already read since
+        its new start: its first cycle after the crash is done."""
+        if list_read is None or not self.crashes or self.crashes[-1].back_at is not None:
+            return
+        with self._lock:
+            crash = self.crashes[-1]
+            if crash.back_at is not None or self.state != "running":
+                return
+            if list_read in crash.lists:
+                crash.back_at = time.time()
+            else:
+                crash.lists.add(list_read)
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM the product (SIGKILL after ``timeout``); its exit status, None when it was not running."""
@@ -210,9 +221,9 @@ class Supervisor:
     def status(self) -> dict[str, Any]:
         return self.product.status() if self.product is not None else {"managed": False}
 
-    def arrived(self) -> None:
+    def arrived(self, list_read: str | None) -> None:
         if self.product is not None:
-            self.product.arrived()
+            self.product.arrived(list_read)
 
     def kill(self, fault: str) -> None:
         if self.product is not None:

@@ -65,17 +65,20 @@ def test_a_crash_kills_the_product_and_starts_it_again(started: Callable[[str], 
     assert status["exits"] == [], "a crash is the proxy's doing, not an exit of the product's own"
 
 
-def test_a_crashs_downtime_lasts_until_the_product_is_heard_from_again(started: Callable[[str], Product]) -> None:
+def test_a_crashs_downtime_lasts_until_the_product_starts_its_second_cycle(started: Callable[[str], Product]) -> None:
     product = started(LOOPS)
     product.kill("fault-1")
     until(lambda: product.status()["state"] == "running")
     time.sleep(0.2)
     down = product.trouble_seconds
     assert down >= product_module.RESTART_AFTER
-    product.arrived()
+    for first_cycle in ("crmoffice companies", "crmoffice contacts", None, "businesscentral contacts"):
+        product.arrived(first_cycle)
+    assert product.status()["crashes"][0]["back_at"] is None, "still in its first cycle"
+    product.arrived("crmoffice companies")  # a list it has read since its start: the second cycle begins
     settled = product.trouble_seconds
     time.sleep(0.2)
-    assert product.trouble_seconds == settled >= down, "the downtime stops counting at the first request"
+    assert product.trouble_seconds == settled >= down, "the downtime stops counting at the second cycle"
 
 
 def test_a_product_that_exits_on_its_own_is_started_again(

@@ -40,3 +40,26 @@ def test_unreachable_tenants_are_a_usage_error(capsys: pytest.CaptureFixture[str
     tenants.write_text("[]")
     status, err = run(capsys, "--operations", "5", "--seed", "1", "--tenants", str(tenants))
     assert status == 2 and "cannot reach the tenants" in err and str(tenants) in err, err
+
+
+def test_the_nemesis_needs_the_proxy(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HARNESS_PROXY_URL", raising=False)
+    status, err = run(capsys, "--operations", "5", "--seed", "1", "--nemesis", "0.1")
+    assert status == 2 and "--nemesis makes its trouble at harness proxy: give --proxy URL" in err, err
+
+
+@pytest.mark.parametrize("rate", ["1.5", "-0.1"])
+def test_the_nemesis_rate_is_a_share(capsys: pytest.CaptureFixture[str], rate: str) -> None:
+    status, err = run(capsys, "--operations", "5", "--seed", "1", "--nemesis", rate)
+    assert status == 2 and "a share of the actions from 0 to 1" in err, err
+
+
+def test_a_proxy_that_does_not_answer_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://harness:k3y@127.0.0.1:{port}/"
+    status, err = run(capsys, "--operations", "5", "--seed", "1", "--proxy", url, "--nemesis", "0.1")
+    assert status == 2 and "does not answer" in err and "k3y" not in err, err
