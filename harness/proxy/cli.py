@@ -16,8 +16,8 @@ With ``--product-command`` the proxy also starts the product, with the settings 
 and its output in ``--product-log`` (default: FILE with ``.product.log`` added), so that the suite can have it
 killed right after a write lands ("the sync is stopped after its first write") and started again
 (:mod:`harness.proxy.product`); it is stopped with the proxy. Exit 0 after a clean stop, 1 when mitmproxy or the
-product failed on the way (a product that keeps exiting at start, or that did not stop cleanly), 2 when it cannot
-start.
+product failed on the way (a product that exited on its own, kept exiting at start, or did not stop cleanly), 2 when
+it cannot start.
 """
 
 from __future__ import annotations
@@ -202,7 +202,14 @@ def _stop_product(engine: Engine, log: Path) -> bool:
         f"{exits} exited on their own); it stopped with status {status}; output in {log}",
         file=sys.stderr,
     )
-    return status in (0, None, -signal.SIGTERM)
+    if exits:
+        statuses = ", ".join(str(e.get("status")) for e in state["exits"])
+        print(
+            f"harness proxy: the product exited on its own {exits} times (statuses {statuses}); a sync service that "
+            "stops while the tenants are there is a failure of the product",
+            file=sys.stderr,
+        )
+    return status in (0, None, -signal.SIGTERM) and not exits
 
 
 def product_settings(engine: Engine) -> dict[str, str]:

@@ -8,8 +8,10 @@ over (the settings file's values), its output appended to a log file.
 
 The ``crash`` fault (:mod:`harness.proxy.faults`) kills the product's whole process group with SIGKILL after the
 tenant applied the write and before the answer leaves the proxy, then starts it again. A product that exits on its
-own is started again after :data:`RESTART_AFTER`; one that exits within :data:`EARLY_EXIT` seconds of its start
-:data:`GIVE_UP_AFTER` times running is given up on (``failing``), and ``harness proxy`` stops naming it.
+own is started again after :data:`RESTART_AFTER` (a sync service is restarted by its supervisor; that it exited at
+all is reported); one that exits within :data:`EARLY_EXIT` seconds of its start, before any request of it reached the
+proxy, :data:`GIVE_UP_AFTER` times running is given up on (``failing``: the command is wrong), and ``harness proxy``
+stops naming it.
 
 The time from a kill to the end of the product's first cycle after its new start (it starts a list it has read
 since) is trouble the product was made to wait (``GET /trouble``): the barriers of scenarios running meanwhile are
@@ -73,6 +75,8 @@ class Product:
         self._process: subprocess.Popen[bytes] | None = None
         self._started_at = 0.0
         self._early = 0
+        self._heard = False
+        """Whether a request of the product's current process has reached the proxy."""
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="product-watch", daemon=True)
@@ -101,6 +105,7 @@ class Product:
                     raise ProductError(f"cannot run the product's command: {exc.strerror or exc}") from None
             self.starts += 1
             self._started_at = time.monotonic()
+            self._heard = False
             self.state = "running"
 
     def kill(self, fault: str) -> None:
@@ -127,6 +132,7 @@ class Product:
         """A request of the product reached the proxy; ``list_read`` names the list when it starts reading one
         (tenant and entity set). A crash's downtime ends when the product starts a list it has already read since
         its new start: its first cycle after the crash is done."""
+        self._heard = True
         if list_read is None or not self.crashes or self.crashes[-1].back_at is not None:
             return
         with self._lock:
@@ -161,7 +167,7 @@ class Product:
                     continue
                 lived = time.monotonic() - self._started_at
                 self.exits.append({"status": process.returncode, "at": time.time(), "seconds": round(lived, 3)})
-                self._early = self._early + 1 if lived < EARLY_EXIT else 0
+                self._early = self._early + 1 if lived < EARLY_EXIT and not self._heard else 0
                 self.state = "failing" if self._early >= GIVE_UP_AFTER else "restarting"
                 again = self.state == "restarting"
             if again:

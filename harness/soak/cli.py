@@ -1,6 +1,7 @@
 """``harness soak``: a seeded random history on both tenants while the product syncs them, checked against the
 contract. Exit 0 when no rule was broken, 1 on violations, 2 on usage errors (and on tenants that cannot be reached
-at the start, where nothing was tried)."""
+at the start, where nothing was tried, or a ``harness proxy`` that stopped answering mid-run, where nothing can be
+judged)."""
 
 from __future__ import annotations
 
@@ -109,9 +110,15 @@ def run(args: argparse.Namespace) -> int:
     show = wanted(json_output=args.json)
     started_ms = int(time.time() * 1000)
     from harness.progress import Ticker
+    from harness.proxy.client import ProxyError
 
-    with pair, Ticker("harness soak", pair, show=show):
-        outcome = run_soak(pair, plans, new_run_id(), settings, progress=_progress if show else lambda text: None)
+    try:
+        with pair, Ticker("harness soak", pair, show=show):
+            outcome = run_soak(pair, plans, new_run_id(), settings, progress=_progress if show else lambda text: None)
+    except ProxyError as exc:
+        # The proxy stopped mid-run (its own output says why: the product kept exiting, it was stopped): nothing
+        # the soak saw can be judged. The run's records were removed on the way out.
+        return _usage(f"the soak stopped: {exc}")
     if args.alluredir is not None:
         from harness.soak.allure import write_result
 

@@ -242,6 +242,34 @@ def test_the_product_is_started_with_the_env_files_settings_and_stopped_with_the
     assert "it stopped with status 0" in err and "Traceback" not in err
 
 
+EXITS_ONCE = (
+    "import os, pathlib, signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); "
+    "mark = pathlib.Path(os.environ['MARK']); first = not mark.exists(); mark.touch(); "
+    "print('up', flush=True); time.sleep(2.5 if first else 120); sys.exit(3)"
+)
+
+
+def test_a_product_that_exited_on_its_own_fails_the_proxy_run(tenants: dict[str, str], tmp_path: Path) -> None:
+    env_file, log = tmp_path / "product.env", tmp_path / "product.log"
+    command = f"{sys.executable} -c {shlex.quote(EXITS_ONCE)}"
+    process = start(
+        "proxy", "--env-file", str(env_file), "--product-command", command, "--product-log", str(log),
+        env=environment(tenants, MARK=str(tmp_path / "mark")),
+    )  # fmt: skip
+    try:
+        json.loads(first_line(process))
+        deadline = time.monotonic() + 20
+        while log.read_text().count("up") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        stop(process)
+    assert process.returncode == 1, err
+    assert "the product was started 2 times (0 killed by a crash fault, 1 exited on their own)" in err, err
+    assert "harness proxy: the product exited on its own 1 times (statuses 3)" in err, err
+
+
 def test_a_product_that_keeps_exiting_at_start_stops_the_proxy_naming_its_log(
     tenants: dict[str, str], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,6 +100,22 @@ def test_a_product_that_keeps_exiting_at_start_is_given_up_on(started: Callable[
     assert [e["status"] for e in status["exits"]] == [5] * product_module.GIVE_UP_AFTER
     time.sleep(product_module.RESTART_AFTER * 3)
     assert product.status()["starts"] == product_module.GIVE_UP_AFTER, "not started again once given up on"
+
+
+def test_a_product_heard_from_is_never_given_up_on_however_soon_it_exits(started: Callable[[str], Product]) -> None:
+    product = started("raise SystemExit(5)")
+    done = threading.Event()
+
+    def requests() -> None:  # each of its processes reaches the tenants before it exits
+        while not done.wait(0.005):
+            product.arrived(None)
+
+    threading.Thread(target=requests, daemon=True).start()
+    try:
+        until(lambda: product.status()["starts"] > product_module.GIVE_UP_AFTER + 1)
+    finally:
+        done.set()
+    assert product.status()["state"] != "failing"
 
 
 def test_stop_ends_the_product_with_sigterm_and_it_is_not_started_again(started: Callable[[str], Product]) -> None:
