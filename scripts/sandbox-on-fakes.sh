@@ -15,6 +15,8 @@
 #     and the two API URLs on the proxy's fronts; it is given --interval and --reconcile-every
 #   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it); for
 #     `harness sync --watch` 3 by default, given to it as --timeout
+#   PROXY [on]: off runs the product without `harness proxy`, reaching the tenants directly (to compare; what needs the
+#     proxy skips, so that run is not the product's sign-off)
 #   RESULTS_DIR: where external mode's Allure results go (default: the scratch folder); the sign-off of the
 #     product is written beside it, and a run that is not ready for sign-off fails
 # In external mode the product reaches the tenants through `harness proxy` (faults, holds, meters); the suite
@@ -38,16 +40,23 @@ if [ "$mode" = external ]; then
   else
     product=$PRODUCT_COMMAND
   fi
-  # The proxy starts the product (so that "the sync is stopped after its first write" can kill and restart it)
-  # with the settings file's values in its environment, and stops it when it stops.
-  "$bin/harness" proxy --env-file "$work/proxy.env" --product-log "$work/watch.log" \
-    --product-command "$product --interval $interval --reconcile-every $reconcile_every" \
-    > "$work/proxy.json" 2> "$work/proxy.log" &
-  proxy_pid=$!
-  pids+=("$proxy_pid")
-  for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-  [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
-  args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+  if [ "${PROXY:-on}" = off ]; then
+    # Without harness proxy (to compare): the product reaches the tenants directly, and what needs the proxy skips.
+    # shellcheck disable=SC2086 # the command is words by design
+    $product --interval "$interval" --reconcile-every "$reconcile_every" > "$work/watch.log" 2>&1 &
+    pids+=($!)
+  else
+    # The proxy starts the product (so that "the sync is stopped after its first write" can kill and restart it)
+    # with the settings file's values in its environment, and stops it when it stops.
+    "$bin/harness" proxy --env-file "$work/proxy.env" --product-log "$work/watch.log" \
+      --product-command "$product --interval $interval --reconcile-every $reconcile_every" \
+      > "$work/proxy.json" 2> "$work/proxy.log" &
+    proxy_pid=$!
+    pids+=("$proxy_pid")
+    for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
+    [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
+    args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+  fi
   # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.
   results=${RESULTS_DIR:-$work/results}
   # A kept RESULTS_DIR holds the last run's results: this run's sign-off must count this run's only.
@@ -64,7 +73,11 @@ fi
 status=0
 "$bin/pytest" "${args[@]}" "$@" || status=$?
 
-if [ "$mode" = external ]; then
+if [ "$mode" = external ] && [ "${PROXY:-on}" = off ]; then
+  kill -TERM "${pids[-1]}"
+  wait "${pids[-1]}" || { echo "the product did not stop cleanly" >&2; status=1; }
+  tail -n 1 "$work/watch.log"
+elif [ "$mode" = external ]; then
   kill -TERM "$proxy_pid"
   wait "$proxy_pid" || { echo "harness proxy or the product did not stop cleanly" >&2; status=1; }
   tail -n 1 "$work/watch.log"
