@@ -9,6 +9,7 @@ from harness.suite import moves
 from harness.suite.claims import check_report
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
+from harness.suite.faults import refusals_met
 from harness.suite.phrases import SIDES, TYPES
 from harness.suite.subject import Subject
 
@@ -178,9 +179,20 @@ def _reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str 
     run = dataflow.runs[-1]
     if run.report is None:
         if subject.bc_id:
-            # A linked record whose change was refused: what shows is that the change did not go through, which
-            # this scenario's next steps hold (the refused side keeps its value); the product's report is its own.
-            attach_text("not checked", "the failure is in the product's own report, out of the harness's sight")
+            # A linked record whose change was refused: the product's report is its own, but the proxy saw it try
+            # the change and meet the refusal (the next steps hold that the refused side kept its value).
+            record = subject.crm_id if system == "crmoffice" else subject.bc_id
+            if refusals_met(dataflow, record) is None:
+                attach_text("not checked", "the failure is in the product's own report, out of the harness's sight")
+                return
+
+            def refused() -> None:
+                assert refusals_met(dataflow, record), (
+                    f"expected the product to try the change to {subject.describe()} and meet {side}'s refusal, "
+                    "it never sent that change"
+                )
+
+            dataflow.eventually(refused)
             return
         # An external product's own failure report is out of the harness's sight; on the tenants, the refused
         # record must simply not have gone through.

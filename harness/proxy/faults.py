@@ -107,6 +107,11 @@ class Fault:
         return f"{self.tenant} {self.method or 'any method'} {where}"
 
     @property
+    def narrowness(self) -> int:
+        """How narrow the scope is: one record, then a text in the body, then an entity set, then the tenant."""
+        return 4 * (self.record is not None) + 2 * (self.contains is not None) + (self.entity_set is not None)
+
+    @property
     def through_batch(self) -> bool:
         """Whether a ``$batch`` meets this rule through one of its operations: a whole batch is throttled, made
         unavailable, reset or slowed when it carries the entity set; a refusal of one record (``error`` or a
@@ -138,7 +143,8 @@ def _number(raw: Mapping[str, Any], name: str, default: float | None, *, whole: 
 
 
 class FaultPlan:
-    """The rules in force, consumed in the order they were added; a request meets at most one rule."""
+    """The rules in force; a request meets at most one rule: the narrowest that covers it, of those the earliest
+    added."""
 
     def __init__(self, entity_sets: Mapping[str, Collection[str]]) -> None:
         self._sets = {tenant: frozenset(names) for tenant, names in entity_sets.items()}
@@ -224,7 +230,9 @@ class FaultPlan:
         """The rule this request meets, if any, and for ``batch-operation`` the id of the operation it fails. A
         ``$batch`` meets a rule through its operations as :attr:`Fault.through_batch` says."""
         with self._lock:
-            for fault in self._rules:
+            # The narrowest rule first: a refusal of one record must not be overtaken by another scenario's trouble
+            # for the whole tenant (a lost answer forwards the write the refusal is there to stop).
+            for fault in sorted(self._rules, key=lambda f: -f.narrowness):
                 matched: str | None = None
                 if fault.contains is not None and fault.contains.encode() not in body:
                     continue

@@ -104,6 +104,8 @@ class Dataflow:
     lifted_at_next_run: list[tuple[int, Callable[[], Any]]] = field(default_factory=list)
     """(runs so far when registered, action): done at the start of the first run after a later one, e.g. a refusal
     that an external product meets on every cycle of one run, lifted for the run after it."""
+    refusals: dict[str, list[str]] = field(default_factory=dict)
+    """Record id → the proxy's rules refusing its next change (an external product's refusals are read back)."""
     interleavings: list[UserAtTheHold] = field(default_factory=list)
     """Users waiting at the proxy for the product's write to their record (the next run settles them)."""
     _same_moment: bool = False

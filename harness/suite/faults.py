@@ -12,7 +12,15 @@ from typing import Literal
 
 from harness.suite.dataflow import Dataflow, Side
 
-__all__ = ["SENTENCES", "NotAtProxy", "TroubleError", "inject", "refuse_next_change", "trouble_over"]
+__all__ = [
+    "SENTENCES",
+    "NotAtProxy",
+    "TroubleError",
+    "inject",
+    "refusals_met",
+    "refuse_next_change",
+    "trouble_over",
+]
 
 SENTENCES = {
     r"throttles the next (?P<n>\d+) requests?, asking to retry after (?P<s>\d+(?:\.\d+)?) seconds?": "throttle-after",
@@ -130,6 +138,7 @@ def refuse_next_change(
         if side == "businesscentral":
             rules.append(proxy.add_fault(side, "batch-operation", **scope))
         ids = [str(rule["id"]) for rule in rules]
+        flow.refusals[record_id] = ids
         flow.lifted_at_next_run.append((len(flow.runs), lambda: [proxy.remove_fault(i) for i in ids]))
         return
     tenant = flow.fakes().tenant(side)
@@ -138,6 +147,14 @@ def refuse_next_change(
         return
     for in_batch in (False, True):
         tenant.add_fault(method="PATCH", path=f"*/{kind}({record_id})", status=400, times=1, in_batch=in_batch)
+
+
+def refusals_met(flow: Dataflow, record_id: str) -> int | None:
+    """How often the product's changes to that record met the proxy's refusal so far; None when none was set."""
+    ids = flow.refusals.get(record_id)
+    if flow.proxy is None or not ids:
+        return None
+    return sum(int(rule["met"]) for rule in flow.proxy.faults() if rule["id"] in ids)
 
 
 def trouble_over(flow: Dataflow, side: Literal["crmoffice", "businesscentral"]) -> None:

@@ -140,6 +140,17 @@ def test_rules_are_met_in_the_order_they_were_added_one_per_request() -> None:
     assert faults.take(target()) is None
 
 
+def test_a_refusal_of_one_record_wins_over_an_earlier_rule_for_the_whole_tenant() -> None:
+    faults = plan()
+    lose = faults.add({"tenant": "businesscentral", "kind": "lose-answer", "method": "WRITE", "times": 5})
+    refuse = faults.add({"tenant": "businesscentral", "kind": "error", "status": 400, "record": "r1", "times": 5})
+    one_op = faults.add({"tenant": "businesscentral", "kind": "batch-operation", "record": "r1", "status": 400})
+    assert faults.take(target("PATCH", record="r1")) == (refuse, None)
+    assert faults.take(target("PATCH", record="r2")) == (lose, None), "other records meet the tenant's rule"
+    batch_target, ops = batch(("1", "PATCH", "contacts", "r2"), ("2", "PATCH", "contacts", "r1"))
+    assert faults.take(batch_target, ops) == (one_op, "2"), "the record's operation is refused, not lost"
+
+
 def test_clear_drops_all_or_one_tenants_rules() -> None:
     faults = plan()
     faults.add({"tenant": "businesscentral", "kind": "throttle"})
