@@ -15,8 +15,9 @@
 #     and the two API URLs on the proxy's fronts; it is given --interval and --reconcile-every
 #   PRODUCT_TIMEOUT: the product's request timeout, if known (the "too slow" fault outlasts it); for
 #     `harness sync --watch` 3 by default, given to it as --timeout
-#   PROXY [on]: off runs the product without `harness proxy`, reaching the tenants directly (to compare; what needs the
-#     proxy skips, so that run is not the product's sign-off)
+#   PROXY [on]: off runs the product without `harness proxy`, reaching the tenants directly; product keeps the proxy
+#     in the product's way but does not tell the suite. Both are for comparing what the proxy costs: what needs the
+#     proxy skips, so neither run is the product's sign-off
 #   RESULTS_DIR: where external mode's Allure results go (default: the scratch folder); the sign-off of the
 #     product is written beside it, and a run that is not ready for sign-off fails
 # In external mode the product reaches the tenants through `harness proxy` (faults, holds, meters); the suite
@@ -55,7 +56,9 @@ if [ "$mode" = external ]; then
     pids+=("$proxy_pid")
     for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
     [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
-    args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+    if [ "${PROXY:-on}" != product ]; then
+      args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+    fi
   fi
   # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.
   results=${RESULTS_DIR:-$work/results}
