@@ -137,6 +137,7 @@ def build_sandbox_dataflow(
         tripwires=tripwires,
         tag=tag,
         converge_timeout=mode.converge_timeout if mode.sync == "external" else 0.0,
+        full_sync_timeout=mode.full_sync_timeout if mode.sync == "external" else 0.0,
         meters=meters if mode.sync == "reference" else None,
         metering=metering,
         proxy=proxy,

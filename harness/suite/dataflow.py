@@ -87,6 +87,8 @@ class Dataflow:
     tag: RunTag | None = None
     """On shared tenants: the tag in the names of this scenario's records."""
     converge_timeout: float = 0.0
+    full_sync_timeout: float = 0.0
+    """External sync: the service level of a full read (what only a full read brings, e.g. a re-creation)."""
     """External sync: how long a positive expectation may be polled after a barrier (0: checked once)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     user_versions: dict[tuple[str, str], str | None] = field(default_factory=dict)

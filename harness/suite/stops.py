@@ -40,7 +40,7 @@ class PlannedStop:
         if self.fault is None:
             self._reference(full)
         else:
-            self._external()
+            self._external(full)
 
     def _reference(self, full: bool) -> None:
         wire = self.dataflow.tripwires["businesscentral"]
@@ -54,11 +54,13 @@ class PlannedStop:
             f"it finished its run after {wire.writes} write(s)"
         )
 
-    def _external(self) -> None:
+    def _external(self, full: bool) -> None:
         proxy, fault = self.dataflow.proxy, self.fault
         assert proxy is not None
         assert fault is not None
-        within = self.dataflow.converge_timeout + proxy.trouble_seconds()
+        # What only a full read brings (a re-creation) comes within the full read's service level.
+        bound = self.dataflow.full_sync_timeout if full else self.dataflow.converge_timeout
+        within = bound + proxy.trouble_seconds()
         crash = proxy.wait_crashed(fault, within=within)
         if crash is None:
             proxy.remove_fault(fault)
