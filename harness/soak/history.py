@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from harness.client.timestamps import format_timestamp
 
-__all__ = ["BC", "CRM", "Action", "ActionKind", "Event", "FinalState", "Side", "side_name"]
+__all__ = ["BC", "CRM", "Action", "ActionKind", "Event", "FinalState", "Side", "sentence", "side_name"]
 
 Side = Literal["crmoffice", "businesscentral"]
 ActionKind = Literal["create", "edit", "clear", "delete", "pause", "trouble"]
@@ -54,8 +54,6 @@ class Action:
         if self.kind == "pause":
             return f"nobody edits anything for {self.seconds:g} s"
         if self.kind == "trouble":
-            from harness.soak.nemesis import sentence  # the nemesis builds on actions
-
             return f"the nemesis: {sentence(self)}"
         who = f"a {side_name(self.side)} user"
         what = "contact" if self.flow == "contacts" else "company" if self.side == CRM else "customer"
@@ -124,3 +122,22 @@ class FinalState:
     """CRMOffice records by soak name, whoever made them (a Business Central-only record copied shows up here)."""
     barriers_missed: list[tuple[str, str]] = field(default_factory=list)
     """(kind, message) of each barrier the product did not meet: a marker change not carried in time."""
+
+
+def sentence(action: Action) -> str:
+    """The trouble in the features' words ("Business Central throttles the next 2 requests, asking to retry after
+    1 seconds"); the crash, which has no trouble sentence, as what happens."""
+    values, who = action.values, side_name(action.side)
+    times = values.get("times", "1")
+    kind = values["fault"]
+    if kind == "throttle":
+        return f"{who} throttles the next {times} requests, asking to retry after {values['retry_after']} seconds"
+    if kind == "unavailable":
+        return (
+            f"{who} is unavailable for the next {times} requests, asking to retry after {values['retry_after']} seconds"
+        )
+    if kind == "reset":
+        return f"{who} drops the connection on the next {times} requests"
+    if kind == "lose-answer":
+        return f"{who} loses its answers to the next {times} changes after carrying them out"
+    return f"the sync is stopped after its next write to {who} and started again"

@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 
 from harness.proxy.client import ProxyControl
-from harness.soak.history import BC, CRM, Action, side_name
+from harness.soak.history import BC, CRM, Action, sentence
 
 __all__ = ["KINDS", "add_nemesis", "inject", "sentence"]
 
@@ -55,25 +55,6 @@ def _draw(rng: random.Random, kinds: Sequence[str], *, group: int) -> Action:
     elif kind in ("reset", "lose-answer"):
         values["times"] = str(rng.randint(1, 2))
     return Action("trouble", side, "", "", values, group=group)
-
-
-def sentence(action: Action) -> str:
-    """The trouble in the features' words ("Business Central throttles the next 2 requests, asking to retry after
-    1 seconds"); the crash, which has no trouble sentence, as what happens."""
-    values, who = action.values, side_name(action.side)
-    times = values.get("times", "1")
-    kind = values["fault"]
-    if kind == "throttle":
-        return f"{who} throttles the next {times} requests, asking to retry after {values['retry_after']} seconds"
-    if kind == "unavailable":
-        return (
-            f"{who} is unavailable for the next {times} requests, asking to retry after {values['retry_after']} seconds"
-        )
-    if kind == "reset":
-        return f"{who} drops the connection on the next {times} requests"
-    if kind == "lose-answer":
-        return f"{who} loses its answers to the next {times} changes after carrying them out"
-    return f"the sync is stopped after its next write to {who} and started again"
 
 
 def inject(proxy: ProxyControl, action: Action) -> None:
