@@ -23,7 +23,7 @@ from typing import Any
 from mitmproxy import ctx, http  # type: ignore[import-not-found,unused-ignore]
 
 from harness.proxy.control import ControlPlane
-from harness.proxy.faults import FaultPlan, vendor_error
+from harness.proxy.faults import Fault, FaultPlan, vendor_error
 from harness.proxy.holds import HoldBook
 from harness.proxy.product import Supervisor
 from harness.traffic.meters import Meters
@@ -133,9 +133,15 @@ class HarnessProxy:
             except TimeoutError:
                 self.holds.release(hold.id, timed_out=True)
         taken = self.faults.take(target, ops, request.content or b"")
-        if taken is None:
-            return
-        fault, operation = taken
+        if taken is not None:
+            self._meet(flow, front, *taken)
+        if flow.response is None and not flow.metadata["harness"].get("settled"):
+            # Whatever else met it, a request that goes on to the tenant can be the write the product dies after.
+            crash = self.faults.take(target, ops, flow.request.content or b"", crash=True)
+            if crash is not None:
+                flow.metadata["harness"]["crash"] = crash[0].id
+
+    def _meet(self, flow: http.HTTPFlow, front: Front, fault: Fault, operation: str | None) -> None:
         if fault.kind in ("throttle", "unavailable", "gateway-timeout", "error"):
             body, headers = vendor_error(front.tenant, fault.answer_status, fault.retry_after)
             flow.response = http.Response.make(fault.answer_status, body, headers)
@@ -144,8 +150,6 @@ class HarnessProxy:
             flow.kill()
         elif fault.kind == "lose-answer":
             flow.metadata["harness"]["lose"] = True
-        elif fault.kind == "crash":
-            flow.metadata["harness"]["crash"] = fault.id
         elif fault.kind == "slow":
             flow.metadata["harness"]["delay"] = fault.delay
         elif fault.kind == "batch-operation" and operation is not None:

@@ -225,14 +225,23 @@ class FaultPlan:
         )
 
     def take(
-        self, target: Target, operations: Sequence[BatchOperation] = (), body: bytes = b""
+        self,
+        target: Target,
+        operations: Sequence[BatchOperation] = (),
+        body: bytes = b"",
+        *,
+        crash: bool = False,
     ) -> tuple[Fault, str | None] | None:
         """The rule this request meets, if any, and for ``batch-operation`` the id of the operation it fails. A
-        ``$batch`` meets a rule through its operations as :attr:`Fault.through_batch` says."""
+        ``$batch`` meets a rule through its operations as :attr:`Fault.through_batch` says. ``crash`` rules are
+        taken apart (``crash=True``): a crash comes after the tenant's answer, so it goes with any rule that lets
+        the request reach the tenant, asked for once that is known."""
         with self._lock:
             # The narrowest rule first: a refusal of one record must not be overtaken by another scenario's trouble
             # for the whole tenant (a lost answer forwards the write the refusal is there to stop).
             for fault in sorted(self._rules, key=lambda f: -f.narrowness):
+                if (fault.kind == "crash") is not crash:
+                    continue
                 matched: str | None = None
                 if fault.contains is not None and fault.contains.encode() not in body:
                     continue

@@ -82,6 +82,7 @@ def plan_stop(dataflow: Dataflow, writes: int) -> PlannedStop:
         )
     scope: dict[str, Any] = {"method": "WRITE", "skip": writes - 1, "times": 1}
     if dataflow.tag is not None:
-        scope["contains"] = dataflow.tag.text
+        # The tag ends the record's name, so in a JSON body a quote follows it: scenario 1f's tag is not 1f2a's.
+        scope["contains"] = dataflow.tag.text + '"'
     rule = proxy.add_fault("businesscentral", "crash", **scope)
     return PlannedStop(dataflow, writes, str(rule["id"]))

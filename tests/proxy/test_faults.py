@@ -151,6 +151,17 @@ def test_a_refusal_of_one_record_wins_over_an_earlier_rule_for_the_whole_tenant(
     assert faults.take(batch_target, ops) == (one_op, "2"), "the record's operation is refused, not lost"
 
 
+def test_a_crash_is_taken_apart_from_the_rule_a_request_meets() -> None:
+    faults = plan()
+    faults.crashable = True
+    crash = faults.add({"tenant": "businesscentral", "kind": "crash", "method": "WRITE"})
+    one_op = faults.add({"tenant": "businesscentral", "kind": "batch-operation", "record": "r1", "status": 400})
+    batch_target, ops = batch(("1", "PATCH", "contacts", "r1"), ("2", "POST", "contacts", None))
+    assert faults.take(batch_target, ops) == (one_op, "1"), "the crash is not the rule a request meets"
+    assert faults.take(batch_target, ops, crash=True) == (crash, None), "but it comes on top of it"
+    assert faults.take(batch_target, ops, crash=True) is None
+
+
 def test_clear_drops_all_or_one_tenants_rules() -> None:
     faults = plan()
     faults.add({"tenant": "businesscentral", "kind": "throttle"})
