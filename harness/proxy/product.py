@@ -83,7 +83,7 @@ class Product:
 
     # --- life ---------------------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the product and watch it; raises :class:`ProductError` when the shell itself cannot run."""
+        """Start the product and watch it; raises :class:`ProductError` when its command cannot be run."""
         self._spawn()
         self._watcher.start()
 
