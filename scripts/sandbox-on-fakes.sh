@@ -49,15 +49,9 @@ if [ "$mode" = external ]; then
   else
     # The proxy starts the product (so that "the sync is stopped after its first write" can kill and restart it)
     # with the settings file's values in its environment, and stops it when it stops.
-    "$bin/harness" proxy --env-file "$work/proxy.env" --product-log "$work/watch.log" \
-      --product-command "$product --interval $interval --reconcile-every $reconcile_every" \
-      > "$work/proxy.json" 2> "$work/proxy.log" &
-    proxy_pid=$!
-    pids+=("$proxy_pid")
-    for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-    [ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
+    start_proxy "$product --interval $interval --reconcile-every $reconcile_every"
     if [ "${PROXY:-on}" != product ]; then
-      args+=(--proxy "$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")")
+      args+=(--proxy "$control")
     fi
   fi
   # The product's own sign-off: every rule, row and section proven, and the tenants' limits kept.

@@ -20,14 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/served-fakes.sh"
 
 product=${PRODUCT_COMMAND:-"$bin/harness sync --watch --state $work/watch.sqlite"}
-"$bin/harness" proxy --env-file "$work/proxy.env" --product-log "$work/watch.log" \
-  --product-command "$product --interval ${PRODUCT_INTERVAL:-0.3} --reconcile-every ${PRODUCT_RECONCILE_EVERY:-5}" \
-  > "$work/proxy.json" 2> "$work/proxy.log" &
-proxy_pid=$!
-pids+=("$proxy_pid")
-for _ in $(seq 1 300); do [ -s "$work/proxy.json" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-[ -s "$work/proxy.json" ] || { echo "harness proxy did not start: $(cat "$work/proxy.log")" >&2; exit 2; }
-control=$("$bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$work/proxy.json")
+start_proxy "$product --interval ${PRODUCT_INTERVAL:-0.3} --reconcile-every ${PRODUCT_RECONCILE_EVERY:-5}"
 nemesis=()
 if [ "${NEMESIS:-0.05}" != 0 ]; then nemesis=(--nemesis "${NEMESIS:-0.05}"); fi
 
