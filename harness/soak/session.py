@@ -68,12 +68,13 @@ class Outcome:
     latencies: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        ran = [e for e in self.events if e.action.kind != "pause"]
+        ran = [e for e in self.events if e.action.kind not in ("pause", "trouble")]
         shape: dict[str, Any] = {
             "seed": self.program.seed,
             "run_id": self.run_id,
             "operations": len(ran),
             "skipped": sum(1 for e in ran if e.skipped is not None),
+            "troubles": sum(1 for e in self.events if e.action.kind == "trouble"),
             "seconds": round(self.seconds, 1),
             **self.verdict.to_dict(),
         }

@@ -143,3 +143,18 @@ def test_shrinking_keeps_the_trouble_a_duplicate_needs() -> None:
 def test_a_broken_limit_is_never_shrunk() -> None:
     assert _shrink_targets(Verdict(violations=[Violation(12, "*", "Retry-After ignored")])) == []
     assert _shrink_targets(Verdict(violations=[Violation(12, "*", "x"), Violation(1, "c1", "two")])) == [1]
+
+
+def test_the_summary_counts_the_trouble_apart_from_the_users_actions() -> None:
+    from harness.soak.history import FinalState
+    from harness.soak.program import Program
+    from harness.soak.session import Outcome
+
+    actions = [
+        Action("create", CRM, "contacts", "c1", {"directPhone": "22 33 44 55"}),
+        Action("trouble", BC, "", "", {"fault": "reset", "times": "1"}, group=-1),
+        Action("pause", CRM, "", "", seconds=0.5),
+    ]
+    outcome = Outcome(Program(1, actions), _events(actions, [0, 1, 2]), FinalState(), Verdict(), 3.0, "2612031200ab")
+    summary = outcome.to_dict()
+    assert (summary["operations"], summary["troubles"], summary["skipped"]) == (1, 1, 0), summary
