@@ -52,8 +52,7 @@ class HarnessProxy:
         self.meters = Meters()
         self.faults = FaultPlan({})
         self.holds = HoldBook()
-        self.product = Supervisor()
-        self._starts_seen = 0
+        self.product = Supervisor(on_start=self.meters.new_process)
 
     def load(self, loader: Any) -> None:
         loader.add_option("harness_proxy_config", str, "", "the JSON file harness proxy wrote")
@@ -102,10 +101,6 @@ class HarnessProxy:
         front = self._front(flow)
         if front is None or flow.request.path.startswith("/_harness/"):
             return
-        starts = self.product.product.starts if self.product.product is not None else 0
-        if starts != self._starts_seen:
-            self._starts_seen = starts
-            self.meters.new_process()
         request = flow.request
         target = classify(front.tenant, request.method, request.path, front.base_path)
         self.product.arrived(f"{target.tenant} {target.entity_set}" if target.is_list and not target.page else None)

@@ -74,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--product-command",
         metavar="CMD",
-        help="start the product with the settings in its environment, so it can be killed and restarted (sh -c)",
+        help="start the product (words split as a shell does) with the settings, so it can be killed and restarted",
     )
     parser.add_argument("--product-log", type=Path, metavar="FILE", help="the product's output (FILE.product.log)")
     parser.add_argument(
@@ -165,14 +165,15 @@ def _start_product(args: argparse.Namespace, engine: Engine, values: dict[str, s
 
 def _serve(engine: Engine, stop: threading.Event, *, watch_product: bool) -> bool:
     """Run until SIGTERM; True when mitmproxy died or the product kept exiting at start."""
-    while not stop.wait(1.0):
-        if not engine.alive():
-            print(f"harness proxy: mitmdump stopped unexpectedly: {engine.log_tail()}", file=sys.stderr)
-            return True
-        if watch_product:
+    with ProxyControl(engine.control_url) as control:
+        while not stop.wait(1.0):
+            if not engine.alive():
+                print(f"harness proxy: mitmdump stopped unexpectedly: {engine.log_tail()}", file=sys.stderr)
+                return True
+            if not watch_product:
+                continue
             try:
-                with ProxyControl(engine.control_url) as control:
-                    state = control.product()
+                state = control.product()
             except ProxyError:
                 continue  # mitmproxy's own death is noticed above
             if state.get("state") == "failing":

@@ -27,7 +27,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,13 @@ class Crash:
 
 
 class Product:
-    def __init__(self, command: str, environment: Mapping[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        command: str,
+        environment: Mapping[str, str],
+        log: Path,
+        on_start: Callable[[], None] = lambda: None,
+    ) -> None:
         try:
             self.words = shlex.split(command)
         except ValueError as exc:
@@ -68,6 +74,8 @@ class Product:
         if not self.words:
             raise ProductError("the product's command is empty")
         self.command, self.environment, self.log = command, dict(environment), log
+        self.on_start = on_start
+        """Called at each start: a new process has none of its predecessor's tokens or state in memory."""
         self.state = "stopped"
         self.starts = 0
         self.crashes: list[Crash] = []
@@ -107,6 +115,7 @@ class Product:
             self._started_at = time.monotonic()
             self._heard = False
             self.state = "running"
+        self.on_start()
 
     def kill(self, fault: str) -> None:
         """SIGKILL the product's process group now (a crash), and start it again after :data:`RESTART_AFTER`."""
@@ -204,8 +213,9 @@ class Supervisor:
     """The proxy's one product seat: empty until ``POST /product`` (which ``harness proxy --product-command`` sends
     once the fronts are up and the settings file is written)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[], None] = lambda: None) -> None:
         self.product: Product | None = None
+        self.on_start = on_start
 
     def start(self, raw: Any) -> Product:
         if self.product is not None:
@@ -219,7 +229,7 @@ class Supervisor:
             raise ProductError("product field 'environment': an object of names to texts")
         if not isinstance(log, str) or not log:
             raise ProductError(f"product field 'log': the file the product's output goes to, got {log!r}")
-        product = Product(command, environment, Path(log))
+        product = Product(command, environment, Path(log), self.on_start)
         product.start()
         self.product = product
         return product

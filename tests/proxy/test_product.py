@@ -55,6 +55,8 @@ def test_the_product_runs_with_the_settings_given_and_its_output_in_the_log(star
 
 def test_a_crash_kills_the_product_and_starts_it_again(started: Callable[[str], Product]) -> None:
     product = started(LOOPS)
+    starts: list[int] = []
+    product.on_start = lambda: starts.append(product.starts)  # the proxy's meters forget the last token here
     until(lambda: product.log.read_text().count("up") == 1)
     first = product.status()["pid"]
     product.kill("fault-1")
@@ -64,6 +66,7 @@ def test_a_crash_kills_the_product_and_starts_it_again(started: Callable[[str], 
     assert status["starts"] == 2 and status["pid"] != first and status["state"] == "running"
     assert [c["fault"] for c in status["crashes"]] == ["fault-1"]
     assert status["exits"] == [], "a crash is the proxy's doing, not an exit of the product's own"
+    assert starts == [2], "each new start is told"
 
 
 def test_a_crashs_downtime_lasts_until_the_product_starts_its_second_cycle(started: Callable[[str], Product]) -> None:
