@@ -51,7 +51,6 @@ def _suite(project: Path, tenants: str = "mock") -> tuple[int, str, str]:
     results = project / "allure-results"
     shutil.rmtree(results, ignore_errors=True)
     pytest_args = [
-        *(["-m", select] if select else []),
         "-p",
         "no:cacheprovider",
         "-n",
