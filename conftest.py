@@ -39,11 +39,13 @@ from harness.report.mutation import describe_mutation_run
 from harness.settings import Settings, SettingsError
 from harness.suite.barrier_rpc import BarrierClient
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
+from harness.suite.claims import REPORT_CHECK, judge_reports
 from harness.suite.cleanup import CleanupReport, remove_scenario_records
 from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
 from harness.suite.coverage import FeatureError, check_coverage, read_features, row_trace, rule_trace, section_trace
 from harness.suite.dataflow import Dataflow
 from harness.suite.external import ExternalRun
+from harness.suite.failures import PRODUCT_DEFECT, Place, lead_with_step, plain_failure, summary_line
 from harness.suite.runtag import RunTag, new_run_id
 from harness.suite.sync import Barriers
 from harness.suite.timebound import time_bound
@@ -58,6 +60,9 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_CHECKLIST = ROOT / "features" / "crmoffice-businesscentral.rst"
 OUTCOME = pytest.StashKey[pytest.TestReport]()
 STEP = pytest.StashKey[str]()
+STEP_FAILED = pytest.StashKey[bool]()
+PLACE = pytest.StashKey["Place"]()
+DATAFLOW = pytest.StashKey[Dataflow]()
 SEED = pytest.StashKey[int]()
 RUN_ID = pytest.StashKey[str]()
 LEDGER = pytest.StashKey[Path]()
@@ -327,7 +332,9 @@ def _record_not_started(config: pytest.Config, reason: str) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """External sync: the product's latency per flow and direction, and what the run's final sweep removed."""
+    """Failed scenarios by the names and places the feature files give them; for an external sync, the product's
+    latency per flow and direction, and what the run's final sweep removed."""
+    _failed_scenarios(terminalreporter, config)
     external = config.stash.get(EXTERNAL, None)
     if external is None or hasattr(config, "workerinput"):
         return
@@ -345,6 +352,34 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             f"final sweep of run {external.run_id}: {sweep.total} records removed (markers and late counterparts)"
             + (f"; {len(sweep.errors)} could not be: {sweep.errors}" if sweep.errors else "")
         )
+
+
+def _failed_scenarios(terminalreporter: Any, config: pytest.Config) -> None:
+    """pytest's short summary names a scenario by the test function pytest-bdd made of it; this one names it as its
+    feature file does, and takes the place of pytest's list of failures when every failure is a scenario's."""
+    lines, others = [], False
+    for status in ("failed", "error"):
+        for report in terminalreporter.stats.get(status, []):
+            path, line, name = report.location
+            if not path.endswith(".feature"):
+                others = True
+                continue
+            text = report.longrepr if isinstance(report.longrepr, str) else ""
+            first = text.splitlines()[0] if text else _crash_line(report)
+            lines.append(summary_line(status.upper(), path, line, name, first))
+    if not lines:
+        return
+    if not others:
+        terminalreporter.reportchars = terminalreporter.reportchars.replace("f", "")
+    terminalreporter.section("failed scenarios", red=True)
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
+def _crash_line(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = str(getattr(crash, "message", "") or "")
+    return message.splitlines()[0] if message else ""
 
 
 # --- tags -------------------------------------------------------------------------------------------------------
@@ -427,6 +462,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                     "harness proxy's meters (--proxy)"
                 )
             )
+        place = _place(item)
+        if place is not None:
+            item.stash[PLACE] = place
+            # The terminal's failure headers and JUnit's file and line come from here (0-based, as pytest keeps it).
+            item.__dict__["location"] = (place.path, place.line - 1, place.name)
         labels = _labels(item, checklist)
         for name, value in labels:
             item.add_marker(pytest.mark.allure_label(value, label_type=name))
@@ -438,15 +478,25 @@ JUNIT_PROPERTIES = {"feature": "checklist section", "story": "contract rule", "s
 
 def _junit_properties(item: pytest.Item, labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """What JUnit XML carries for a scenario: its name as the feature file says it (an outline's with its example's
-    values), and the checklist section, contract rules and severity its tags cite."""
+    values), where it is written, and the checklist section, contract rules and severity its tags cite."""
+    place = item.stash.get(PLACE, None)
+    named = [] if place is None else [("scenario", place.name), ("feature", place.feature), ("file", place.path)]
+    named += [("line", str(place.line))] if place is not None else []
+    return named + [(JUNIT_PROPERTIES[k], v) for k, v in labels if k in JUNIT_PROPERTIES]
+
+
+def _place(item: pytest.Item) -> Place | None:
+    """Where the scenario is written and its name there, with an outline's example values in place."""
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
-    name = template.name if template is not None else item.name
+    if template is None:
+        return None
+    name = template.name
     example = getattr(item, "callspec", None)
     for key, value in (example.params.get("_pytest_bdd_example", {}) if example is not None else {}).items():
         name = name.replace(f"<{key}>", str(value))
-    feature = template.feature.name if template is not None else ""
-    named = [("scenario", name), ("feature", feature)]
-    return named + [(JUNIT_PROPERTIES[k], v) for k, v in labels if k in JUNIT_PROPERTIES]
+    path = Path(template.feature.filename)
+    shown = path.relative_to(item.config.rootpath) if path.is_relative_to(item.config.rootpath) else path
+    return Place(shown.as_posix(), template.line_number, name, template.feature.name)
 
 
 class _JUnitNames:
@@ -470,6 +520,9 @@ class _JUnitNames:
         reporter.add_attribute("name", properties["scenario"])
         if properties.get("feature"):
             reporter.add_attribute("classname", properties["feature"])
+        if properties.get("file"):
+            reporter.add_attribute("file", properties["file"])
+            reporter.add_attribute("line", properties["line"])  # 1-based, as CI tools and editors count
 
 
 def _expected_waits(item: pytest.Item) -> int:
@@ -494,6 +547,28 @@ def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenari
     request.node.stash[STEP] = f"{step.keyword} {step.name}"
 
 
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: BaseException) -> None:
+    request.node.stash[STEP_FAILED] = True
+    lead_with_step(exception, step.type, step.name)
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest) -> None:
+    """The reference sync's report, held against the tenants after each run, is judged once the scenario's own
+    steps passed: a report that disagrees fails the scenario after them, never instead of them."""
+    flow = request.node.stash.get(DATAFLOW, None)
+    if flow is None or not flow.report_disagreements:
+        return
+    if request.node.stash.get(STEP_FAILED, False):
+        attach_text(
+            "the sync's report (not judged: a step failed first)",
+            "\n".join(f"{label}: {problem}" for label, found in flow.report_disagreements for problem in found),
+        )
+        return
+    allure.dynamic.label("failed_check", "sync report")
+    with allure.step(REPORT_CHECK):
+        judge_reports(flow.report_disagreements)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Each scenario's steps are bounded (``--scenario-timeout``): a hung sync fails its scenario, naming the step."""
@@ -509,6 +584,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call" or report.failed:
         item.stash[OUTCOME] = report
+    place = item.stash.get(PLACE, None)
+    excinfo = call.excinfo
+    if (
+        report.when == "call"
+        and report.failed
+        and place is not None
+        and excinfo is not None
+        and excinfo.errisinstance(PRODUCT_DEFECT)
+        and item.config.option.tbstyle == "auto"  # the user asked for no particular traceback style
+    ):
+        # A product defect reads as the expectation and what was found; a harness error keeps its traceback.
+        report.longrepr = plain_failure(place, str(excinfo.value))
     return report
 
 
@@ -634,6 +721,7 @@ def dataflow(
             label=request.node.name,
             proxy=proxy,
         )
+    request.node.stash[DATAFLOW] = flow
     try:
         yield flow
     finally:

@@ -6,7 +6,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.report.attach import attach_run, attach_text
 from harness.suite import moves
-from harness.suite.claims import check_report
+from harness.suite.claims import disagreements
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same
 from harness.suite.faults import refusals_met
@@ -20,11 +20,14 @@ def _run(dataflow: Dataflow, *, full: bool = False, label: str = "") -> None:
     before, user_writes = dataflow.snapshot(), dataflow.user_writes
     run = dataflow.run_sync(full=full)
     after = dataflow.snapshot()
-    attach_run(run, before, after, label=label or f"sync {len(dataflow.runs)}")
+    label = label or f"sync {len(dataflow.runs)}"
+    attach_run(run, before, after, label=label)
     if run.report is not None:
         # A user's write during the run (a planned interleaving) is no change the sync must report.
         quiet = dataflow.user_writes == user_writes
-        check_report(dataflow, run.report, before if quiet else None, after if quiet else None)
+        found = disagreements(dataflow, run.report, before if quiet else None, after if quiet else None)
+        if found:
+            dataflow.report_disagreements.append((label, found))
 
 
 @given("the sync has run")

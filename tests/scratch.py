@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +41,41 @@ def skip_property(project: Path, origin_property: str) -> str:
 def run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "HARNESS_"))}
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+NEVER_WRITTEN = (
+    "            if not is_empty(value):\n                body[pair.target] = value\n",
+    '            BatchOperation("PATCH", plan.target, link.target_id, decided.to_target, etag=etag),\n',
+)
+
+
+def never_write(project: Path, target_property: str) -> None:
+    """Make the copy's reference sync leave one Business Central property out of every create and update it sends,
+    while its report and state still say it was written (a one-row defect in one direction)."""
+    engine = project / "harness" / "sync" / "engine.py"
+    source = engine.read_text(encoding="utf-8")
+    create, update = NEVER_WRITTEN
+    assert source.count(create) == 1 and source.count(update) == 1, f"expected the create and update once in {engine}"
+    source = source.replace(
+        create,
+        f"            if not is_empty(value) and pair.target != {target_property!r}:\n"
+        "                body[pair.target] = value\n",
+    )
+    source = source.replace(
+        update,
+        '            BatchOperation("PATCH", plan.target, link.target_id, '
+        f"{{k: v for k, v in decided.to_target.items() if k != {target_property!r}}}, etag=etag),\n",
+    )
+    engine.write_text(source, encoding="utf-8")
+
+
+def suite_and_signoff(project: Path, tenants: str = "mock", *extra: str) -> tuple[int, str, str]:
+    """The suite (``pytest -n 2 steps`` with Allure results) and the sign-off in the copy: (pytest's exit status, its
+    output, the sign-off's Markdown)."""
+    results = project / "allure-results"
+    shutil.rmtree(results, ignore_errors=True)
+    args = ["-p", "no:cacheprovider", "-n", "2", "-q", "steps", "--tenants", tenants, "--alluredir", str(results)]
+    suite = run([sys.executable, "-m", "pytest", *args, *extra], project)
+    out = project / "signoff.md"
+    run([sys.executable, "-m", "harness", "signoff", "--results", str(results), "--out", str(out)], project)
+    return suite.returncode, suite.stdout + suite.stderr, out.read_text(encoding="utf-8")

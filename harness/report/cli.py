@@ -96,9 +96,8 @@ def run(args: argparse.Namespace) -> int:
     out.write_text(text, encoding="utf-8")
     if not args.no_attach and results_dir.is_dir():
         write_signoff_result(results_dir, signoff, text)
-    proven = sum(1 for item in signoff.items if item.verdict == "proven")
     verdict = "ready for sign-off" if signoff.ready else "NOT ready for sign-off"
-    print(f"{out}: {verdict}: {proven} of {len(signoff.items)} items proven, {len(signoff.results)} scenarios")
+    print(f"{out}: {verdict}: {signoff.proven} of {len(signoff.items)} items proven, {len(signoff.results)} scenarios")
     return 0 if signoff.ready else 1
 
 
@@ -116,21 +115,7 @@ def write_signoff_result(results_dir: Path, signoff: SignOff, markdown: str) -> 
         "errors": [],
     }
     if not signoff.ready:
-        unproven = [item.title for item in signoff.items if item.verdict != "proven"]
-        broken = [
-            f"{limit.get('tenant')} {limit.get('rule')}"
-            for measure in signoff.etiquette
-            for limit in measure.limits
-            if not limit.get("held")
-        ]
-        why = signoff.not_started or (
-            "not proven: " + "; ".join(unproven)
-            if unproven
-            else "limits broken (rule 12): " + "; ".join(broken)
-            if broken
-            else "see the sign-off"
-        )
-        globals_["errors"].append({"message": f"NOT READY FOR SIGN-OFF — {why}", "timestamp": now})
+        globals_["errors"].append({"message": signoff.verdict_line(), "timestamp": now})
     path = results_dir / f"signoff-{uuid.uuid4()}-globals.json"
     path.write_text(json.dumps(globals_, indent=2, ensure_ascii=False), encoding="utf-8")
     return path

@@ -35,6 +35,13 @@ class ScenarioResult:
     traces: tuple[str, ...]
     parameters: tuple[tuple[str, str], ...] = ()
     message: str = ""
+    failed_check: str = ""
+    """Set when the scenario's own steps passed and only a check after them failed (the reference sync's report)."""
+
+    @property
+    def proves(self) -> str:
+        """The status that counts for the items the scenario cites: its own steps' outcome."""
+        return PASSED if self.status == FAILED and self.failed_check else self.status
 
     @property
     def title(self) -> str:
@@ -53,10 +60,10 @@ class ItemResult:
 
     @property
     def verdict(self) -> str:
-        statuses = {s.status for s in self.scenarios}
+        statuses = {s.proves for s in self.scenarios}
         if statuses & {FAILED, BROKEN}:
             return "FAILED"
-        if sum(s.status == PASSED for s in self.scenarios) < self.expected:
+        if sum(s.proves == PASSED for s in self.scenarios) < self.expected:
             return "NOT PROVEN"  # some of its outlines did not run with it (deselected, skipped)
         if PASSED in statuses and statuses <= {PASSED, SKIPPED}:
             return "proven"
@@ -94,6 +101,46 @@ class SignOff:
             and all(measure.held for measure in self.etiquette)
         )
 
+    @property
+    def proven(self) -> int:
+        return sum(1 for item in self.items if item.verdict == "proven")
+
+    def verdict_line(self) -> str:
+        """One line: READY, or NOT READY and the first reason why (what the report's title shows)."""
+        if self.ready:
+            return f"READY for sign-off: {self.proven} of {len(self.items)} items proven, {len(self.results)} scenarios"
+        return f"NOT READY for sign-off: {self.why()}"
+
+    def why(self) -> str:
+        """The reason a run is not ready, most fundamental first; empty when it is ready."""
+        if self.not_started is not None:
+            return self.not_started
+        if self.problems:
+            return f"the features do not cover the checklist ({len(self.problems)} problem(s)): {self.problems[0]}"
+        if not self.results:
+            return "no scenario ran"
+        failed = [item.title for item in self.items if item.verdict == "FAILED"]
+        unproven = [item.title for item in self.items if item.verdict == "NOT PROVEN"]
+        reasons = []
+        if failed:
+            reasons.append(f"{len(failed)} item(s) FAILED: " + "; ".join(failed))
+        if unproven:
+            reasons.append(f"{len(unproven)} item(s) not proven: " + "; ".join(unproven))
+        reported = [r for r in self.results if r.status == FAILED and r.failed_check]
+        if reported:
+            reasons.append(f"the reference sync's report disagrees with the tenants in {len(reported)} scenario(s)")
+        broken = [
+            f"{limit.get('tenant')} {limit.get('rule')}"
+            for measure in self.etiquette
+            for limit in measure.limits
+            if not limit.get("held")
+        ]
+        if broken:
+            reasons.append("limits broken (rule 12): " + "; ".join(broken))
+        if not reasons and (self.counts[FAILED] or self.counts[BROKEN]):
+            reasons.append(f"{self.counts[FAILED] + self.counts[BROKEN]} scenario(s) failed")
+        return " — ".join(reasons)
+
 
 def read_results(directory: Path) -> list[ScenarioResult]:
     """Every ``*-result.json`` Allure wrote (the sign-off's own result is left out)."""
@@ -105,6 +152,7 @@ def read_results(directory: Path) -> list[ScenarioResult]:
         traces = tuple(str(label.get("value")) for label in labels if label.get("name") == "trace")
         parameters = tuple((str(p.get("name")), str(p.get("value"))) for p in data.get("parameters") or ())
         details = data.get("statusDetails") or {}
+        checks = [str(label.get("value")) for label in labels if label.get("name") == "failed_check"]
         results.append(
             ScenarioResult(
                 str(data.get("name", path.stem)),
@@ -112,6 +160,7 @@ def read_results(directory: Path) -> list[ScenarioResult]:
                 traces,
                 parameters,
                 str(details.get("message") or "").strip(),
+                checks[0] if checks else "",
             )
         )
     return results
@@ -156,8 +205,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _mark(scenario: ScenarioResult) -> str:
+    if scenario.failed_check:
+        return f"✔ (its steps passed; the {scenario.failed_check} check after them failed)"
+    return "✔" if scenario.status == PASSED else "✘" if scenario.status in (FAILED, BROKEN) else "○"
+
+
 def _status_line(scenarios: Sequence[ScenarioResult]) -> str:
-    counts = Counter(s.status for s in scenarios)
+    counts = Counter(f"{s.status} (the {s.failed_check} check only)" if s.failed_check else s.status for s in scenarios)
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none ran"
 
 
@@ -172,6 +227,8 @@ def render_markdown(signoff: SignOff) -> str:
         f"Checklist generated {signoff.generated}.",
         "",
     ]
+    if not signoff.ready:
+        lines += [f"Why: {_cell(signoff.why())}", ""]
     if signoff.not_started is not None:
         lines += ["## The suite did not start", "", signoff.not_started, ""]
     if signoff.problems:
@@ -179,10 +236,7 @@ def render_markdown(signoff: SignOff) -> str:
     for kind, heading in (("section", "Checklist sections"), ("row", "Checklist rows"), ("rule", "Sync contract")):
         lines += [f"## {heading}", "", "| Item | Verdict | Results | Scenarios |", "| --- | --- | --- | --- |"]
         for item in (i for i in signoff.items if i.kind == kind):
-            names = "<br>".join(
-                _cell(f"{'✔' if s.status == PASSED else '✘' if s.status in (FAILED, BROKEN) else '○'} {s.title}")
-                for s in item.scenarios
-            )
+            names = "<br>".join(_cell(f"{_mark(s)} {s.title}") for s in item.scenarios)
             results = _status_line(item.scenarios)
             if item.expected:
                 results += f" (of {item.expected} outlines)"

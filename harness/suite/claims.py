@@ -23,7 +23,17 @@ from harness.suite.sync import SyncRun
 from harness.sync.merge import normalise
 from harness.sync.report import RecordOutcome, SyncReport
 
-__all__ = ["check_report"]
+__all__ = ["REPORT_CHECK", "ReportDisagrees", "check_report", "disagreements", "judge_reports"]
+
+REPORT_CHECK = "the reference sync's report agrees with the tenants"
+
+
+class ReportDisagrees(AssertionError):
+    """The scenario's own steps passed, but the reference sync's report of its runs does not match the tenants.
+
+    Judged after the scenario's last step, so it never hides the scenario's own expectation; the sign-off counts it
+    against the sync's report, not against the rows and rules the scenario proves."""
+
 
 Snapshot = Mapping[str, Mapping[str, list[dict[str, Any]]]]
 
@@ -31,9 +41,28 @@ Snapshot = Mapping[str, Mapping[str, list[dict[str, Any]]]]
 def check_report(
     flow: Dataflow, report: SyncReport, before: Snapshot | None = None, after: Snapshot | None = None
 ) -> None:
-    """AssertionError listing every claim of ``report`` the tenants contradict (expected, found, which record) and,
-    given the scenario's records before and after the run with no user write in between, every change they show
-    that the report leaves out."""
+    """AssertionError listing what :func:`disagreements` finds."""
+    problems = disagreements(flow, report, before, after)
+    assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
+
+
+def judge_reports(found: list[tuple[str, list[str]]]) -> None:
+    """Raise :class:`ReportDisagrees` naming each run (``label``) and what its report got wrong."""
+    if not found:
+        return
+    count = sum(len(problems) for _, problems in found)
+    lines = [f"expected {REPORT_CHECK} (the scenario's own steps passed); it disagrees {count} time(s):"]
+    for label, problems in found:
+        lines += [f"{label}:", *(f"- {p}" for p in problems)]
+    raise ReportDisagrees("\n".join(lines))
+
+
+def disagreements(
+    flow: Dataflow, report: SyncReport, before: Snapshot | None = None, after: Snapshot | None = None
+) -> list[str]:
+    """Every claim of ``report`` the tenants contradict (expected, found, which record) and, given the scenario's
+    records before and after the run with no user write in between, every change they show that the report leaves
+    out. Read right after the run: the tenants are read as they are now."""
     problems: list[str] = []
     for outcome in report.records:
         problems += _contradictions(flow, outcome)
@@ -44,7 +73,7 @@ def check_report(
     run = flow.runs[-1] if flow.runs else None
     if run is not None and run.report is report:
         problems += _bookkeeping(flow, run, report)
-    assert not problems, "the sync's report disagrees with the tenants:\n" + "\n".join(f"- {p}" for p in problems)
+    return problems
 
 
 def _earlier(flow: Dataflow, report: SyncReport, actions: tuple[str, ...]) -> set[tuple[str, str]]:

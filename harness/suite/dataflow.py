@@ -94,6 +94,9 @@ class Dataflow:
     user_versions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     """(CRMOffice kind, id) → the version (ETag) its user's last write left: any later version is the sync's."""
     runs: list[SyncRun] = field(default_factory=list)
+    report_disagreements: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(run label, problems): what a run's report claims that the tenants contradicted right after it; judged once
+    the scenario's own steps have passed (``harness.suite.claims.judge_reports``)."""
     user_writes: int = 0
     """Writes made as a user so far: one made while the sync ran (a planned interleaving) is not the sync's."""
     meters: Meters | None = None

@@ -11,14 +11,13 @@ so this module takes about a minute.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.scratch import copy_project, run, skip_property
+from tests.scratch import copy_project, run, skip_property, suite_and_signoff
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_ROWS = (("email", "email"), ("city", "city"), ("website", "website"))
@@ -47,25 +46,7 @@ def _copy(copy: Path, rows: tuple[tuple[str, str], ...] = NEW_ROWS) -> Path:
 
 
 def _suite(project: Path, tenants: str = "mock") -> tuple[int, str, str]:
-    """The suite and the sign-off in the copy: (pytest's exit status, its output, the sign-off's Markdown)."""
-    results = project / "allure-results"
-    shutil.rmtree(results, ignore_errors=True)
-    pytest_args = [
-        "-p",
-        "no:cacheprovider",
-        "-n",
-        "2",
-        "-q",
-        "steps",
-        "--tenants",
-        tenants,
-        "--alluredir",
-        str(results),
-    ]
-    suite = _run([sys.executable, "-m", "pytest", *pytest_args], project)
-    out = project / "signoff.md"
-    _run([sys.executable, "-m", "harness", "signoff", "--results", str(results), "--out", str(out)], project)
-    return suite.returncode, suite.stdout + suite.stderr, out.read_text(encoding="utf-8")
+    return suite_and_signoff(project, tenants)
 
 
 def _row_cell(markdown: str, origin: str, target: str, arrow: str) -> str:

@@ -37,13 +37,14 @@ def _all_traces() -> list[str]:
 FULL_RUN = len(_all_traces())
 
 
-def _result(results: Path, name: str, status: str, *traces: str) -> None:
+def _result(results: Path, name: str, status: str, *traces: str, failed_check: str = "") -> None:
+    checks = [{"name": "failed_check", "value": failed_check}] if failed_check else []
     data = {
         "uuid": str(uuid.uuid4()),
         "name": name,
         "status": status,
         "stage": "finished",
-        "labels": [{"name": "trace", "value": trace} for trace in traces] + [{"name": "epic", "value": "x"}],
+        "labels": [{"name": "trace", "value": trace} for trace in traces] + [{"name": "epic", "value": "x"}] + checks,
         "parameters": [{"name": "replay", "value": "pytest steps/test_checklist.py::test_x --faker-seed 7"}],
         "statusDetails": {"message": f"{name} went wrong"} if status == "failed" else {},
     }
@@ -139,8 +140,23 @@ def test_a_failed_result_fails_its_items(tmp_path: Path) -> None:
     assert "latest wins, conflicting went wrong" in markdown, "expected the failure message under Failed scenarios"
     (signoff,) = results.glob("signoff-*-globals.json")
     (error,) = json.loads(signoff.read_text(encoding="utf-8"))["errors"]
-    assert error["message"].startswith("NOT READY FOR SIGN-OFF — not proven: "), error
+    assert error["message"].startswith("NOT READY for sign-off: 2 item(s) FAILED: "), error
     assert "Rule 4: Latest version wins" in error["message"], f"expected the failed rule named, found {error}"
+
+
+def test_a_scenario_failed_only_by_the_report_check_keeps_its_items_proven(tmp_path: Path) -> None:
+    results, out = _results_dir(tmp_path), tmp_path / "signoff.md"
+    for trace in _all_traces():
+        _result(results, f"passing {trace}", "passed", trace)
+    _result(results, "latest wins, reported wrong", "failed", "rule:4", ROW, failed_check="sync report")
+    status = _signoff(results, out)
+    markdown = out.read_text(encoding="utf-8")
+    assert status == 1, f"expected exit 1 with a failed scenario, found {status}"
+    assert "**NOT READY FOR SIGN-OFF**" in markdown, "expected NOT READY"
+    line = _row_line(markdown, "Rule 4: Latest version wins")
+    assert "| proven |" in line and "1 failed (the sync report check only)" in line, line
+    assert "its steps passed; the sync report check after them failed" in line, line
+    assert "Why: the reference sync's report disagrees with the tenants in 1 scenario(s)" in markdown, markdown[:600]
 
 
 def test_an_item_with_skipped_results_only_is_not_proven(tmp_path: Path) -> None:
