@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import signal
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from harness.envfile import write_env_file
 from harness.fake_pair import fake_pair
 from harness.settings import PRODUCT_TOKEN
 from harness.tenants import TenantPair, endpoints
@@ -42,9 +42,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--env-file",
         type=Path,
         metavar="PATH",
-        help="also write the settings of real tenants (CRMOFFICE_*, BC_*) pointing at these fakes, as shell "
-        "assignments (mode 0600), so `--tenants sandbox` and `harness sync --watch` can use them; "
-        "HARNESS_PRODUCT_BC_ACCESS_TOKEN is a second Business Central principal's token, for the product",
+        help="also write the settings of real tenants (CRMOFFICE_*, BC_*) pointing at these fakes, as `export` "
+        "lines (mode 0600; `source PATH` passes them to what the shell starts), so `--tenants sandbox` and "
+        "`harness sync --watch` can use them; HARNESS_PRODUCT_BC_ACCESS_TOKEN is a second Business Central "
+        "principal's token, for the product",
     )
     parser.set_defaults(func=run)
 
@@ -83,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
             # suite's 6,000 requests per 5 minutes. A second principal for the product, as a real set-up gives it
             # an app registration of its own.
             values[PRODUCT_TOKEN] = pair.businesscentral_fake.issue_token()
-            write_env_file(args.env_file, values)
+            try:
+                write_env_file(args.env_file, values)
+            except OSError as exc:
+                print(f"harness serve: cannot write {args.env_file}: {exc.strerror or exc}", file=sys.stderr)
+                return 2
         print(json.dumps(endpoints(crmoffice, businesscentral)), flush=True)
         stop.wait()
         return 0
@@ -108,10 +113,3 @@ def settings_environment(crmoffice: dict[str, Any], businesscentral: dict[str, A
         "BC_COMPANY": businesscentral["company_id"],
         "BC_ACCESS_TOKEN": businesscentral["token"],
     }
-
-
-def write_env_file(path: Path, values: dict[str, str]) -> None:
-    lines = [f"{name}={shlex.quote(value)}" for name, value in values.items()]
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import signal
 import sys
 import threading
@@ -37,6 +36,7 @@ from harness.businesscentral.guard import ProductionRefused, check_environment
 from harness.businesscentral.schema import COMPANY, ENTITIES
 from harness.client.errors import TenantError
 from harness.crmoffice.client import RESOURCES
+from harness.envfile import write_env_file
 from harness.proxy.client import ProxyControl, ProxyError
 from harness.proxy.launch import Engine, EngineError, Upstream, reachable
 from harness.settings import PRODUCT_TOKEN, VARIABLES, Settings, SettingsError
@@ -224,13 +224,6 @@ def product_settings(engine: Engine) -> dict[str, str]:
     values["BC_API_URL"] = engine.fronts["businesscentral"]
     values["HARNESS_PROXY_URL"] = engine.control_url
     return values
-
-
-def write_env_file(path: Path, values: dict[str, str]) -> None:
-    """``export NAME=value`` lines, ``source``-able as they are; mode 0600 (secrets and the control key)."""
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in values.items()), encoding="utf-8")
 
 
 def summary(meters: dict[str, Any]) -> str:

@@ -37,21 +37,24 @@ def write_result(outcome: Outcome, directory: str | Path, *, started_ms: int) ->
         fullName=f"harness.soak.seed{outcome.program.seed}",
         start=started_ms,
         stop=now,
-        status=Status.PASSED if outcome.verdict.ok else Status.FAILED,
+        status=Status.BROKEN if outcome.no_product else Status.PASSED if outcome.verdict.ok else Status.FAILED,
         labels=[
             Label("epic", "Soak"),
             Label("feature", "Random histories on both tenants"),
             Label("severity", "critical"),
         ],
     )
-    if not outcome.verdict.ok:
+    violations = [] if outcome.no_product else outcome.verdict.violations
+    if outcome.no_product:
+        result.statusDetails = StatusDetails(message=outcome.no_product)
+    elif violations:
         first = outcome.verdict.violations[0]
         result.statusDetails = StatusDetails(
             message=f"{len(outcome.verdict.violations)} violation(s); first: rule {first.rule}, {first.record}: "
             f"{first.message}"
         )
     result.steps = [_event_step(event, started_ms) for event in outcome.events if event.action.kind != "pause"]
-    for violation in outcome.verdict.violations:
+    for violation in violations:
         step = TestStepResult(
             name=f"rule {violation.rule} broken for {violation.record}",
             status=Status.FAILED,

@@ -29,7 +29,7 @@ from harness.client.timestamps import parse_timestamp
 from harness.soak.history import BC, CRM, Event, FinalState, Side, side_name
 from harness.suite.values import RowValues
 
-__all__ = ["NOT_WITHIN", "Undecided", "Verdict", "Violation", "Write", "check"]
+__all__ = ["NOT_WITHIN", "Undecided", "Verdict", "Violation", "Write", "carried_nothing", "check"]
 
 NOT_WITHIN = "no Business Central counterpart within"
 """How an action that waited in vain for a pair's counterpart is recorded (a product failure, rule 1)."""
@@ -138,6 +138,20 @@ def check(
         # A marker change not carried within the service level: edits (rule 3), or a re-creation (rule 6).
         verdict.fail(6 if kind == "full" else 3, "*", message)
     return verdict
+
+
+def carried_nothing(events: Sequence[Event], final: FinalState, crossings: int) -> bool:
+    """Whether the product never carried anything while the history ran: the barriers were waited for and none of
+    their marker changes crossed (``crossings``: how many did), and no record of the history showed on the other
+    side (no counterpart of a CRMOffice record, none seen by a user, no Business Central-only record copied). Then
+    there is nothing to judge: no product seems to be syncing these tenants. A product that carried anything at all,
+    however late, is judged rule by rule."""
+    if crossings or not final.barriers_missed:
+        return False
+    counterparts = any(found for record, found in final.bc.items() if not record.startswith("b"))
+    copies = any(found for record, found in final.crm_by_name.items() if record.startswith("b"))
+    seen = any(e.counterpart_seen for e in events if not e.action.bc_only)
+    return not (counterparts or copies or seen)
 
 
 def _missing(verdict: Verdict, waited: Event, events: Sequence[Event]) -> None:

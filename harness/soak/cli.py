@@ -1,7 +1,8 @@
 """``harness soak``: a seeded random history on both tenants while the product syncs them, checked against the
 contract. Exit 0 when no rule was broken, 1 on violations, 2 on usage errors (and on tenants that cannot be reached
 at the start, where nothing was tried, or a ``harness proxy`` that stopped answering mid-run, where nothing can be
-judged)."""
+judged), 3 when no product seems to be syncing (it carried none of the barriers' markers and none of the history's
+records: nothing to judge)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from harness.soak.session import Outcome
 
-__all__ = ["register"]
+__all__ = ["NO_PRODUCT_STATUS", "register"]
 
 DEFAULT_CHECKLIST = Path("features/crmoffice-businesscentral.rst")
+NO_PRODUCT_STATUS = 3
+"""The exit status when the product carried nothing (see :func:`harness.soak.checker.carried_nothing`)."""
+UNDECIDED_DOC = 'docs/contract.md, "Undecided checks"'
+EXIT_STATUS = (
+    "exit status: 0 no rule broken; 1 violations; 2 usage errors, tenants not reachable at the start, or harness "
+    "proxy gone mid-run; 3 no product seems to be syncing (none of the barriers' markers and none of the history's "
+    "records crossed: nothing to judge)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "printed, or real sandboxes from the settings) while the product syncs them on its own schedule; then wait "
         "for the product through barriers, check the final state and the history against the contract's rules, "
         "shrink a failing history to a minimal one and print it as a Gherkin scenario.",
+        epilog=EXIT_STATUS,
     )
     soak.add_argument("--operations", type=_positive, required=True, help="user actions to perform (pauses aside)")
     soak.add_argument("--seed", type=int, required=True, help="the same seed gives the same history")
@@ -127,16 +137,32 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(outcome.to_dict(), ensure_ascii=False))
     else:
         _print(outcome)
+    if outcome.no_product:
+        return NO_PRODUCT_STATUS
     return 0 if outcome.verdict.ok else 1
 
 
 def _print(outcome: Outcome) -> None:
     summary = outcome.to_dict()
+    if outcome.no_product:
+        # Nothing crossed: the rules' violations would all be the product's absence; say that instead.
+        print(
+            f"harness soak: seed {summary['seed']}, {summary['operations']} actions ({summary['skipped']} skipped) in "
+            f"{summary['seconds']} s; nothing judged"
+        )
+        print(outcome.no_product)
+        return
     checks = ", ".join(f"rule {rule}: {count}" for rule, count in summary["checks"].items())
+    undecided = len(outcome.verdict.undecided)
     print(
         f"harness soak: seed {summary['seed']}, {summary['operations']} actions ({summary['skipped']} skipped) in "
-        f"{summary['seconds']} s; checks {checks}; {len(outcome.verdict.undecided)} undecided"
+        f"{summary['seconds']} s; checks {checks}; {undecided} undecided"
     )
+    if undecided:
+        print(
+            f"  {undecided} undecided: the users' writes and the product's reads interleaved so that the contract "
+            f"allows either end state (both sides must still agree); see {UNDECIDED_DOC}"
+        )
     troubles = [e for e in outcome.events if e.action.kind == "trouble"]
     if troubles:
         print(f"  the nemesis made {len(troubles)} trouble(s):")

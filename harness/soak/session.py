@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.proxy.client import ProxyControl
-from harness.soak.checker import Verdict, check
+from harness.client.redact import redact_url
+from harness.proxy.client import ProxyControl, ProxyError
+from harness.soak.checker import Verdict, carried_nothing, check
 from harness.soak.gherkin import scenario
 from harness.soak.history import Action, Event, FinalState
 from harness.soak.nemesis import add_nemesis
@@ -30,7 +31,7 @@ from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 from harness.traffic.limits import judge
 
-__all__ = ["Outcome", "Settings", "run_soak"]
+__all__ = ["NO_PRODUCT", "Outcome", "Settings", "run_soak"]
 
 SOAK_SCENARIO = 0x50A0
 """The scenario part of a soak's tags (``qa-<run>-50a0``, then ``50a1`` … for each later run of a history)."""
@@ -66,6 +67,9 @@ class Outcome:
     reproduction: str = ""
     cleanup: CleanupReport | None = None
     latencies: list[dict[str, Any]] = field(default_factory=list)
+    no_product: str = ""
+    """Set when the product carried nothing (:func:`harness.soak.checker.carried_nothing`): what was seen and what
+    to check, from "no product seems to be syncing: "; the verdict's violations are then not the product's."""
 
     def to_dict(self) -> dict[str, Any]:
         ran = [e for e in self.events if e.action.kind not in ("pause", "trouble")]
@@ -78,6 +82,8 @@ class Outcome:
             "seconds": round(self.seconds, 1),
             **self.verdict.to_dict(),
         }
+        if self.no_product:
+            shape["no_product"] = self.no_product
         if self.shrunk is not None:
             shape["shrinking"] = {
                 "runs": [{"actions": n, "failed": failed} for n, failed in self.shrunk.runs],
@@ -153,7 +159,9 @@ def run_soak(
         progress(f"running {len(program.actions)} actions (seed {settings.seed})")
         events, final, verdict = attempt(program.actions)
         outcome = Outcome(program, events, final, verdict, time.monotonic() - started, run_id)
-        rules = _shrink_targets(verdict)
+        if carried_nothing(events, final, len(service.crossings)):
+            outcome.no_product = _no_product(pair, events, final, settings, proxy, time.monotonic() - started)
+        rules = [] if outcome.no_product else _shrink_targets(verdict)
         if rules and settings.shrink_runs > 0:
             progress(f"{len(verdict.violations)} violation(s), shrinking the history (rules {rules})")
 
@@ -206,6 +214,52 @@ def _program(plans: Sequence[FlowPlan], settings: Settings, proxy: ProxyControl 
         crash = bool(proxy.product().get("managed"))
         program.actions = add_nemesis(program.actions, rate=settings.nemesis, seed=settings.seed, crash=crash)
     return program
+
+
+NO_PRODUCT = "no product seems to be syncing: "
+
+
+def _no_product(
+    pair: TenantPair,
+    events: Sequence[Event],
+    final: FinalState,
+    settings: Settings,
+    proxy: ProxyControl | None,
+    seconds: float,
+) -> str:
+    """One line: what the soak planted and waited for that never crossed, the tenants, and what to check."""
+    created = len({e.action.record for e in events if e.action.kind == "create" and not e.action.bc_only})
+    tenants = (
+        f"CRMOffice {redact_url(pair.crmoffice.http.base_url)} and Business Central "
+        f"{redact_url(pair.businesscentral.http.base_url)}"
+    )
+    return (
+        f"{NO_PRODUCT}none of the marker changes of {len(final.barriers_missed)} barrier(s) crossed (bounds "
+        f"--converge-timeout {settings.converge_timeout:g} s, --full-sync-timeout {settings.full_sync_timeout:g} s), "
+        f"and none of the {created} CRMOffice record(s) of the history got a Business Central counterpart, in "
+        f"{seconds:.0f} s; is a product running against {tenants}? {_product_hint(proxy)}"
+    )
+
+
+def _product_hint(proxy: ProxyControl | None) -> str:
+    if proxy is None:
+        return (
+            "Check the product's command and that its settings (e.g. the file `harness serve --env-file` wrote) name "
+            "these tenants."
+        )
+    try:
+        product = proxy.product()
+    except ProxyError:
+        product = {}
+    if not product.get("managed"):
+        return (
+            "harness proxy did not start it: check the product's command and that its settings (the file `harness "
+            "proxy --env-file` wrote) send it through the proxy's fronts."
+        )
+    return (
+        f"harness proxy started it ({product.get('state')}, {product.get('starts')} start(s)): see its log "
+        f"{product.get('log')} and its command (--product-command)."
+    )
 
 
 def etiquette(proxy: ProxyControl, verdict: Verdict) -> None:

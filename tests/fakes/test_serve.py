@@ -153,3 +153,31 @@ def test_the_fakes_refuse_to_listen_beyond_loopback(host: str) -> None:
 
     with pytest.raises(ValueError, match="not a loopback address"):
         LoopbackServer(lambda environ, start_response: [], host=host)
+
+
+def test_the_env_file_reaches_a_child_of_a_shell_that_sources_it(tmp_path: Path) -> None:
+    env_file = tmp_path / "tenants.env"
+    with _start("--seed", "5", "--env-file", str(env_file)) as process:
+        try:
+            crm = json.loads(_first_line(process))["crmoffice"]
+            # A plain `source` (no `set -a`): only exported settings reach printenv, a child process.
+            seen = subprocess.run(
+                ["bash", "-c", 'source "$1" && printenv CRMOFFICE_API_URL CRMOFFICE_CLIENT_SECRET', "_", str(env_file)],
+                env={"PATH": os.environ["PATH"]},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+    assert seen == [crm["api"], crm["client_secret"]]
+
+
+def test_an_env_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    env_file = tmp_path / "missing-folder" / "tenants.env"
+    with _start("--env-file", str(env_file)) as process:
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 2, (out, err)
+    assert err.strip() == f"harness serve: cannot write {env_file}: No such file or directory", err
+    assert out == ""

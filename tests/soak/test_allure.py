@@ -44,3 +44,15 @@ def test_a_failing_soak_is_one_failed_result_with_its_history_and_reproduction(t
     assert (tmp_path / attached["minimal-reproduction.feature"]["source"]).read_text() == "Scenario: x\n"
     summary = json.loads((tmp_path / attached["summary.json"]["source"]).read_text())
     assert summary["violations"] == [v.to_dict() for v in verdict.violations] and summary["operations"] == 2
+
+
+def test_a_soak_no_product_synced_is_one_broken_result_saying_so(tmp_path: Path) -> None:
+    verdict = Verdict()
+    verdict.fail(1, "c1", "expected one Business Central counterpart, found []")
+    said = "no product seems to be syncing: none of the marker changes of 5 barrier(s) crossed"
+    outcome = Outcome(Program(5), [], FinalState(), verdict, 3.0, "2611291200ab", no_product=said)
+    write_result(outcome, tmp_path, started_ms=1_000)
+    (result_file,) = tmp_path.glob("*-result.json")
+    result = json.loads(result_file.read_text())
+    assert (result["status"], result["statusDetails"]["message"]) == ("broken", said), result
+    assert not any(step["name"].startswith("rule ") for step in result.get("steps", [])), result

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.checklist import parse_file
-from harness.soak.checker import NOT_WITHIN, Verdict, check
+from harness.soak.checker import NOT_WITHIN, Verdict, carried_nothing, check
 from harness.soak.history import BC, CRM, Action, Event, FinalState, Side
 from harness.suite.values import values_by_property
 from harness.sync import plan_dataflow
@@ -277,3 +277,27 @@ def test_a_counterpart_made_again_carries_what_crmoffice_shows_then() -> None:
     assert verdict(history, remade).ok, verdict(history, remade).to_dict()
     stale = FinalState(crm={"c1": crm()}, bc={"c1": [bc(phoneNumber=OTHER)]})
     assert rules(verdict(history, stale)) == [(5, "c1")], verdict(history, stale).to_dict()
+
+
+def barriers_missed(count: int) -> list[tuple[str, str]]:
+    return [("edits", "the sync product did not carry the edits within its service level")] * count
+
+
+@pytest.mark.parametrize(
+    ("crossings", "final", "nothing"),
+    [
+        (0, FinalState(crm={"c1": crm()}, barriers_missed=barriers_missed(5)), True),
+        (1, FinalState(crm={"c1": crm()}, barriers_missed=barriers_missed(4)), False),
+        (0, FinalState(crm={"c1": crm()}, bc={"c1": [bc()]}, barriers_missed=barriers_missed(5)), False),
+        (0, FinalState(crm={"c1": crm()}, crm_by_name={"b1": [crm()]}, barriers_missed=barriers_missed(5)), False),
+    ],
+    ids=["no barrier carried", "one marker crossed", "a counterpart made", "a Business Central record copied"],
+)
+def test_no_product_only_when_nothing_was_carried(crossings: int, final: FinalState, nothing: bool) -> None:
+    assert carried_nothing(linked().events, final, crossings) is nothing
+
+
+def test_a_counterpart_a_user_saw_is_the_product_carrying_something() -> None:
+    history = linked().add("delete", BC, "c1", 3, counterpart_seen=True)
+    final = FinalState(crm={"c1": crm()}, barriers_missed=barriers_missed(5))
+    assert not carried_nothing(history.events, final, 0)

@@ -1,7 +1,12 @@
-"""``harness soak``'s usage errors: exit 2, a message naming what is wrong, nothing tried on any tenant."""
+"""``harness soak``'s usage errors: exit 2, a message naming what is wrong, nothing tried on any tenant; and a soak
+against served fakes with no product syncing them: one line saying so, exit 3."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +68,53 @@ def test_a_proxy_that_does_not_answer_is_a_usage_error(capsys: pytest.CaptureFix
     url = f"http://harness:k3y@127.0.0.1:{port}/"
     status, err = run(capsys, "--operations", "5", "--seed", "1", "--proxy", url, "--nemesis", "0.1")
     assert status == 2 and "does not answer" in err and "k3y" not in err, err
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, dict[str, str]]]]:
+    """``harness serve``'s fakes, and nothing syncing them: the endpoints file and its JSON."""
+    harness = Path(sys.executable).with_name("harness")
+    with subprocess.Popen([str(harness), "serve"], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line, "harness serve printed its endpoints"
+            endpoints = tmp_path / "endpoints.json"
+            endpoints.write_text(line)
+            yield endpoints, json.loads(line)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.mark.wire
+def test_no_product_syncing_is_said_instead_of_violations(
+    capsys: pytest.CaptureFixture[str], served: tuple[Path, dict[str, dict[str, str]]]
+) -> None:
+    endpoints, tenants = served
+    short = ["--operations", "2", "--idle", "0.2", "--converge-timeout", "0.5", "--full-sync-timeout", "1"]
+    status = harness.cli.main(["soak", "--tenants", str(endpoints), "--seed", "1", *short])
+    out = capsys.readouterr().out
+    said = [line for line in out.splitlines() if line.startswith("no product seems to be syncing: ")]
+    assert status == 3 and len(said) == 1 and "VIOLATION" not in out, (status, out)
+    assert "5 barrier(s)" in said[0] and tenants["crmoffice"]["api"] in said[0], said
+
+
+def test_the_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        harness.cli.main(["soak", "--help"])
+    assert "3 no product seems to be syncing" in " ".join(capsys.readouterr().out.split())
+
+
+def test_undecided_checks_are_explained_with_a_pointer_to_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.soak.checker import Undecided, Verdict
+    from harness.soak.cli import _print
+    from harness.soak.history import FinalState
+    from harness.soak.program import Program
+    from harness.soak.session import Outcome
+
+    verdict = Verdict(undecided=[Undecided(4, "c1", "writes less than the window apart")] * 2)
+    _print(Outcome(Program(1), [], FinalState(), verdict, 1.0, "run"))
+    explained = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  2 undecided: ")]
+    assert len(explained) == 1 and "either" in explained[0] and "docs/contract.md" in explained[0], explained
+    assert "### Undecided checks" in (Path(__file__).resolve().parents[2] / "docs/contract.md").read_text()

@@ -36,8 +36,9 @@ def _harness(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def _read_env(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {name: shlex.split(value)[0] for name, value in pairs}
+    # `export NAME='value'` lines: the shell's words, the last one NAME=value.
+    pairs = (shlex.split(line)[-1].split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return dict(pairs)
 
 
 @pytest.fixture
