@@ -26,10 +26,11 @@ import allure
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.businesscentral.guard import ProductionRefused, check_environment
+from harness.businesscentral.guard import ProductionRefused
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.client import TenantError
 from harness.client.exchanges import ExchangeLog
+from harness.doctor import blocker
 from harness.proxy.client import ProxyControl, ProxyError
 from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
@@ -52,7 +53,7 @@ from harness.suite.timebound import time_bound
 from harness.suite.values import NoGenerator, values_by_property
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan, PlanError
-from harness.tenants import connect, shared_rate_limit, what_to_check
+from harness.tenants import shared_rate_limit, what_to_check
 
 pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
 
@@ -627,15 +628,15 @@ def suite_mode(pytestconfig: pytest.Config) -> SuiteMode:
 
 
 def _check_sandbox(config: pytest.Config) -> None:
-    """Real tenants, checked once before any scenario: settings complete, tenants reachable, the company found,
-    and Business Central's environment a sandbox (the production guard)."""
+    """Real tenants, checked once before any scenario, within seconds and as ``harness doctor`` checks them: settings
+    complete; CRMOffice signed in to and read; Business Central signed in to, the company found, the environment a
+    sandbox (the production guard), records read. The first failure stops the run in one line."""
     settings = Settings.from_env()
     # The same limiter the external sync's barrier service gets later in this process (one per principal).
     limit = shared_rate_limit(settings, shares=int(getattr(config.option, "numprocesses", None) or 0) + 1)
-    with connect(settings, rate_limit=limit) as pair:
-        check_environment(
-            pair.businesscentral, settings.bc_environment, allow_production=config.getoption("--allow-production")
-        )
+    failed = blocker(settings, allow_production=config.getoption("--allow-production"), rate_limit=limit)
+    if failed is not None:
+        raise pytest.UsageError(f"--tenants sandbox: {failed.problem()} (harness doctor checks it all)")
 
 
 @pytest.fixture(scope="session")

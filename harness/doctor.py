@@ -6,6 +6,9 @@ fix (the exact setting, Entra permission or Business Central page). Checks after
 skipped, saying so. Exit status: 0 when nothing blocks a run (notices allowed), 1 when something does, 2 for bad
 arguments. ``--json`` prints the same as one JSON object. No secret is ever printed: messages carry URLs and the
 tenants' answers, never credentials.
+
+A sandbox run asks the same at its start (:func:`blocker`, from the suite's ``conftest.py``): the first check that
+fails stops it with that check's words in one line.
 """
 
 from __future__ import annotations
@@ -13,17 +16,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from harness.businesscentral.guard import ProductionRefused, check_environment
+import httpx
+
+from harness.businesscentral.guard import OPT_IN_FLAG, OPT_IN_VARIABLE, ProductionRefused, check_environment
 from harness.client import RetryPolicy, TenantError
+from harness.client.ratelimit import RateLimit
 from harness.settings import Settings, SettingsError
 from harness.tenants import TenantPair, clients, company_id, diagnosis
 
-__all__ = ["Check", "diagnose", "register"]
+__all__ = ["QUICK_RETRY", "QUICK_TIMEOUT", "Check", "blocker", "diagnose", "register"]
 
 Status = Literal["ok", "failed", "skipped", "notice"]
 SKEW_NOTICE = 60.0
@@ -31,7 +38,9 @@ SKEW_NOTICE = 60.0
 are judged by the local clock)."""
 
 # One quick answer per question: a doctor that waits through a run's retries would hide what is wrong for minutes.
-_QUICK = RetryPolicy(attempts=2, backoff=0.2, budget=10.0)
+QUICK_RETRY = RetryPolicy(attempts=2, backoff=0.2, budget=10.0)
+QUICK_TIMEOUT = httpx.Timeout(15.0, connect=3.0)
+"""A tenant that does not even accept the connection within 3 s is unreachable; an answer may take 15 s."""
 
 
 @dataclass(frozen=True)
@@ -45,23 +54,51 @@ class Check:
         mark = {"ok": "✔", "failed": "✘", "skipped": "○", "notice": "!"}[self.status]
         return f"{mark} {self.name}: {self.detail}" + (f" — fix: {self.fix}" if self.fix else "")
 
+    def problem(self) -> str:
+        """What is wrong and what to fix, as one line (a tenant's answer may hold line breaks)."""
+        return " ".join(f"{self.detail}; {self.fix}".split()) if self.fix else " ".join(self.detail.split())
+
 
 def diagnose(environ: Mapping[str, str] | None = None, *, now: Callable[[], datetime] | None = None) -> list[Check]:
     """Every check, in the order a run meets them."""
     try:
         settings = Settings.from_env(environ)
     except SettingsError as exc:
-        return [Check("settings", "failed", "; ".join(exc.problems), "set them as docs/sandbox.md describes")]
-    checks = [Check("settings", "ok", _described(settings))]
+        return [_settings_failed(exc)]
+    clock = now or (lambda: datetime.now(UTC))
+    return [Check("settings", "ok", _described(settings)), *_tenant_checks(settings, now=clock)]
+
+
+def blocker(settings: Settings, *, allow_production: bool = False, rate_limit: RateLimit | None = None) -> Check | None:
+    """The first tenant check that fails with these settings, or None: what a sandbox run asks at its start, within
+    seconds (:data:`QUICK_RETRY`, :data:`QUICK_TIMEOUT`); the checks after a failed one are not asked."""
+    checks = _tenant_checks(settings, allow_production=allow_production, rate_limit=rate_limit)
+    with closing(checks):
+        return next((check for check in checks if check.status == "failed"), None)
+
+
+def _tenant_checks(
+    settings: Settings,
+    *,
+    allow_production: bool = False,
+    rate_limit: RateLimit | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Generator[Check]:
+    """Each tenant check as it is answered (CRMOffice, then Business Central, then with ``now`` the clocks)."""
     try:
-        pair = clients(settings, retry=_QUICK, timeout=15.0)
+        pair = clients(settings, retry=QUICK_RETRY, timeout=QUICK_TIMEOUT, rate_limit=rate_limit)
     except SettingsError as exc:
-        return [*checks, Check("settings", "failed", "; ".join(exc.problems), "set them as docs/sandbox.md describes")]
+        yield _settings_failed(exc)
+        return
     with pair:
-        checks += _crmoffice(pair)
-        checks += _businesscentral(pair, settings)
-        checks += _clocks(pair, (now or (lambda: datetime.now(UTC)))())
-    return checks
+        yield from _crmoffice(pair)
+        yield from _businesscentral(pair, settings, allow_production=allow_production)
+        if now is not None:
+            yield from _clocks(pair, now())
+
+
+def _settings_failed(error: SettingsError) -> Check:
+    return Check("settings", "failed", "; ".join(error.problems), "set them as docs/sandbox.md describes")
 
 
 def _described(settings: Settings) -> str:
@@ -80,7 +117,7 @@ def _crmoffice(pair: TenantPair) -> list[Check]:
     return [Check("CRMOffice", "ok", "signed in; companies and contacts readable")]
 
 
-def _businesscentral(pair: TenantPair, settings: Settings) -> list[Check]:
+def _businesscentral(pair: TenantPair, settings: Settings, *, allow_production: bool) -> list[Check]:
     bc = pair.businesscentral
     try:
         bc.company_id = company_id(bc, settings)
@@ -102,10 +139,17 @@ def _businesscentral(pair: TenantPair, settings: Settings) -> list[Check]:
         Check("Business Central company", "ok", f"{settings.bc_company} is company {bc.company_id}"),
     ]
     try:
-        check_environment(bc, settings.bc_environment, allow_production=False)
-        checks.append(Check("Business Central environment", "ok", f"{settings.bc_environment} is a sandbox"))
+        kind = check_environment(bc, settings.bc_environment, allow_production=allow_production)
+        if kind == "sandbox":
+            checks.append(Check("Business Central environment", "ok", f"{settings.bc_environment} is a sandbox"))
+        else:
+            opted_in = f"writing to it is allowed ({OPT_IN_FLAG} and {OPT_IN_VARIABLE}=yes)"
+            detail = f"{settings.bc_environment} is of type {kind!r}, not a sandbox; {opted_in}"
+            checks.append(Check("Business Central environment", "notice", detail))
     except ProductionRefused as exc:
-        checks.append(Check("Business Central environment", "failed", str(exc), "use a sandbox environment"))
+        checks.append(
+            Check("Business Central environment", "failed", str(exc), "set BC_ENVIRONMENT to a sandbox environment")
+        )
     except TenantError as exc:
         checks.append(_failed("Business Central environment", exc))
     try:

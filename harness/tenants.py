@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -140,7 +141,12 @@ _NAMES = {"crmoffice": "CRMOffice", "businesscentral": "Business Central"}
 _UNREACHABLE = {
     "crmoffice": "check CRMOFFICE_API_URL and CRMOFFICE_TOKEN_URL, and that this machine can reach them",
     "businesscentral": "check BC_API_URL, BC_TENANT and BC_ENVIRONMENT, and that this machine can reach them",
+    "entra": "check BC_AUTHORITY (the Entra ID sign-in host; unset, https://login.microsoftonline.com), and that this "
+    "machine can reach it",
 }
+# Entra ID's OpenID configuration and token endpoint, where Business Central's sign-in happens.
+_DISCOVERY = "/v2.0/.well-known/openid-configuration"
+_ENTRA_PATHS = (_DISCOVERY, "/oauth2/v2.0/token")
 _REFUSED = {
     ("crmoffice", 401): "check CRMOFFICE_CLIENT_ID and CRMOFFICE_CLIENT_SECRET (or CRMOFFICE_REFRESH_TOKEN), and that "
     "the client may ask for the scopes crmoffice offline_access",
@@ -159,8 +165,17 @@ def diagnosis(error: TenantError) -> tuple[str, str]:
     """(what happened, what to check), for a person: which tenant, its URL and answer (never a credential), and the
     settings, permission or page that decide it."""
     name = _NAMES.get(error.system, error.system)
+    # Business Central's sign-in is Entra ID's (harness.businesscentral.auth): its own host, its own settings.
+    entra = urlsplit(getattr(error, "url", "")).path if error.system == "businesscentral" else ""
+    if isinstance(error, TransportError) and entra.endswith(_ENTRA_PATHS):
+        return f"Entra ID, Business Central's sign-in, cannot be reached ({error})", _UNREACHABLE["entra"]
     if isinstance(error, TransportError):
         return f"{name} cannot be reached ({error})", _UNREACHABLE.get(error.system, "check its settings")
+    if isinstance(error, AuthenticationError) and entra.endswith(_DISCOVERY):
+        return (
+            f"Entra ID cannot serve Business Central's sign-in for this tenant ({error})",
+            "check BC_TENANT (the Entra tenant id or domain) and BC_AUTHORITY (the Entra ID sign-in host)",
+        )
     if isinstance(error, AuthenticationError):
         status = 403 if error.status == 403 else 401
         return f"{name} refused the credentials ({error})", _REFUSED[(error.system, status)]
@@ -204,7 +219,7 @@ def clients(
     settings: Settings,
     *,
     retry: RetryPolicy | None = None,
-    timeout: float = 30.0,
+    timeout: float | httpx.Timeout = 30.0,
     transport: httpx.BaseTransport | None = None,
     wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
     rate_limit: RateLimit | None = None,
@@ -286,11 +301,12 @@ def shared_rate_limit(settings: Settings, environ: Mapping[str, str] | None = No
         return limit
 
 
-def _bc_auth(settings: Settings, timeout: float) -> httpx.Auth:
+def _bc_auth(settings: Settings, timeout: float | httpx.Timeout) -> httpx.Auth:
     if settings.bc_auth == "access_token" and settings.bc_access_token is not None:
         return BearerToken(settings.bc_access_token.reveal())
     client_id = settings.bc_client_id or ""
-    common: dict[str, Any] = {"authority": settings.bc_authority, "scope": settings.bc_scope, "timeout": timeout}
+    seconds = timeout if isinstance(timeout, (int, float)) else (timeout.read or 30.0)  # MSAL takes one number
+    common: dict[str, Any] = {"authority": settings.bc_authority, "scope": settings.bc_scope, "timeout": seconds}
     if settings.bc_auth == "client_secret" and settings.bc_client_secret is not None:
         return EntraAuth(settings.bc_tenant, client_id, client_secret=settings.bc_client_secret.reveal(), **common)
     path = settings.bc_certificate_path

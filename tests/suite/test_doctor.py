@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from harness.businesscentral import BusinessCentralFake
+from harness.client.errors import AuthenticationError
 from harness.crmoffice import CRMOfficeFake
 from harness.doctor import Check, diagnose
 from harness.fakes.faults import Fault
 from harness.serve import settings_environment
+from harness.tenants import diagnosis
 from tests.suite.conftest import Served
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +94,32 @@ def test_each_broken_set_up_fails_one_check_naming_the_fix(served: Served, case:
     assert "Traceback" not in output, f"{case}: {output}"
     for secret in (SECRET, env["BC_ACCESS_TOKEN"], env["CRMOFFICE_CLIENT_SECRET"]):
         assert secret not in output, f"{case}: a secret was printed"
+
+
+def test_an_unreachable_entra_id_names_bc_authority(served: Served) -> None:
+    _, crm, bc = served
+    entra = f"https://127.0.0.1:{_closed_port()}"
+    env = _env(crm, bc, BC_CLIENT_ID=str(uuid.uuid4()), BC_CLIENT_SECRET=SECRET, BC_AUTHORITY=entra)
+    del env["BC_ACCESS_TOKEN"]
+    failed = _failed(diagnose(env))
+    assert [check.name for check in failed] == ["Business Central sign-in"], [check.line() for check in failed]
+    assert "Entra ID" in failed[0].detail and entra in failed[0].detail, failed[0].line()
+    assert "BC_AUTHORITY" in failed[0].fix and "BC_API_URL" not in failed[0].fix, failed[0].line()
+    assert SECRET not in failed[0].line(), "the client secret must never be printed"
+
+
+def test_a_tenant_entra_id_cannot_serve_names_bc_tenant() -> None:
+    refused = AuthenticationError(
+        system="businesscentral",
+        status=400,
+        code="invalid_tenant",
+        message="AADSTS90002: Tenant 'nobody.example' not found.",
+        method="GET",
+        url="https://login.microsoftonline.com/nobody.example/v2.0/.well-known/openid-configuration",
+    )
+    happened, fix = diagnosis(refused)
+    assert "Entra ID" in happened and "AADSTS90002" in happened, happened
+    assert "BC_TENANT" in fix and "BC_CLIENT_SECRET" not in fix, fix
 
 
 def test_missing_settings_fail_the_first_check_naming_them(tmp_path: Path) -> None:

@@ -7,7 +7,10 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from harness.businesscentral import BusinessCentralFake
 from harness.crmoffice import CRMOfficeFake
@@ -75,6 +78,35 @@ def test_a_token_business_central_refuses_names_the_credentials_to_check(served:
     assert len(errors) == 1 and "Business Central refused the credentials" in errors[0], errors
     assert "BC_ACCESS_TOKEN" in errors[0] and "API.ReadWrite.All" in errors[0], errors[0]
     assert wrong not in output, "the rejected token must never be printed"
+
+
+@pytest.mark.parametrize(
+    ("case", "said", "setting"),
+    [
+        ("a wrong CRMOffice secret", "CRMOffice refused the credentials", "CRMOFFICE_CLIENT_SECRET"),
+        ("an unreachable CRMOffice", "CRMOffice cannot be reached", "CRMOFFICE_API_URL"),
+    ],
+)
+def test_a_crmoffice_that_fails_stops_the_run_within_seconds(
+    served: Served, tmp_path: Path, case: str, said: str, setting: str
+) -> None:
+    _, crm, bc = served
+    changes = {
+        "a wrong CRMOffice secret": {"CRMOFFICE_CLIENT_SECRET": "s3cr3t-that-must-not-show"},
+        "an unreachable CRMOffice": {"CRMOFFICE_API_URL": f"http://127.0.0.1:{_closed_port()}/"},
+    }[case]
+    env = _environment(crm, bc, **changes)
+    started = time.monotonic()
+    done = _sandbox_run(env, tmp_path / "results")
+    took = time.monotonic() - started
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, f"{case}: expected exit 4, found {done.returncode}: {output[-2000:]}"
+    assert took < 10, f"{case}: expected the run stopped within 10 s, it took {took:.1f} s"
+    assert "INTERNALERROR" not in output and "Traceback" not in output, f"{case}: {output[-3000:]}"
+    errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1 and said in errors[0] and setting in errors[0], f"{case}: {errors}"
+    for secret in (env["CRMOFFICE_CLIENT_SECRET"], env["BC_ACCESS_TOKEN"]):
+        assert secret not in output, f"{case}: a secret was printed"
 
 
 def test_a_run_that_left_no_results_is_not_ready_and_says_why(tmp_path: Path) -> None:
