@@ -35,19 +35,16 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-## The main job: the checklist suite on the embedded fakes, then the Allure report and the sign-off.
-## The report and the sign-off are written whatever the outcome; the exit status is the suite's, or 1 when the
-## sign-off finds a checklist row or contract rule unproven.
+## The main job: the checklist suite on the embedded fakes, then `harness report`: the sign-off, and the Allure
+## report named after its verdict with the sign-off on its first screen. Both are written whatever the outcome; the exit
+## status is the suite's, or 1 when the sign-off finds a checklist row or contract rule unproven.
+## Two workers, except for an external sync, which picks its own (--external-workers); a -n in QA_ARGS wins.
+QA_WORKERS ?= $(if $(findstring external,$(QA_ARGS)),,-n 2)
 qa: $(STAMP) $(NODE_STAMP)
-	rm -rf $(RESULTS) $(REPORT) reports/signoff.md reports/junit.xml
-	suite=0; $(BIN)/pytest -p no:cacheprovider -n 2 --tb=short steps --alluredir $(RESULTS) \
+	@rm -rf $(RESULTS) $(REPORT) reports/signoff.md reports/junit.xml
+	@suite=0; $(BIN)/pytest -p no:cacheprovider $(QA_WORKERS) steps --alluredir $(RESULTS) \
 	  --junitxml reports/junit.xml $(QA_ARGS) || suite=$$?; \
-	signoff=0; $(BIN)/harness signoff --results $(RESULTS) --out reports/signoff.md --suite-exit $$suite \
-	  || signoff=$$?; \
-	report=0; if [ -d $(RESULTS) ]; then npx --no-install allure generate $(RESULTS) -o $(REPORT) >/dev/null \
-	  && $(BIN)/python -m harness.report.offline $(REPORT)/index.html || report=2; \
-	  echo "report: $(REPORT)/index.html"; fi; \
-	if [ $$suite -ne 0 ]; then exit $$suite; fi; if [ $$signoff -ne 0 ]; then exit $$signoff; fi; exit $$report
+	$(BIN)/harness report --results $(RESULTS) --report $(REPORT) --out reports/signoff.md --suite-exit $$suite
 
 ## The suite in sandbox mode against `harness serve` fakes standing in for real sandboxes: once with the reference
 ## sync, once with `harness sync --watch` as the external sync product; each run must leave no record behind.

@@ -63,6 +63,7 @@ OUTCOME = pytest.StashKey[pytest.TestReport]()
 STEP = pytest.StashKey[str]()
 STEP_FAILED = pytest.StashKey[bool]()
 PLACE = pytest.StashKey["Place"]()
+SKIP = pytest.StashKey[str]()
 DATAFLOW = pytest.StashKey[Dataflow]()
 SEED = pytest.StashKey[int]()
 RUN_ID = pytest.StashKey[str]()
@@ -448,21 +449,21 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         # Longest first, so the slowest scenario does not start last (the order is the same on every worker).
         items.sort(key=_expected_waits, reverse=True)
     for item in scenario_items:
-        if real and any(item.iter_markers("fakes_only")):
-            item.add_marker(pytest.mark.skip(reason="needs the fake tenants' clock; the tenants are real"))
-        if real and not proxied and any(item.iter_markers("faults")):
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="needs faults on cue: the tenants are real and no harness proxy fronts them (--proxy)"
-                )
-            )
-        if external and not proxied and any(item.iter_markers("one_cycle")):
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="counts what one sync cycle costs; an external product's cycles are told apart only by "
-                    "harness proxy's meters (--proxy)"
-                )
-            )
+        reasons = [
+            (real and any(item.iter_markers("fakes_only")), "needs the fake tenants' clock; the tenants are real"),
+            (
+                real and not proxied and any(item.iter_markers("faults")),
+                "needs faults on cue: the tenants are real and no harness proxy fronts them (--proxy)",
+            ),
+            (
+                external and not proxied and any(item.iter_markers("one_cycle")),
+                "counts what one sync cycle costs; an external product's cycles are told apart only by "
+                "harness proxy's meters (--proxy)",
+            ),
+        ]
+        skipped = [reason for applies, reason in reasons if applies]
+        if skipped:
+            item.stash[SKIP] = skipped[0]
         place = _place(item)
         if place is not None:
             item.stash[PLACE] = place
@@ -546,6 +547,15 @@ def _expected_waits(item: pytest.Item) -> int:
 # --- per scenario -----------------------------------------------------------------------------------------------
 def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any) -> None:
     request.node.stash[STEP] = f"{step.keyword} {step.name}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest) -> None:
+    """A scenario this mode cannot run is skipped once it has started, not at collection: Allure, which records a
+    scenario only once it starts, then counts it as pytest, JUnit and the sign-off do."""
+    reason = request.node.stash.get(SKIP, None)
+    if reason is not None:
+        pytest.skip(reason)
 
 
 def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, exception: BaseException) -> None:

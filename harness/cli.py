@@ -30,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.sync import cli as sync_cli
 
     sync_cli.register(subparsers)
+    from harness.report import build as report_build
     from harness.report import cli as report_cli
 
     report_cli.register(subparsers)
+    report_build.register(subparsers)
     suite_cli.register(subparsers)
     from harness import doctor
 

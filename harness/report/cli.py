@@ -23,7 +23,7 @@ from harness.report.latency import read_crossings, summarise
 from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
 from harness.suite.coverage import FeatureError, check_coverage, read_features
 
-__all__ = ["register", "write_signoff_result"]
+__all__ = ["add_signoff_arguments", "register", "sign_off", "write_signoff_result"]
 
 DEFAULT_CHECKLIST = "features/crmoffice-businesscentral.rst"
 
@@ -43,6 +43,11 @@ def _left_nothing(results_dir: Path, suite_exit: int | None) -> str | None:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("signoff", help="write the sign-off summary of a finished checklist-suite run")
+    add_signoff_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_signoff_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checklist",
         help="the checklist (.rst); default: the one the run used (its environment.properties), else "
@@ -60,10 +65,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-attach", action="store_true", help="do not add the summary to the Allure results as its own entry"
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    made = sign_off(args)
+    return made if isinstance(made, int) else (0 if made.ready else 1)
+
+
+def sign_off(args: argparse.Namespace, command: str = "harness signoff") -> SignOff | int:
+    """Write the sign-off ``args`` ask for (and attach it to the results); the sign-off, or 2 when an input is
+    missing or unreadable (one line on stderr naming it)."""
     results_dir = Path(args.results)
     try:
         if not results_dir.is_dir() and args.suite_exit is None:
@@ -77,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         latency = summarise(read_crossings(results_dir))
         etiquette = read_etiquette(results_dir) if results_dir.is_dir() else []
     except (ChecklistError, FeatureError, ValueError, OSError) as exc:
-        print(f"harness signoff: {exc}", file=sys.stderr)
+        print(f"{command}: {exc}", file=sys.stderr)
         return 2
     coverage = check_coverage(checklist, scenarios, problems)
     signoff = build_signoff(
@@ -98,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         write_signoff_result(results_dir, signoff, text)
     verdict = "ready for sign-off" if signoff.ready else "NOT ready for sign-off"
     print(f"{out}: {verdict}: {signoff.proven} of {len(signoff.items)} items proven, {len(signoff.results)} scenarios")
-    return 0 if signoff.ready else 1
+    return signoff
 
 
 def write_signoff_result(results_dir: Path, signoff: SignOff, markdown: str) -> Path:
