@@ -11,12 +11,13 @@ One suite run (``pytest -n 2 steps``) in a scratch copy, about 15 s.
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.scratch import copy_project, never_write, suite_and_signoff
+from tests.scratch import copy_project, never_write, run, suite_and_signoff
 
 DIRECT = "contacts-to-contacts: directPhone ↔ phoneNumber"
 MOBILE = "contacts-to-contacts: mobilePhone ↔ mobilePhoneNumber"
@@ -32,6 +33,12 @@ def defective(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str, 
     junit = project / "junit.xml"
     status, output, markdown = suite_and_signoff(project, "mock", "--junitxml", str(junit))
     return status, output, markdown, junit
+
+
+def _one_scenario(junit: Path, *extra: str) -> str:
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "steps", "-k", "arrives_as_its and mobile"]
+    done = run([*command, *extra], junit.parent)
+    return done.stdout + done.stderr
 
 
 def _verdict(markdown: str, title: str) -> str:
@@ -69,3 +76,10 @@ def test_junit_points_at_the_feature_and_starts_with_the_expectation(defective: 
     message = failure.get("message") or ""
     assert message.splitlines()[0].endswith(ARRIVES_THEN), f"expected the Then-step first, found {message[:300]}"
     assert all((c.get("file") or "").startswith("features/") for c in cases.values()), "every case in a feature"
+
+
+def test_a_traceback_style_the_user_asks_for_still_shows(defective: tuple[int, str, str, Path]) -> None:
+    _, _, _, junit = defective
+    plain, short = _one_scenario(junit), _one_scenario(junit, "--tb=short")
+    assert ARRIVES_THEN in plain and "steps/properties.py" not in plain, plain[-2000:]
+    assert "steps/properties.py" in short and ARRIVES_THEN in short, short[-2000:]
