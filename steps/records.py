@@ -22,7 +22,7 @@ def a_company(dataflow: Dataflow) -> Subject:
 
 @given("a CRMOffice contact who works there", target_fixture="subject")
 def a_contact_of_the_company(dataflow: Dataflow, subject: Subject) -> Subject:
-    return moves.create_contact(dataflow, noun("contact"), companyId=subject.crm_id)
+    return moves.create_contact(dataflow, noun("contact"), company={"id": subject.crm_id})
 
 
 @given(parsers.parse("{count:d} CRMOffice contacts with a value in every mapped property"), target_fixture="group")

@@ -9,6 +9,7 @@ entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +28,7 @@ from harness.businesscentral.errors import (
     BCError,
     MethodNotAllowed,
     NotAcceptable,
+    NotFound,
     ResourceNotFound,
 )
 from harness.businesscentral.expand import NAVIGATION_OPTIONS, expansion, parse_expand
@@ -52,7 +54,15 @@ _QUERY_OPTIONS = {"$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken
 _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\S+)")
 
 
-_JSON = "application/json; charset=utf-8"
+ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true"
+"""The ``Content-Type`` of Business Central's OData answers (recorded: tests/captures/tfenster-wiremock-demo.json)."""
+_ODATA = {"Content-Type": ODATA_JSON, "OData-Version": "4.0"}
+# As recorded (BC 25.4): a PATCH answers plain JSON without OData-Version; an error likewise (errors.py).
+_PLAIN = {"Content-Type": "application/json"}
+# An operation inside $batch: a success as recorded (BC 26.0), an error as Microsoft's $batch page prints it.
+_BATCH_OK = {"content-type": ODATA_JSON, "odata-version": "4.0"}
+_BATCH_ERROR = {"content-type": "application/json; odata.metadata=minimal", "odata-version": "4.0"}
+_CONTINUE_ON_ERROR = re.compile(r"(?:^|[\s,;])(?:odata\.)?continue-on-error(?:\s*=\s*true)?\s*(?:$|[,;])")
 
 
 @dataclass
@@ -92,8 +102,15 @@ class Call:
                 payload = json.loads(self.raw) if self.raw else None
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise BadRequest("Invalid Request Body") from None
+            if payload is None and not self.raw:
+                raise BadRequest("Invalid Request Body")
         if not isinstance(payload, dict):
-            raise BadRequest("Invalid Request Body")
+            # OData's JSON reader, as recorded (MicrosoftDocs/dynamics365smb-devitpro-pb#2221).
+            node = "StartArray" if isinstance(payload, list) else "PrimitiveValue"
+            raise BadRequest(
+                f"An unexpected '{node}' node was found when reading from the JSON reader. "
+                "A 'StartObject' node was expected."
+            )
         return payload
 
 
@@ -116,7 +133,10 @@ def _over_http(handler: CallHandler) -> Callable[..., Response]:
         if reply.raw is not None:
             return Response(reply.raw, status=reply.status, headers=reply.headers)
         if reply.body is None:
-            return Response(status=reply.status, headers=reply.headers)
+            empty = Response(status=reply.status, headers=reply.headers)
+            if "Content-Type" not in reply.headers:
+                del empty.headers["Content-Type"]  # as recorded: a 204 has no content type
+            return empty
         return json_response(reply.body, status=reply.status, headers=reply.headers)
 
     return serve
@@ -258,7 +278,8 @@ class BusinessCentralFake(FakeTenant):
             )
             error.headers["Allow"] = ", ".join(allowed)
             return error
-        return ResourceNotFound(f"No HTTP resource was found that matches the request URI '{request.url}'.")
+        # Recorded: microsoft/AL#8283, MicrosoftDocs/dynamics365smb-devitpro-pb#2520.
+        return NotFound(f"No HTTP resource was found that matches the request URI '{request.url}'.")
 
     def fault_error(self, status: int, retry_after: float | None) -> VendorError:
         codes = {
@@ -350,18 +371,18 @@ class BusinessCentralFake(FakeTenant):
             }
             for env in self.model.environments.values()
         ]
-        return Reply({"value": value})
+        return Reply({"value": value}, headers={"Content-Type": "application/json"})
 
     def _companies(self, call: Call, tenant: str | None, environment: str) -> Reply:
         self._scope(tenant, environment)
         env = self.model.environment(environment)
         value = [self.model.render_company(c) for c in env.companies.values()]
-        return Reply({"@odata.context": self._context(call, "companies"), "value": value})
+        return Reply({"@odata.context": self._context(call, "companies"), "value": value}, headers=dict(_ODATA))
 
     def _company(self, call: Call, tenant: str | None, environment: str, company: str) -> Reply:
         self._scope(tenant, environment)
         body = self.model.render_company(self.model.company(environment, company))
-        return Reply({"@odata.context": self._context(call, "companies/$entity"), **body})
+        return Reply({"@odata.context": self._context(call, "companies/$entity"), **body}, headers=dict(_ODATA))
 
     def _list(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)
@@ -399,7 +420,9 @@ class BusinessCentralFake(FakeTenant):
             items.append(("$skiptoken", _encode_skiptoken(page.next_after)))
             query_string = urlencode(items, safe="$'(),:")
             body["@odata.nextLink"] = f"{call.url}?{query_string}"
-        headers = {"Preference-Applied": f"odata.maxpagesize={page_size}"} if applied else {}
+        headers = dict(_ODATA)
+        if applied:
+            headers["Preference-Applied"] = f"odata.maxpagesize={page_size}"
         return Reply(body, headers=headers)
 
     def _entity(
@@ -413,8 +436,9 @@ class BusinessCentralFake(FakeTenant):
             rendered = Parts(self.model).render(scope, schema, record, call.url, select, expand)
         else:
             rendered = self.model.render(scope, entity_set, record)
-        body = {"@odata.context": self._context(call, f"{entity_set}/$entity"), **rendered}
-        headers = {"ETag": rendered["@odata.etag"]}
+        # As recorded: the context names the company, and no ETag header: the tag travels in @odata.etag.
+        body = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}/$entity"), **rendered}
+        headers = dict(_PLAIN if call.method == "PATCH" else _ODATA)
         if status == 201:
             headers["Location"] = f"{call.url}({record['id']})"
         return Reply(body, status=status, headers=headers)
@@ -447,16 +471,14 @@ class BusinessCentralFake(FakeTenant):
         options = {key: value for key, value in call.args.items() if key in NAVIGATION_OPTIONS}
         item = expansion(navigation, schema, options)
         value = Parts(self.model).render(scope, schema, record, call.url.rsplit("/", 1)[0], expand=(item,))[navigation]
-        target = item.navigation.target.entity_set
         if value is None:
             return Reply(None, status=204)
+        path = f"companies({scope.id})/{entity_set}({record['id']})/{navigation}"
         if item.navigation.collection:
             self.count_served(len(value))
-            return Reply(
-                {"@odata.context": self._context(call, f"{entity_set}({record['id']})/{navigation}"), "value": value}
-            )
+            return Reply({"@odata.context": self._context(call, path), "value": value}, headers=dict(_ODATA))
         self.count_served(1)
-        return Reply({"@odata.context": self._context(call, f"{target}/$entity"), **value})
+        return Reply({"@odata.context": self._context(call, f"{path}/$entity"), **value}, headers=dict(_ODATA))
 
     def _picture(
         self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
@@ -497,50 +519,53 @@ class BusinessCentralFake(FakeTenant):
         return Reply(None, status=204)
 
     def _batch(self, call: Call, tenant: str | None, environment: str) -> Reply:
+        """JSON ``$batch`` as Business Central runs it: in order, stopping at the first failed operation unless the
+        client prefers ``odata.continue-on-error`` (then an operation whose ``dependsOn`` failed is not run and is
+        answered 424); ``Isolation: snapshot`` undoes every change when one fails, the answers so far kept."""
         self._scope(tenant, environment)
         payload = call.json_object()
         operations = payload.get("requests")
         if not isinstance(operations, list) or not operations:
             raise BadRequest("The batch request must have a non-empty 'requests' array.")
         if len(operations) > MAX_BATCH_OPERATIONS:
-            raise BadRequest(
-                f"The batch request contains {len(operations)} operations; the maximum is {MAX_BATCH_OPERATIONS}."
+            # As a partner's tenant answered (demiliani.com, 2021-01-12; tests/captures/issue-threads.json).
+            raise BCError(
+                f"The current batch message contains too many parts. A maximum number of '{MAX_BATCH_OPERATIONS}' "
+                "query operations and change sets are allowed in a batch message.",
+                code="Unknown",
             )
+        _check_depends_on(operations)
         api_root = call.path.rsplit("/", 1)[0]
         atomic = (call.header("isolation") or "").strip().lower() == "snapshot"
+        keep_going = not atomic and _CONTINUE_ON_ERROR.search(call.header("prefer") or "") is not None
         responses: list[dict[str, Any]] = []
-        if not atomic:
-            responses = [self._operation(api_root, call, op) for op in operations]
-            return Reply({"responses": responses})
-        failed: dict[str, Any] | None = None
         try:
-            with self.model.atomic():
+            with self.model.atomic() if atomic else contextlib.nullcontext():
+                failed: set[str] = set()
                 for op in operations:
-                    answer = self._operation(api_root, call, op)
+                    depends = op.get("dependsOn") if isinstance(op, dict) else None
+                    if depends and failed.intersection(str(d) for d in depends):
+                        answer = self._failed_dependency(op)
+                    else:
+                        answer = self._operation(api_root, call, op)
                     responses.append(answer)
-                    if answer["status"] >= 400:
-                        failed = answer
+                    if answer["status"] < 400:
+                        continue
+                    failed.add(str(answer["id"]))
+                    if not keep_going:
+                        # The answers so far stand; with Isolation: snapshot their changes are undone.
                         raise _RollBack()
         except _RollBack:
             pass
-        if failed is None:
-            return Reply({"responses": responses})
-        rolled_back = BCError(
-            "The operation was rolled back because another operation of the batch failed.",
+        return Reply({"responses": responses}, headers=dict(_ODATA))
+
+    def _failed_dependency(self, op: dict[str, Any]) -> dict[str, Any]:
+        error = BCError(
+            "The operation was not run because an operation it depends on failed.",
             status=424,
             code="FailedDependency",
         )
-        undone = [
-            {
-                "id": op.get("id") if isinstance(op, dict) else None,
-                "status": 424,
-                "headers": {"content-type": _JSON},
-                "body": rolled_back.body(self.ids.guid()),
-            }
-            for op in operations
-        ]
-        undone[len(responses) - 1] = failed
-        return Reply({"responses": undone})
+        return {"id": op.get("id"), "status": 424, "headers": dict(_BATCH_ERROR), "body": error.body(self.ids.guid())}
 
     def _operation(self, api_root: str, outer: Call, op: Any) -> dict[str, Any]:
         op_id = op.get("id") if isinstance(op, dict) else None
@@ -581,12 +606,42 @@ class BusinessCentralFake(FakeTenant):
                 reply_body = reply.raw.decode()
         except BCError as exc:
             status, reply_headers, reply_body = exc.status, exc.headers, exc.body(self.ids.guid())
-        wanted = {k.lower(): v for k, v in reply_headers.items() if k.lower() in ("etag", "location")}
-        return {"id": op_id, "status": status, "headers": {"content-type": _JSON, **wanted}, "body": reply_body}
+        if status >= 400:
+            headers_out = dict(_BATCH_ERROR)
+        elif reply_body is None:
+            headers_out = {}  # 204: Microsoft's $batch page prints no headers
+        else:
+            headers_out = dict(_BATCH_OK)
+        if "Location" in reply_headers:
+            headers_out["location"] = reply_headers["Location"]
+        answer: dict[str, Any] = {"id": op_id, "status": status, "headers": headers_out}
+        if reply_body is not None:
+            answer["body"] = reply_body
+        return answer
 
 
 class _RollBack(Exception):
     pass
+
+
+def _check_depends_on(operations: list[Any]) -> None:
+    """Each ``dependsOn`` names an operation before it, as OData's batch reader demands of the whole request."""
+    seen: set[str] = set()
+    for op in operations:
+        if not isinstance(op, dict):
+            continue
+        depends = op.get("dependsOn")
+        if depends is not None:
+            if not isinstance(depends, list):
+                raise BadRequest(f"The 'dependsOn' of request [{op.get('id')}] must be an array of request ids.")
+            for dependency in depends:
+                if str(dependency) not in seen:
+                    raise BadRequest(
+                        f"The dependsOn Id: [{dependency}] in request [{op.get('id')}] is not matching any of the "
+                        "request Id and atomic group Id seen so far. Forward reference is not allowed."
+                    )
+        if op.get("id") is not None:
+            seen.add(str(op["id"]))
 
 
 def _page_size(prefer: str | None) -> tuple[int, bool]:

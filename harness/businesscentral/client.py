@@ -37,7 +37,7 @@ _CAPTIONS: dict[str, str] = {
     spec.caption: spec.name for schema in ENTITIES.values() for spec in schema.fields if spec.caption
 }
 _LETTERS = re.compile(r"^(?P<caption>.+?) must not contain letters")
-_PROPERTY = re.compile(r"property '(?P<name>[^']+)'")
+_PROPERTY = re.compile(r"(?:property|Control) '(?P<name>[^']+)'")
 _LENGTH_VALUE = re.compile(r"Value: (?P<value>.*?)(?:  CorrelationId:.*)?$", re.S)
 _OPTION = re.compile(r"^'(?P<value>.*)' is not an option")
 _QUOTED_PROPERTY = re.compile(r'"(?P<name>[A-Za-z]+)"')
@@ -180,8 +180,11 @@ class BusinessCentralClient(TenantClient):
     def batch(self, operations: Sequence[BatchOperation], *, atomic: bool = False) -> list[BatchResult]:
         """Up to 100 operations in one ``$batch``; each comes back with its own status, record or error.
 
-        ``atomic`` asks for ``Isolation: snapshot``: all operations apply or none. The batch is re-sent after a lost
-        answer only when every operation in it is safe to repeat (reads, conditional updates, creates with an id).
+        ``atomic`` asks for ``Isolation: snapshot``: all operations apply or none. Business Central stops a batch at
+        its first failed operation; without ``atomic`` the client prefers ``odata.continue-on-error`` so every
+        operation is run and answered. With ``atomic``, when one fails the others come back failed too (undone, or
+        never run). The batch is re-sent after a lost answer only when every operation in it is safe to repeat
+        (reads, conditional updates, creates with an id).
         """
         if not operations:
             return []
@@ -212,13 +215,15 @@ class BusinessCentralClient(TenantClient):
             "POST",
             "$batch",
             json={"requests": requests},
-            headers={"Isolation": "snapshot"} if atomic else None,
+            headers={"Isolation": "snapshot"} if atomic else {"Prefer": "odata.continue-on-error"},
             idempotent=idempotent,
         )
         answers = {str(answer.get("id")): answer for answer in response.json().get("responses", [])}
         results = []
         for entry, op in zip(requests, operations, strict=True):
             answer = answers.get(entry["id"])
+            if answer is None and atomic:
+                answer = {"status": 424, "body": _not_applied("was not run: an earlier operation of the batch failed")}
             if answer is None:
                 raise ServerError(
                     system=self.system,
@@ -229,6 +234,12 @@ class BusinessCentralClient(TenantClient):
                     url=str(response.request.url),
                 )
             results.append(self._batch_result(entry, op, answer))
+        if atomic and not all(result.ok for result in results):
+            undone = {"status": 424, "body": _not_applied("was undone: another operation of the batch failed")}
+            results = [
+                result if not result.ok else self._batch_result(entry, op, undone)
+                for entry, op, result in zip(requests, operations, results, strict=True)
+            ]
         done = [op for op, result in zip(operations, results, strict=True) if result.ok]
         self.records_read += sum(op.method == "GET" for op in done)
         self.records_written += sum(op.method != "GET" for op in done)
@@ -279,6 +290,11 @@ class BusinessCentralClient(TenantClient):
             field=_rejected_field(message, sent) if status in (400, 422) else None,
             retry_after=parse_retry_after(headers.get("retry-after")),
         )
+
+
+def _not_applied(what: str) -> dict[str, Any]:
+    """The error a client gives an operation of a failed ``Isolation: snapshot`` batch that holds nothing."""
+    return {"error": {"code": "FailedDependency", "message": f"The operation {what}."}}
 
 
 def _versioned(response: httpx.Response) -> Versioned:

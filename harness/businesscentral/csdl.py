@@ -7,15 +7,26 @@ length, every property is ``Nullable="false"`` (the fake takes ``null`` for no f
 properties carry ``Core.Computed``, enums are ``Microsoft.NAV`` enum types whose member names are XML-encoded
 (``" "`` is ``_x0020_``, as Business Central writes them), a page part is a contained navigation property and a
 lookup (``currency`` through ``currencyId``) has a referential constraint.
+
+The container declares an entity set for every entity type, as a recorded Business Central 26.0 document does for
+every API page (tests/captures/rebelpl-bc-api2-client.json), each with the Capabilities restrictions the recording
+shows (companies and page parts read-only, customers and contacts insertable, updatable and deletable). A client that
+lists entity sets finds customers and contacts; the URLs stay company-scoped.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from harness.businesscentral.schema import COMPANY, EntitySchema, Field, Navigation, entity_types
+from harness.businesscentral.schema import (
+    ENTITIES,
+    EntitySchema,
+    Field,
+    Navigation,
+    entity_types,
+    member_name,
+)
 
 __all__ = ["EDM", "EDMX", "NAMESPACE", "encode_name", "metadata_document"]
 
@@ -24,6 +35,8 @@ EDM = "http://docs.oasis-open.org/odata/ns/edm"
 NAMESPACE = "Microsoft.NAV"
 CONTAINER = "NAV"
 _COMPUTED = "Org.OData.Core.V1.Computed"
+_CAPABILITIES = "Org.OData.Capabilities.V1"
+_RESTRICTIONS = (("DeleteRestrictions", "Deletable"), ("InsertRestrictions", "Insertable"))
 
 
 def metadata_document() -> bytes:
@@ -43,14 +56,25 @@ def metadata_document() -> bytes:
     for entity in types:
         _entity_type(schema, entity)
     container = ET.SubElement(schema, _edm("EntityContainer"), {"Name": CONTAINER})
-    ET.SubElement(container, _edm("EntitySet"), {"Name": COMPANY.entity_set, "EntityType": COMPANY.odata_type})
+    for entity in types:
+        _entity_set(container, entity)
     ET.indent(root)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def encode_name(option: str) -> str:
     """An option as a CSDL identifier: each character an identifier cannot hold becomes ``_xHHHH_`` (XmlConvert)."""
-    return re.sub(r"[^A-Za-z0-9_]", lambda match: f"_x{ord(match.group()):04X}_", option)
+    return member_name(option)
+
+
+def _entity_set(container: ET.Element, entity: EntitySchema) -> None:
+    element = ET.SubElement(container, _edm("EntitySet"), {"Name": entity.entity_set, "EntityType": entity.odata_type})
+    writable = "true" if entity.entity_set in ENTITIES else "false"
+    restrictions = (*_RESTRICTIONS, ("UpdateRestrictions", "Updatable"))
+    for term, prop in restrictions:
+        annotation = ET.SubElement(element, _edm("Annotation"), {"Term": f"{_CAPABILITIES}.{term}"})
+        record = ET.SubElement(annotation, _edm("Record"))
+        ET.SubElement(record, _edm("PropertyValue"), {"Property": prop, "Bool": writable})
 
 
 def _edm(tag: str) -> str:

@@ -55,7 +55,10 @@ class BCError(VendorError):
         return {"error": {"code": self.code, "message": correlated(self.message, correlation_id)}}
 
     def to_response(self, correlation_id: str = NO_CORRELATION) -> Response:
-        return json_response(self.body(correlation_id), status=self.status, headers=self.headers)
+        # As recorded (BC 25.4, tests/captures/tfenster-wiremock-demo.json): plain JSON, no OData-Version.
+        return json_response(
+            self.body(correlation_id), status=self.status, headers=self.headers, content_type="application/json"
+        )
 
 
 class BadRequest(BCError):
@@ -72,11 +75,15 @@ class AuthenticationFailed(BCError):
 
 
 class NotFound(BCError):
+    """No route matches the URL (an unknown entity set or API): "No HTTP resource was found that matches ..."."""
+
     status = 404
     code = "BadRequest_NotFound"
 
 
 class ResourceNotFound(BCError):
+    """A URL segment names nothing: a record key that is not (or no longer) there, an unknown navigation."""
+
     status = 404
     code = "BadRequest_ResourceNotFound"
 

@@ -1,6 +1,6 @@
 """``$expand`` as Business Central's OData layer reads it: navigation properties, with options nested in parentheses.
 
-``$expand=customerFinancialDetails,picture($select=width,height),defaultDimensions($top=5)``. Inside the parentheses
+``$expand=customerFinancialDetail,picture($select=width,height),defaultDimensions($top=5)``. Inside the parentheses
 options are separated by ``;``: ``$select`` and ``$expand`` on any navigation property, and ``$filter``,
 ``$orderby``, ``$top`` and ``$skip`` on a collection (OData allows them on nothing else). Errors are the OData
 layer's: an unknown name is "Could not find a property named …", a structural property is "… is not a navigation

@@ -45,8 +45,17 @@ from harness.businesscentral.errors import (
 )
 from harness.businesscentral.limits import MAX_PAGE_SIZE
 from harness.businesscentral.odata import Filter, OrderBy
-from harness.businesscentral.parts import RELATED_CUSTOMER
-from harness.businesscentral.schema import CONTACT, CUSTOMER, EMPTY_GUID, ENTITIES, EntitySchema, Field
+from harness.businesscentral.parts import RELATED_CUSTOMER, edm_value
+from harness.businesscentral.schema import (
+    CONTACT,
+    CUSTOMER,
+    EMPTY_GUID,
+    ENTITIES,
+    EntitySchema,
+    Field,
+    edm_timestamp,
+    option_of,
+)
 from harness.client.guids import is_guid
 from harness.client.timestamps import format_timestamp
 from harness.fakes.clock import Clock, IdSource
@@ -161,7 +170,7 @@ class BusinessCentralModel:
         return company
 
     def render_company(self, company: Company) -> dict[str, Any]:
-        stamp = format_timestamp(company.created_at)
+        stamp = edm_timestamp(company.created_at)
         return {
             "id": company.id,
             "systemVersion": "25.0.23364.24561",
@@ -183,9 +192,8 @@ class BusinessCentralModel:
         if record is None:
             if not is_guid(key):
                 raise BadRequest(f"The key '{record_id}' is not a valid GUID for the {entity_set} entity set.")
-            raise NotFound(
-                f"The {store.schema.table} does not exist. Identification fields and values: SystemId='{key}'"
-            )
+            # As recorded (BC 25.4): a key that names no record, deleted or never there, is an unknown URL segment.
+            raise ResourceNotFound(f"Resource not found for the segment '{entity_set}'.")
         return record
 
     def query(self, company: Company, entity_set: str, query: Query) -> Page:
@@ -228,17 +236,15 @@ class BusinessCentralModel:
         for spec in store.schema.fields:
             if select is not None and spec.name not in select:
                 continue
-            value = record.get(spec.name)
-            if spec.kind == "datetime" and isinstance(value, datetime):
-                value = format_timestamp(value)
-            body[spec.name] = value
+            body[spec.name] = edm_value(spec, record.get(spec.name))
         if store.schema is CONTACT and (select is None or "companyName" in select):
             body["companyName"] = self._company_name(company, record)
         return body
 
     def etag(self, store: EntityStore, record_id: str) -> str:
-        version = store.versions[record_id]
-        opaque = base64.b64encode(f"'{len(str(version))};{version};'".encode()).decode()
+        # Recorded tags encode '<digits>;<row version>;00;' (W/"JzE4Ozg5MDM2...MDA7Jw==" is '18;8903...;00;').
+        version = str(store.versions[record_id])
+        opaque = base64.b64encode(f"'{len(version)};{version};00;'".encode()).decode()
         return f'W/"{opaque}"'
 
     # --- writing ----------------------------------------------------------------------------------------------
@@ -364,7 +370,7 @@ class BusinessCentralModel:
                     "property names that are defined by the type."
                 )
             if spec.read_only:
-                raise InvalidOperation(f"The property '{name}' is read-only and cannot be modified.")
+                raise InvalidOperation(f"Control '{name}' is read-only.")
             record[name] = self._validate(spec, value, record, schema)
         if "displayName" in body and not str(record["displayName"]).strip():
             raise FieldValidation('The blank "displayName" is not allowed.')
@@ -400,9 +406,10 @@ class BusinessCentralModel:
         if not isinstance(value, str):
             raise BadRequest(_conversion(value, "Edm.String"))
         if spec.kind == "enum":
-            if value not in spec.options:
+            option = option_of(value, spec.options)
+            if option is None:
                 raise UnknownOption(value, spec.options)
-            return value
+            return option
         if spec.length is not None and len(value) > spec.length:
             raise StringTooLong(value, spec.length)
         if spec.kind == "code":

@@ -15,13 +15,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from harness.businesscentral.expand import Expand
-from harness.businesscentral.schema import CONTACT, CUSTOMER, EMPTY_GUID, ENTITIES, EntitySchema
-from harness.client.timestamps import format_timestamp
+from harness.businesscentral.schema import (
+    CONTACT,
+    CUSTOMER,
+    EMPTY_GUID,
+    ENTITIES,
+    EntitySchema,
+    Field,
+    edm_decimal,
+    edm_timestamp,
+    member_name,
+)
 
 if TYPE_CHECKING:
     from harness.businesscentral.model import BusinessCentralModel, Company
 
-__all__ = ["RELATED_CUSTOMER", "Parts"]
+__all__ = ["RELATED_CUSTOMER", "Parts", "edm_value"]
 
 RELATED_CUSTOMER = "@relatedCustomer"
 """Key, never rendered, on a contact that has a business relation with a customer: that customer's id."""
@@ -36,7 +45,7 @@ class Parts:
     def __init__(self, model: BusinessCentralModel) -> None:
         self.model = model
         self._follow: dict[tuple[str, str], Follow] = {
-            ("customer", "customerFinancialDetails"): self._financial_details,
+            ("customer", "customerFinancialDetail"): self._financial_details,
             ("customer", "picture"): self._customer_picture,
             ("customer", "defaultDimensions"): lambda company, record: [],
             ("customer", "agedAccountsReceivable"): self._aged_receivable,
@@ -168,9 +177,19 @@ def _plain(schema: EntitySchema, record: Record, url: str, select: tuple[str, ..
             body[f"{spec.name}@odata.mediaEditLink"] = link
             body[f"{spec.name}@odata.mediaReadLink"] = link
             continue
-        value = record[spec.name]
-        body[spec.name] = format_timestamp(value) if isinstance(value, datetime) else value
+        body[spec.name] = edm_value(spec, record[spec.name])
     return body
+
+
+def edm_value(spec: Field, value: Any) -> Any:
+    """A stored value as Business Central writes it in JSON: enum members by name, times and decimals as recorded."""
+    if spec.kind == "enum" and isinstance(value, str):
+        return member_name(value)
+    if spec.kind == "decimal" and isinstance(value, int | float) and not isinstance(value, bool):
+        return edm_decimal(value)
+    if isinstance(value, datetime):
+        return edm_timestamp(value)
+    return value
 
 
 def _sort_key(name: str, row: Record) -> tuple[bool, Any]:

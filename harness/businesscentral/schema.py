@@ -8,7 +8,9 @@ Sources: Microsoft's API v2.0 pages for customers and contacts and their base ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 __all__ = [
@@ -23,7 +25,11 @@ __all__ = [
     "Field",
     "FieldKind",
     "Navigation",
+    "edm_decimal",
+    "edm_timestamp",
     "entity_types",
+    "member_name",
+    "option_of",
 ]
 
 FieldKind = Literal[
@@ -44,6 +50,35 @@ FieldKind = Literal[
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 """What Business Central shows in a reference to another table (``currencyId`` …) that is not set."""
+
+
+def member_name(option: str) -> str:
+    """An option as Business Central writes it in JSON and ``$metadata``: the enum member's name, each character an
+    identifier cannot hold as ``_xHHHH_`` (XmlConvert), so the blank option is ``_x0020_`` and "Bank Account" is
+    ``Bank_x0020_Account`` (recorded: tests/captures/tfenster-wiremock-demo.json, rebelpl-bc-api2-client.json)."""
+    return re.sub(r"[^A-Za-z0-9_]", lambda match: f"_x{ord(match.group()):04X}_", option)
+
+
+def option_of(value: str, options: tuple[str, ...]) -> str | None:
+    """The option a written value names, by its caption (``" "``, ``"Bank Account"``) or its member name
+    (``_x0020_``); None when it names none."""
+    if value in options:
+        return value
+    return next((option for option in options if member_name(option) == value), None)
+
+
+def edm_timestamp(moment: datetime) -> str:
+    """An ``Edm.DateTimeOffset`` as Business Central writes it: UTC, ``Z``, milliseconds without trailing zeros
+    (``2025-02-02T18:28:34.08Z``, ``2025-09-29T09:58:45Z``), as recorded."""
+    moment = moment.astimezone(UTC)
+    fraction = f"{moment.microsecond // 1000:03d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def edm_decimal(value: float) -> int | float:
+    """An ``Edm.Decimal`` as Business Central writes it: a whole amount without a fraction (``0``, ``2000``), any other
+    as it is (``2311.3``), as recorded."""
+    return int(value) if float(value).is_integer() else value
 
 
 @dataclass(frozen=True)
@@ -272,6 +307,7 @@ CONTACT = EntitySchema(
         Field("number", "code", 20, "No."),
         Field("type", "enum", caption="Type", options=_CONTACT_TYPES, default="Company", enum_type="contactType"),
         Field("displayName", "text", 100, "Name"),
+        Field("jobTitle", "text", 30, "Job Title"),
         Field("companyNumber", "code", 20, "Company No."),
         Field("companyName", "text", 100, "Company Name", read_only=True),
         Field(
@@ -279,7 +315,7 @@ CONTACT = EntitySchema(
             "enum",
             caption="Contact Business Relation",
             read_only=True,
-            options=("None", "Customer", "Vendor", "Bank Account", "Employee", "Other", "Multiple"),
+            options=(" ", "Customer", "Vendor", "Bank Account", "Employee", "None", "Other", "Multiple"),
             default="None",
             enum_type="contactBusinessRelation",
         ),
@@ -358,7 +394,7 @@ CUSTOMER = EntitySchema(
         Field("lastModifiedDateTime", "datetime", caption="Last Modified Date Time", read_only=True, default=None),
     ),
     navigation=(
-        Navigation("customerFinancialDetails", _FINANCIAL_DETAIL),
+        Navigation("customerFinancialDetail", _FINANCIAL_DETAIL),
         Navigation("picture", _PICTURE),
         Navigation("defaultDimensions", _DEFAULT_DIMENSION, collection=True),
         Navigation("agedAccountsReceivable", _AGED_RECEIVABLE),

@@ -199,7 +199,7 @@ def _agrees(mention: Mention, flow: Flow) -> bool:
 
 _TEMPLATE_CLAUSES = {
     "every": "'Every ... will be synchronized' (insert)",
-    "conditional": "'When a ... has ..., it will be synchronized' (insert on a condition)",
+    "conditional": "'<condition>, it will be synchronized' (insert on a condition)",
     "link-required": "'Before any synchronization can take place, a link ... must be established' (link only)",
 }
 
@@ -219,8 +219,8 @@ def _template_findings(flow: Flow) -> Iterator[Finding]:
         yield Finding(
             Severity.INFO,
             "conditional-flow",
-            f"the flow syncs only the {flow.source.label()} records that have {flow.condition}; the others are "
-            "never synchronized",
+            f"the flow syncs only the {flow.source.label()} records its condition selects ({flow.condition!r}); the "
+            "others are never synchronized",
             flow.heading,
             flow.line,
         )

@@ -48,8 +48,9 @@ class Template(enum.Enum):
     LINK_ONLY = "link-only"
     """"Before any synchronization can take place, a link ... must be established.": link on a merge match only."""
     CONDITIONAL = "conditional"
-    """"When a X has <condition>, it will be synchronized with a Y.": as EVERY, for the X meeting the condition only
-    (``Flow.condition`` keeps the words verbatim)."""
+    """"<condition>, it  will be synchronized with a Y.": as EVERY, for the X meeting the condition only.
+    ``Flow.condition`` keeps the condition's words verbatim: free text from the flow's configuration, such as
+    "When a HubSpot Deal has a 100% probability of beeing sold" or "When a Zendesk User is of type Agent"."""
 
 
 class DataType(enum.Enum):
@@ -225,7 +226,8 @@ class Flow:
     created_when: str | None = None
     """For link-only flows that still insert: "connected to a <X> that is synchronized into <system>"."""
     condition: str | None = None
-    """For conditional flows: the words between "has" and ", it will be" ("a 100% probability"), verbatim."""
+    """For conditional flows: the words before ", it  will be synchronized with a <target>.", verbatim ("When a
+    HubSpot Deal has a 100% probability of beeing sold")."""
     heading: str = field(default="", compare=False)
     line: int | None = field(default=None, compare=False)
     mentions: tuple[Mention, ...] = field(default=(), compare=False)

@@ -1,11 +1,12 @@
 """A Sesam Talk checklist file -> ``Checklist``, by walking the docutils doctree.
 
 The document is a title section ``<A> to <B> Dataflow`` holding a ``Generated:`` paragraph, an Introduction and
-one sub-section per entity flow. In a flow section every line of every paragraph is matched against the fixed
-sentences (``harness.checklist.sentences``); each ``list-table`` is a merge table (2 columns) or a property table
-(3 columns) according to the sentence that introduces it. Structure that breaks the format raises
-``ChecklistError``; text that is merely unexpected is kept as a ``Note`` for the linter, so that one odd sentence
-in a 40-section file does not stop QA from reading the other 39.
+one sub-section per entity flow. In a flow section every paragraph is read as the fixed sentences
+(``harness.checklist.sentences``: a sentence may wrap, text that is none of them is taken a line at a time); each
+``list-table`` is a merge table (2 columns) or a property table (3 columns) according to the sentence that
+introduces it. Structure that breaks the format raises ``ChecklistError``; text that is merely unexpected is kept
+as a ``Note`` for the linter, so that one odd sentence in a 40-section file does not stop QA from reading the other
+39.
 
 Cell and sentence text is taken from the doctree's raw source of each paragraph: the generator never escaped
 reStructuredText, so a property such as ``name_`` or ``*id`` means exactly those characters, not a reference or
@@ -36,7 +37,7 @@ from harness.checklist.model import (
 )
 from harness.checklist.names import AmbiguousSystem, parse_endpoint, split_pair, split_title
 from harness.checklist.rst import decode, parse_rst
-from harness.checklist.sentences import match_line, table_header_subject
+from harness.checklist.sentences import read_paragraph, table_header_subject
 
 __all__ = ["parse_bytes", "parse_file", "parse_text"]
 
@@ -46,9 +47,9 @@ _INTRODUCTION = "introduction"
 _MERGE_COLUMNS = 2
 _PROPERTY_COLUMNS = 3
 _TEMPLATE_SENTENCES = (
-    "'Every <source> will be synchronized with a <target>.', 'When a <source> has <condition>, it will be "
-    "synchronized with a <target>.' or 'Before any synchronization can take place, a link between a <source> and "
-    "a <target> must be established.'"
+    "'Every <source> will be synchronized with a <target>.', '<condition>, it will be synchronized with a "
+    "<target>.' (as in 'When a <source> has <condition>, it will be ...') or 'Before any synchronization can take "
+    "place, a link between a <source> and a <target> must be established.'"
 )
 
 
@@ -200,14 +201,13 @@ class _DocumentReader:
     def read_paragraph(self, draft: _FlowDraft, paragraph: nodes.paragraph) -> None:
         if draft.pending_table is not None:
             raise self.expected_table(draft.pending_table)
-        for offset, text in enumerate(_raw(paragraph).splitlines()):
-            line = paragraph.line + offset if paragraph.line is not None else None
-            found = match_line(text.strip())
+        for sentence in read_paragraph(_raw(paragraph)):
+            line = paragraph.line + sentence.line if paragraph.line is not None else None
+            found = sentence.found
             if found is None:
-                if text.strip():
-                    draft.notes.append(Note(f"unrecognised text: {text.strip()!r}", line))
+                draft.notes.append(Note(f"unrecognised text: {sentence.text!r}", line))
                 continue
-            mention = self.mention(found.clause, text.strip(), line, None, found.slots)
+            mention = self.mention(found.clause, sentence.text, line, None, found.slots)
             draft.mentions.append(mention)
             if found.clause is Clause.CREATED_WHEN:
                 draft.created_when = found.slots["condition"]
@@ -391,7 +391,8 @@ def _split_condition(cell: str) -> tuple[str, str | None]:
     """``phone_numbers.number (Dependant on ...)`` -> ``("phone_numbers.number", "Dependant on ...")``."""
     if cell.endswith(")") and " (" in cell:
         name, _, condition = cell[:-1].partition(" (")
-        return name.strip(), condition.strip()
+        # Verbatim: with an empty path Sesam wrote "(Dependant on having wd:Q2366457 in  )", spaces and all.
+        return name.strip(), condition
     return cell, None
 
 

@@ -39,7 +39,7 @@ def _flow_lines(number: int, flow: Flow) -> list[str]:
     if flow.created_when:
         lines.append(f"   created when: {flow.created_when}")
     if flow.condition is not None:
-        lines.append(f"   condition: has {flow.condition}")
+        lines.append(f"   condition: {flow.condition}")
     if flow.merge or flow.template is not Template.EVERY:
         lines.append(f"   merge criteria ({len(flow.merge)}):" if flow.merge else "   merge criteria: none")
         lines.extend(f"     {row.source} = {row.target}" for row in flow.merge)

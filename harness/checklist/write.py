@@ -1,15 +1,19 @@
 """``Checklist`` -> reStructuredText, exactly as Sesam's generator laid it out.
 
-Writing a parsed checklist back reproduces the original bytes of a current-format checklist (tests check this on
-every sample), which makes the writer a faithful source of synthetic checklists for round-trip tests and for the
-parser benchmark. Classifications are always written in the current, parenthesised form.
+Writing a parsed checklist back reproduces the original bytes of a current-format checklist: every one of the
+1,152 checklists Sesam published (datanav/docs, branch ``systemtype-docs-test``; ``scripts/bench_checklists.py``
+checks them) and every sample in the tests. That makes the writer a faithful source of synthetic checklists for
+round-trip tests. What it normalises, by design, is only what reads the same: classifications are always written in
+the current, parenthesised form ("Contacts person" -> "Contacts (person)"), "an" before a vowel as the generator's
+"a", and each fixed sentence in the generator's spelling, on one line with its own spacing (a sentence that was
+wrapped over lines, or spaced otherwise, reads as the same sentence; see ``harness.checklist.sentences``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.checklist.model import Checklist, Clause, Flow, MergeRow, PropertyRow, Template
+from harness.checklist.model import Checklist, Clause, Endpoint, Flow, MergeRow, PropertyRow, Template
 from harness.checklist.sentences import render
 
 __all__ = ["INTRODUCTION", "to_rst"]
@@ -36,18 +40,25 @@ def to_rst(checklist: Checklist, *, newline: str = "\n") -> str:
         "------------",
         "",
         INTRODUCTION.format(source=checklist.source_system, target=checklist.target_system),
-        "",
     ]
-    for index, flow in enumerate(checklist.flows):
-        if index:
-            lines.append("")
+    # A blank line opens each section and one closes its table, so a checklist without flows ends at the
+    # Introduction's last line, as Sesam's do, and two blank lines part two flows.
+    for flow in checklist.flows:
+        lines.append("")
         lines.extend(_flow_lines(flow))
     return newline.join(lines) + newline
 
 
+def _spelled(endpoint: Endpoint) -> str:
+    """An endpoint as the generator wrote it: its system, a space and its datatype, even when the system is empty
+    (" Inventory" under "Business Central to  Dataflow"), where ``Endpoint.label`` leaves the space out."""
+    text = f"{endpoint.system} {endpoint.datatype}"
+    return f"{text} ({endpoint.classification})" if endpoint.classification else text
+
+
 def _flow_lines(flow: Flow) -> list[str]:
-    source, target = flow.source.label(), flow.target.label()
-    heading = flow.label()
+    source, target = _spelled(flow.source), _spelled(flow.target)
+    heading = f"{source} to {target}"
     lines = [heading, "-" * len(heading)]
     if flow.template is Template.LINK_ONLY:
         lines += [render(Clause.LINK_REQUIRED, source=source, target=target), ""]

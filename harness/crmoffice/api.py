@@ -2,19 +2,21 @@
 
 Routes (the harness's assumed contract, summarised in ``docs/tenants.md``)::
 
-    POST   /connect/token                 OAuth2 token endpoint (public; see harness.crmoffice.tokens)
-    GET    /companies | /contacts         {"items": [...], "nextPage": url | null}; pageSize, updatedSince, cursor
-    POST   /companies | /contacts         201 + record, ETag, Location
-    GET    /companies/{id} | /contacts/{id}        200 + record, ETag
-    PATCH  /companies/{id} | /contacts/{id}        JSON merge patch, optional If-Match: 200 + record, ETag
-    DELETE /companies/{id} | /contacts/{id}        optional If-Match: 204
+    POST   /connect/token        OAuth2 token endpoint (public; see harness.crmoffice.tokens)
+    GET    /{resource}           {"items": [...], "nextPage": url | null}; pageSize, updatedSince, cursor
+    POST   /{resource}           201 + record, ETag, Location
+    GET    /{resource}/{id}      200 + record, ETag
+    PATCH  /{resource}/{id}      JSON merge patch, optional If-Match: 200 + record, ETag
+    DELETE /{resource}/{id}      optional If-Match: 204
+
+for each resource: ``companies``, ``contacts`` and ``activities``.
 
 Everything else answers problem+json: 404 for an unknown path, 405 with ``Allow`` for a method the path does not
 take. The control plane of :class:`~harness.fakes.tenant.FakeTenant` sits beside it under ``/_harness/``; the Python
 object adds :meth:`CRMOfficeFake.expire_tokens`, :meth:`~CRMOfficeFake.revoke_tokens`,
 :meth:`~CRMOfficeFake.set_token_lifetime` and :meth:`~CRMOfficeFake.set_rate_limit`.
 
-``reset`` empties companies and contacts and the rate-limit windows; the registered client, the tokens already
+``reset`` empties every resource and the rate-limit windows; the registered client, the tokens already
 issued, the token lifetime and the rate-limit setting survive it, so connected clients keep working.
 """
 
@@ -130,7 +132,8 @@ class CRMOfficeFake(FakeTenant):
     def no_route(self, request: Request, allowed: list[str]) -> VendorError:
         if allowed:
             return MethodNotAllowed(request.method, request.path, allowed)
-        return NotFound(f"No such path: {request.method} {request.path[:100]}. Paths are /companies and /contacts.")
+        paths = ", ".join(f"/{resource}" for resource in RESOURCES)
+        return NotFound(f"No such path: {request.method} {request.path[:100]}. Paths are {paths}.")
 
     def fault_error(self, status: int, retry_after: float | None) -> VendorError:
         detail = "Injected by the harness fault plan."

@@ -1,4 +1,4 @@
-"""The CRMOffice client: typed reads and writes of companies and contacts, to a fake or to the real API.
+"""The CRMOffice client: typed reads and writes of companies, contacts and activities, to a fake or to the real API.
 
 - :meth:`CRMOfficeClient.pages` streams a list page by page, following ``nextPage`` (which must stay on the API's
   own origin: the bearer token is never sent elsewhere). ``since`` is sent as ``updatedSince`` in milliseconds,
@@ -30,7 +30,7 @@ from harness.crmoffice.limits import MAX_PAGE_SIZE
 
 __all__ = ["MAX_PAGE_SIZE", "RESOURCES", "CRMOfficeClient", "Record", "Resource", "Versioned"]
 
-Resource = Literal["companies", "contacts"]
+Resource = Literal["companies", "contacts", "activities"]
 RESOURCES: tuple[Resource, ...] = get_args(Resource)
 Record = dict[str, Any]
 _INFO_KEYS = ("api", "token_url", "client_id", "client_secret")

@@ -1,4 +1,5 @@
-"""The CRMOffice tenant's state and rules: companies, contacts, their versions, and incremental reads. No HTTP here.
+"""The CRMOffice tenant's state and rules: companies, contacts, activities, their versions, and incremental reads. No
+HTTP here.
 
 Rules beyond the field rules of :mod:`harness.crmoffice.schema`:
 
@@ -10,7 +11,7 @@ Rules beyond the field rules of :mod:`harness.crmoffice.schema`:
   most CRMs: a sync that re-sends unchanged values shows up as an edit (an echo) instead of going unnoticed.
 - A conditional write checks, in this order: the body on its own (400), the record exists (404), ``If-Match`` (412,
   ``*`` matches any existing record, weak tags never match), then the merged record (400).
-- A contact's ``companyId`` must name an existing company. Deleting a company detaches its contacts (``companyId``
+- A contact's ``company.id`` must name an existing company. Deleting a company detaches its contacts (``company``
   becomes null, which is a write to each contact) rather than deleting them or refusing: nothing is lost, and the
   change shows up in incremental reads.
 - Incremental reads order by ``(updatedAt, id)``; ``since`` is inclusive; ``after`` is the last key of the previous
@@ -31,14 +32,14 @@ from typing import Any, Literal
 from harness.client.timestamps import format_timestamp, parse_timestamp
 from harness.crmoffice.errors import NotFound, PreconditionFailed, ValidationProblem
 from harness.crmoffice.index import Key, KeysetIndex
-from harness.crmoffice.schema import COMPANY, CONTACT, Errors, Kind, Record, canonical_id, json_type
+from harness.crmoffice.schema import KINDS, Errors, Kind, Record, canonical_id, json_type
 from harness.fakes.clock import Clock, IdSource
 
 __all__ = ["RESOURCES", "CRMOfficeModel", "Page", "ResourceName", "Stored"]
 
-ResourceName = Literal["companies", "contacts"]
-RESOURCES: tuple[ResourceName, ...] = ("companies", "contacts")
-_KINDS: dict[str, Kind] = {"companies": COMPANY, "contacts": CONTACT}
+ResourceName = Literal["companies", "contacts", "activities"]
+# Companies first: a seed's contacts may name its companies.
+RESOURCES: tuple[ResourceName, ...] = ("companies", "contacts", "activities")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class _Collection:
 
 
 def _copy(record: Record) -> Record:
-    # Addresses are the only nested values, one level deep: cheaper than deepcopy on a 1,000-record page.
+    # Nested values (addresses, a contact's company) are one level deep: cheaper than deepcopy on a 1,000-record page.
     return {name: dict(value) if isinstance(value, dict) else value for name, value in record.items()}
 
 
@@ -112,7 +113,7 @@ class CRMOfficeModel:
         # Never reset, so an ETag from before a reset can never match a record seeded again with the same id.
         self._writes = 0
         self._stamped: tuple[datetime | None, str] = (None, "")
-        self._collections = {resource: _Collection(kind) for resource, kind in _KINDS.items()}
+        self._collections: dict[str, _Collection] = {resource: _Collection(KINDS[resource]) for resource in RESOURCES}
 
     # --- reads ------------------------------------------------------------------------------------------------
     def get(self, resource: str, record_id: str) -> Stored:
@@ -187,7 +188,7 @@ class CRMOfficeModel:
             collection.clear()
 
     def seed(self, payload: Mapping[str, Any]) -> dict[str, list[Record]]:
-        """Add records given as ``{"companies": [...], "contacts": [...]}``, all or none.
+        """Add records given as ``{"companies": [...], "contacts": [...], "activities": [...]}``, all or none.
 
         Records follow the create rules, and may also carry ``id`` (a GUID not in use), ``createdAt`` and
         ``updatedAt`` (RFC 3339; missing ones default to the clock's now, ``createdAt`` to ``updatedAt``). A contact
@@ -195,7 +196,7 @@ class CRMOfficeModel:
         """
         unknown = sorted(set(payload) - set(RESOURCES))
         if unknown:
-            raise ValueError(f"seed: unknown collection(s) {unknown}; a seed holds 'companies' and 'contacts'")
+            raise ValueError(f"seed: unknown collection(s) {unknown}; a seed holds {', '.join(map(repr, RESOURCES))}")
         prepared: dict[str, list[tuple[str, Record, datetime, datetime]]] = {}
         for resource in RESOURCES:
             records = payload.get(resource, [])
@@ -231,7 +232,7 @@ class CRMOfficeModel:
         found = canonical_id(record_id)
         if found is None:
             shown = record_id if len(record_id) <= 60 else record_id[:57] + "..."
-            raise ValidationProblem.single("id", f"{shown!r} is not a {collection.kind.name} id; ids are GUIDs.")
+            raise ValidationProblem.single("id", f"{shown!r} is not {collection.kind.a} id; ids are GUIDs.")
         if found not in collection.records:
             raise NotFound(f"No {collection.kind.name} has id {found}.")
         return found
@@ -289,18 +290,18 @@ class CRMOfficeModel:
         return self._stamped[1]
 
     def _reference_errors(self, resource: str, fields: Mapping[str, Any], seeded_companies: set[str]) -> Errors:
-        company_id = fields.get("companyId") if resource == "contacts" else None
+        company_id = _company_id(fields) if resource == "contacts" else None
         if company_id is None or company_id in seeded_companies or company_id in self._collections["companies"].records:
             return {}
-        return {"companyId": [f"The companyId field names no existing company: no company has id {company_id}."]}
+        return {"company.id": [f"The company.id field names no existing company: no company has id {company_id}."]}
 
     def _detach_contacts(self, company_id: str) -> None:
         contacts = self._collections["contacts"]
-        attached = [record for record in contacts.records.values() if record["companyId"] == company_id]
+        attached = [record for record in contacts.records.values() if _company_id(record) == company_id]
         now = self.clock.now()
         for record in attached:
             fields = {name: record[name] for name in contacts.kind.fields}
-            fields["companyId"] = None
+            fields["company"] = None
             self._write(contacts, record["id"], fields, created=parse_timestamp(record["createdAt"]), updated=now)
 
     def _prepare_seed(
@@ -352,6 +353,12 @@ class CRMOfficeModel:
             return _ms(parse_timestamp(given))
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
+
+
+def _company_id(fields: Mapping[str, Any]) -> str | None:
+    company = fields.get("company")
+    found = company.get("id") if isinstance(company, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _combine(*parts: Errors) -> Errors:

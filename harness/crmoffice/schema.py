@@ -1,10 +1,11 @@
-"""What a CRMOffice company and contact are made of: their fields, types and limits, and JSON merge patch.
+"""What CRMOffice's companies, contacts and activities are made of: fields, types and limits, and JSON merge patch.
 
-The known field names come from Sesam's CRMOffice connector; the limits are the harness's assumptions (see
-``docs`` in :mod:`harness.crmoffice`). The rules, the same for a create (POST) and a merge patch (PATCH):
+The field names are the ones Sesam Talk's generated CRMOffice checklists name (``docs/tenants.md`` lists each with its
+source); the types beyond "string", the limits and the checks are the harness's assumptions (listed in
+:mod:`harness.crmoffice`). The rules, the same for a create (POST) and a merge patch (PATCH):
 
-- Every writable field is a string or ``null`` (an address: an object of strings, or ``null``); any other JSON type is
-  rejected naming the field.
+- Every writable field is a string or ``null``, or a nested object of strings (an address, a contact's ``company``)
+  or ``null``; any other JSON type is rejected naming the field.
 - A field the kind does not have is rejected naming the field, so a misspelt name never silently does nothing.
 - ``id``, ``createdAt`` and ``updatedAt`` are the server's: sending them is rejected, even with the current value.
 - Lengths count characters (code points). A required text that is blank (empty or whitespace) counts as missing,
@@ -12,10 +13,14 @@ The known field names come from Sesam's CRMOffice connector; the limits are the 
 - Phones are free text: letters, ``ext.`` and punctuation are accepted (unlike Business Central, deliberately).
 - ``orgNr`` is exactly 9 ASCII digits (no spaces; the mod-11 check digit is not verified). ``email`` follows ASP.NET
   Core's ``[EmailAddress]``: exactly one ``@``, neither first nor last, no line break.
-- PATCH is RFC 7396 merge patch: a field present is set, ``null`` clears it, an absent one is kept; an address
-  object merges part by part. Records always carry every field, ``null`` when empty.
+- A contact's company is ``{"id": <company id>}`` or ``null`` (checklists read it as ``company.id``); an object
+  without an id is refused, so "no company" has one spelling. An activity's ``startsAt`` and ``endsAt`` are RFC 3339
+  times with a zone, stored as the API writes its own (UTC, milliseconds, ``Z``); ``endsAt`` is not before
+  ``startsAt``.
+- PATCH is RFC 7396 merge patch: a field present is set, ``null`` clears it, an absent one is kept; a nested object
+  merges part by part. Records always carry every field, ``null`` when empty.
 
-Field errors are keyed by the field's name (``postAddress.postCode`` for an address part).
+Field errors are keyed by the field's name (``postAddress.postCode``, ``company.id`` for a nested part).
 """
 
 from __future__ import annotations
@@ -26,16 +31,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.client.guids import GUID
+from harness.client.timestamps import parse_timestamp
 
 __all__ = [
+    "ACTIVITY",
     "ADDRESS",
     "COMPANY",
+    "COMPANY_REFERENCE",
     "CONTACT",
     "GUID",
+    "KINDS",
     "READ_ONLY",
     "Address",
     "Errors",
     "Kind",
+    "Nested",
     "Record",
     "Text",
     "canonical_id",
@@ -87,7 +97,21 @@ def _email(value: str) -> str | None:
 def _guid(value: str) -> str | None:
     if GUID.fullmatch(value):
         return None
-    return f"must be a company id (a GUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301) or null, got {_show(value)}"
+    return f"must be a company's id, a GUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301, got {_show(value)}"
+
+
+def _timestamp(value: str) -> str | None:
+    try:
+        parse_timestamp(value)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves the year out of 1-9999 in UTC
+        return f"must be an RFC 3339 time with a zone such as 2024-09-18T20:05:51.603Z or null, got {_show(value)}"
+    return None
+
+
+def _utc_milliseconds(value: str) -> str:
+    # As the API writes createdAt/updatedAt, so a reader meets one format; isoformat pads years below 1000, strftime
+    # does not, and a stored time must read back as one.
+    return parse_timestamp(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _show(value: str) -> str:
@@ -120,23 +144,27 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Address:
-    """A nullable object of text parts; a merge patch merges part by part, a part left out stays as it was."""
+class Nested:
+    """A nullable object of text parts (an address, a reference to another record), read by checklists as dotted
+    paths (``postAddress.postCode``, ``company.id``). A merge patch merges part by part, a part left out stays as it
+    was; ``required`` parts must be non-blank whenever the object is there."""
 
     parts: Mapping[str, Text]
+    label: str = "an address"
+    required: tuple[str, ...] = ()
 
     def problems_by_path(self, name: str, value: Any) -> Errors:
         if value is None:
             return {}
+        listed = ", ".join(self.parts)
         if not isinstance(value, dict):
-            listed = ", ".join(self.parts)
             return {name: [f"must be an object with {listed} (each a string or null), or null; got {json_type(value)}"]}
         errors: Errors = {}
         for part, part_value in value.items():
             path = f"{name}.{part}"
             rule = self.parts.get(part)
             if rule is None:
-                errors[path] = [f"is not an address field; address fields are {', '.join(self.parts)}"]
+                errors[path] = [f"is not {self.label} field; the fields of {self.label} are {listed}"]
                 continue
             messages = rule.problems(part_value)
             if messages:
@@ -147,12 +175,29 @@ class Address:
         if patch is None:
             return None
         base = current if isinstance(current, dict) else {}
-        return {part: patch.get(part, base.get(part)) for part in self.parts}
+        return {
+            part: rule.merge(base.get(part), patch[part]) if part in patch else base.get(part)
+            for part, rule in self.parts.items()
+        }
+
+    def missing_by_path(self, name: str, value: Any) -> Errors:
+        """Required parts that are blank in a merged value (none when the whole object is null)."""
+        if not isinstance(value, dict):
+            return {}
+        return {
+            f"{name}.{part}": [f"The {name}.{part} field is required when {name} is given; send {name}: null for none."]
+            for part in self.required
+            if _blank(value.get(part))
+        }
 
 
-FieldRule = Text | Address
+# The name harness.checklist.targets matches nested fields by, to list their dotted paths as known properties.
+Address = Nested
 
-ADDRESS = Address(
+FieldRule = Text | Nested
+RecordRule = Callable[[Mapping[str, Any]], Errors]
+
+ADDRESS = Nested(
     {
         "streetAddress": Text(100),
         "postCode": Text(10),
@@ -161,19 +206,29 @@ ADDRESS = Address(
     }
 )
 
+COMPANY_REFERENCE = Nested({"id": Text(None, check=_guid, canonical=str.lower)}, "a company reference", ("id",))
+"""A contact's ``company``: ``{"id": <company id>}``, as Sesam Talk's checklists read it (``company.id``)."""
+
 
 @dataclass(frozen=True)
 class Kind:
-    """One record type: its writable fields in output order, which must be non-blank, and which need one of them."""
+    """One record type: its writable fields in output order, which must be non-blank, which need one of them, and
+    ``rules`` over the merged record as a whole (each returns its errors)."""
 
     name: str
     fields: Mapping[str, FieldRule]
     required: tuple[str, ...] = ()
     one_of: tuple[str, ...] = ()
+    rules: tuple[RecordRule, ...] = ()
     field_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_names", ("id", *self.fields, "createdAt", "updatedAt"))
+
+    @property
+    def a(self) -> str:
+        """The kind's name with its indefinite article, for messages ("a contact", "an activity")."""
+        return f"{'an' if self.name[0] in 'aeiou' else 'a'} {self.name}"
 
     def blank(self) -> Record:
         return dict.fromkeys(self.fields)
@@ -188,8 +243,8 @@ class Kind:
             rule = self.fields.get(name)
             if rule is None:
                 listed = ", ".join(self.fields)
-                errors[name] = [f"{name!r} is not a {self.name} field; the writable fields are {listed}."]
-            elif isinstance(rule, Address):
+                errors[name] = [f"{name!r} is not {self.a} field; the writable fields are {listed}."]
+            elif isinstance(rule, Nested):
                 for path, messages in rule.problems_by_path(name, value).items():
                     errors[path] = [f"The {path} field {message}." for message in messages]
             else:
@@ -211,11 +266,17 @@ class Kind:
         for name in self.required:
             if _blank(fields.get(name)):
                 errors[name] = [f"The {name} field is required."]
+        for name, rule in self.fields.items():
+            if isinstance(rule, Nested):
+                errors.update(rule.missing_by_path(name, fields.get(name)))
         if self.one_of and all(_blank(fields.get(name)) for name in self.one_of):
-            message = f"A {self.name} needs at least one of {' or '.join(self.one_of)}."
+            message = f"{self.a.capitalize()} needs at least one of {' or '.join(self.one_of)}."
             # Like ASP.NET Core's ValidationResult with several member names: the message under each of them.
             for name in self.one_of:
                 errors.setdefault(name, []).append(message)
+        for record_rule in self.rules:
+            for name, messages in record_rule(fields).items():
+                errors.setdefault(name, []).extend(messages)
         return errors
 
 
@@ -237,7 +298,7 @@ COMPANY = Kind(
 CONTACT = Kind(
     "contact",
     {
-        "companyId": Text(None, check=_guid, canonical=str.lower),
+        "company": COMPANY_REFERENCE,
         "givenName": Text(50),
         "familyName": Text(50),
         "directPhone": Text(50),
@@ -248,3 +309,30 @@ CONTACT = Kind(
     },
     one_of=("givenName", "familyName"),
 )
+
+
+def _ends_after_start(fields: Mapping[str, Any]) -> Errors:
+    starts, ends = fields.get("startsAt"), fields.get("endsAt")
+    if starts is None or ends is None or parse_timestamp(ends) >= parse_timestamp(starts):
+        return {}
+    return {"endsAt": [f"The endsAt field ({ends}) must not be before startsAt ({starts})."]}
+
+
+_TIME = Text(None, check=_timestamp, canonical=_utc_milliseconds)
+
+ACTIVITY = Kind(
+    "activity",
+    {
+        "subject": Text(255),
+        # A CRMOffice user's id; the fake keeps no users, so any text names one.
+        "ownerId": Text(100),
+        "startsAt": _TIME,
+        "endsAt": _TIME,
+        "address": ADDRESS,
+    },
+    required=("subject",),
+    rules=(_ends_after_start,),
+)
+
+KINDS: Mapping[str, Kind] = {"companies": COMPANY, "contacts": CONTACT, "activities": ACTIVITY}
+"""Each resource's kind, by the resource's path (``/companies``); a checklist calls the datatype by it capitalised."""

@@ -9,7 +9,7 @@ from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
 from harness.client import AuthenticationError, BearerToken, RetryPolicy
 from harness.fakes import Mounted
-from tests.businesscentral.helpers import assert_error
+from tests.businesscentral.helpers import assert_error, error_of
 
 
 def test_a_request_without_a_token_is_refused(anonymous: httpx.Client, api: str) -> None:
@@ -79,7 +79,9 @@ def test_an_unknown_company_is_not_found(raw: httpx.Client, api: str) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/v2.0", "/v2.0/x/y/api/v2.0/vendors", "/v2.0/x/api/v1.0/companies"])
 def test_unknown_paths_get_the_vendor_error_not_a_traceback(raw: httpx.Client, path: str) -> None:
-    assert_error(raw.get(path), 404, "BadRequest_ResourceNotFound")
+    response = raw.get(path)
+    assert_error(response, 404, "BadRequest_NotFound")
+    assert error_of(response)["message"].startswith("No HTTP resource was found that matches the request URI '")
 
 
 def test_environments_are_listed_with_their_type(client: BusinessCentralClient, bc: BusinessCentralFake) -> None:

@@ -1,4 +1,5 @@
-"""JSON $batch: at most 100 operations, each with its own status; Isolation: snapshot makes it all-or-nothing."""
+"""JSON $batch: at most 100 operations run in order, each with its own status; the batch stops at the first failure
+unless the client prefers odata.continue-on-error; Isolation: snapshot makes it all-or-nothing; dependsOn is kept."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import httpx
 import pytest
 
 from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.api import ODATA_JSON
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.client import ChangedUnderYouError, ValidationError
 from harness.fakes.faults import Fault, FaultRuleError
 from tests.businesscentral.helpers import assert_error
+
+CONTINUE = {"Prefer": "odata.continue-on-error"}
 
 
 def _create(index: int, bc: BusinessCentralFake) -> dict[str, object]:
@@ -52,7 +56,7 @@ def test_each_operation_gets_its_own_status(raw: httpx.Client, api: str, bc: Bus
             "body": {"mobilePhoneNumber": "1"},
         },
     ]
-    response = raw.post(f"{api}/$batch", json={"requests": operations})
+    response = raw.post(f"{api}/$batch", json={"requests": operations}, headers=CONTINUE)
     assert response.status_code == 200, response.text
     answers = response.json()["responses"]
     assert [(a["id"], a["status"]) for a in answers] == [
@@ -66,7 +70,13 @@ def test_each_operation_gets_its_own_status(raw: httpx.Client, api: str, bc: Bus
     assert answers[1]["body"]["error"]["code"] == "Application_FieldValidationException"
     assert answers[5]["body"]["error"]["code"] == "BadRequest_InvalidToken"
     assert answers[3]["body"]["mobilePhoneNumber"] == "912 34 567", "operations run in order"
-    assert answers[0]["headers"]["etag"] == answers[0]["body"]["@odata.etag"]
+    # As recorded (BC 26.0): an operation's headers are its content type, OData version and, on a create, Location.
+    assert answers[0]["headers"] == {
+        "content-type": ODATA_JSON,
+        "odata-version": "4.0",
+        "location": f"{answers[0]['body']['@odata.context'].split('/$metadata#')[0]}/companies({bc.company_id})"
+        f"/contacts({answers[0]['body']['id']})",
+    }, answers[0]["headers"]
     assert bc.counts()["routes"] == {"POST $batch": 1, "POST contacts": 1}, bc.counts()
     assert bc.counts()["batch_operations"]["POST contacts"] == 2, bc.counts()
 
@@ -89,7 +99,13 @@ def test_one_hundred_operations_are_accepted(raw: httpx.Client, api: str, bc: Bu
 
 def test_one_hundred_and_one_operations_are_refused_whole(raw: httpx.Client, api: str, bc: BusinessCentralFake) -> None:
     response = raw.post(f"{api}/$batch", json={"requests": [_create(i, bc) for i in range(101)]})
-    assert_error(response, 400, "BadRequest", "The batch request contains 101 operations; the maximum is 100.")
+    assert_error(
+        response,
+        400,
+        "Unknown",
+        "The current batch message contains too many parts. A maximum number of '100' query operations and change "
+        "sets are allowed in a batch message.",
+    )
     assert bc.company().store("contacts").records == {}, "a refused batch must not apply any operation"
 
 
@@ -114,8 +130,46 @@ def test_a_batch_inside_a_batch_and_unknown_urls_are_refused_per_operation(
         {"id": "b", "method": "GET", "url": "vendors"},
         {"id": "c", "method": "POST", "url": "companies"},
     ]
-    answers = raw.post(f"{api}/$batch", json={"requests": operations}).json()["responses"]
+    answers = raw.post(f"{api}/$batch", json={"requests": operations}, headers=CONTINUE).json()["responses"]
     assert [(a["id"], a["status"]) for a in answers] == [("a", 400), ("b", 404), ("c", 405)], answers
+
+
+def test_without_continue_on_error_the_batch_stops_at_the_first_failure(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    failing = {**_create(2, bc), "body": {"displayName": "Feil", "phoneNumber": "ring meg"}}
+    answers = raw.post(f"{api}/$batch", json={"requests": [_create(1, bc), failing, _create(3, bc)]}).json()
+    assert [(a["id"], a["status"]) for a in answers["responses"]] == [("1", 201), ("2", 400)], answers
+    names = [c["displayName"] for c in bc.company().store("contacts").records.values()]
+    assert names == ["Batch 1"], f"the operation after the failure must not run, found {names}"
+
+
+def test_an_operation_whose_dependency_failed_is_not_run(raw: httpx.Client, api: str, bc: BusinessCentralFake) -> None:
+    failing = {**_create(1, bc), "body": {"displayName": "Feil", "phoneNumber": "ring meg"}}
+    operations = [
+        failing,
+        {**_create(2, bc), "dependsOn": ["1"]},
+        {**_create(3, bc), "dependsOn": ["2"]},
+        _create(4, bc),
+    ]
+    answers = raw.post(f"{api}/$batch", json={"requests": operations}, headers=CONTINUE).json()["responses"]
+    assert [(a["id"], a["status"]) for a in answers] == [("1", 400), ("2", 424), ("3", 424), ("4", 201)], answers
+    assert answers[1]["body"]["error"]["code"] == "FailedDependency", answers[1]
+    assert [c["displayName"] for c in bc.company().store("contacts").records.values()] == ["Batch 4"]
+
+
+def test_a_dependency_on_a_later_or_unknown_operation_refuses_the_batch(
+    raw: httpx.Client, api: str, bc: BusinessCentralFake
+) -> None:
+    operations = [{**_create(1, bc), "dependsOn": ["2"]}, _create(2, bc)]
+    assert_error(
+        raw.post(f"{api}/$batch", json={"requests": operations}),
+        400,
+        "BadRequest",
+        "The dependsOn Id: [2] in request [1] is not matching any of the request Id and atomic group Id seen so "
+        "far. Forward reference is not allowed.",
+    )
+    assert bc.company().store("contacts").records == {}
 
 
 def test_snapshot_isolation_undoes_everything_when_one_operation_fails(
@@ -137,7 +191,8 @@ def test_snapshot_isolation_undoes_everything_when_one_operation_fails(
     ]
     response = raw.post(f"{api}/$batch", json={"requests": operations}, headers={"Isolation": "snapshot"})
     answers = response.json()["responses"]
-    assert [a["status"] for a in answers] == [424, 424, 424, 400, 424], answers
+    # Microsoft's $batch page: the operations before the failure keep their answers; none of their changes stays.
+    assert [a["status"] for a in answers] == [201, 200, 204, 400], answers
     after = raw.get(f"{api}/companies({bc.company_id})/contacts").json()["value"]
     assert [(c["id"], c["phoneNumber"]) for c in after] == [(existing["id"], "")], f"expected no change, got {after}"
     assert after[0]["@odata.etag"] == existing["@odata.etag"]
@@ -198,7 +253,7 @@ def test_a_fault_in_batch_refuses_that_one_operation_and_no_whole_request(
         }
         for n, record in enumerate(made)
     ]
-    answer = raw.post(f"{api}/$batch", json={"requests": operations})
+    answer = raw.post(f"{api}/$batch", json={"requests": operations}, headers=CONTINUE)
     assert answer.status_code == 200, f"expected the batch itself accepted, got {answer.status_code} {answer.text}"
     statuses = [op["status"] for op in answer.json()["responses"]]
     assert statuses == [400, 200], f"expected only the first operation refused, got {statuses}"
@@ -211,3 +266,18 @@ def test_a_fault_in_batch_needs_a_status_and_cannot_drop() -> None:
         Fault(in_batch=True, drop=True)
     with pytest.raises(FaultRuleError, match="in_batch"):
         Fault(in_batch=True, delay=1.0)
+
+
+def test_the_client_reports_every_operation_of_a_failed_atomic_batch_as_failed(
+    client: BusinessCentralClient, bc: BusinessCentralFake
+) -> None:
+    results = client.batch(
+        [
+            BatchOperation("POST", "contacts", body={"displayName": "Ny"}),
+            BatchOperation("POST", "contacts", body={"displayName": "Feil", "mobilePhoneNumber": "ring"}),
+            BatchOperation("POST", "contacts", body={"displayName": "Aldri"}),
+        ],
+        atomic=True,
+    )
+    assert [(r.status, r.ok) for r in results] == [(424, False), (400, False), (424, False)], results
+    assert bc.company().store("contacts").records == {}, "an atomic batch with a failure must leave nothing"

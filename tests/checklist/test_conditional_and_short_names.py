@@ -1,7 +1,10 @@
-"""The conditional template ("When a X has <condition>, it will be synchronized with a Y.") and sections that name a
-system by a shorter form of the title's name ("Exact Items" under "Exact Online to Salesforce").
+"""The conditional template ("<condition>, it  will be synchronized with a Y.", as in "When a X has <condition>, it
+will ...") and sections that name a system by a shorter form of the title's name ("Exact Items" under "Exact Online
+to Salesforce").
 
-The systems are made up; the files have the shape of Sesam Talk's generated checklists.
+The systems are made up; the files have the shape of Sesam Talk's generated checklists, conditional sentence
+included: the generator wrote "it  will" with two spaces, and the condition is free text (what Sesam's corpus
+itself holds is in ``test_talk_corpus.py``).
 """
 
 from __future__ import annotations
@@ -47,14 +50,15 @@ def section(source: str, target: str, opening: str, rows: tuple[tuple[str, str],
 
 
 def conditional(condition: str, source: str = "SomeCRM Deal", target: str = "SomeERP Salesorder") -> str:
-    opening = f"When a {source} has {condition}, it will be synchronized with a {target}."
+    opening = f"{condition}, it  will be synchronized with a {target}."
     return section(source, target, opening)
 
 
 CONDITIONS = [
-    "a 100% probability",
-    "a stage of 'Won', 'Closed' or \"Signed\"",
-    "an amount above 1,000,000 NOK, excluding VAT (25%)",
+    "When a SomeCRM Deal has a 100% probability",
+    "When a SomeCRM Deal has a stage of 'Won', 'Closed' or \"Signed\"",
+    "When a SomeCRM Deal has an amount above 1,000,000 NOK, excluding VAT (25%)",
+    "some deals are left out for now. This one, it will be, until that is resolved",
 ]
 
 
@@ -75,7 +79,7 @@ def test_a_conditional_flow_reads_with_its_condition_verbatim_and_writes_back_by
 def test_a_conditional_flow_with_merge_criteria_round_trips() -> None:
     source, target = "SomeCRM Deal", "SomeERP Salesorder"
     opening = (
-        f"When a {source} has a 100% probability, it will be synchronized with a {target}.\n\n"
+        f"When a {source} has a 100% probability, it  will be synchronized with a {target}.\n\n"
         f"If a matching {target} already exists, the {source} will be merged with the existing one.\n"
         f"If no matching {target} is found, a new {target} will be created.\n\n"
         f"A {source} will merge with a {target} if one of the following property combinations match:\n\n"
@@ -103,13 +107,16 @@ def test_show_json_carries_the_template_and_the_condition(capsys: pytest.Capture
 
 
 def test_diff_reports_a_changed_condition() -> None:
-    old = parse_text(checklist("SomeCRM", "SomeERP", conditional("a 100% probability")), "old.rst")
-    new = parse_text(checklist("SomeCRM", "SomeERP", conditional("a 90% probability")), "new.rst")
+    old = parse_text(checklist("SomeCRM", "SomeERP", conditional(CONDITIONS[0])), "old.rst")
+    new = parse_text(checklist("SomeCRM", "SomeERP", conditional(CONDITIONS[0].replace("100", "90"))), "new.rst")
     diff = diff_checklists(old, new)
     (change,) = diff.changed
     shown = [(field.field, field.old, field.new) for field in change.fields]
-    assert shown == [("condition", "a 100% probability", "a 90% probability")], shown
-    assert "    ~ condition: 'a 100% probability' -> 'a 90% probability'" in render_diff(diff).splitlines()
+    assert shown == [("condition", CONDITIONS[0], "When a SomeCRM Deal has a 90% probability")], shown
+    shown_line = (
+        "    ~ condition: 'When a SomeCRM Deal has a 100% probability' -> 'When a SomeCRM Deal has a 90% probability'"
+    )
+    assert shown_line in render_diff(diff).splitlines()
     assert diff_checklists(old, old).is_empty, "the same condition is no change"
 
 
@@ -118,40 +125,45 @@ def test_diff_reports_a_flow_that_became_conditional() -> None:
         "SomeCRM Deal", "SomeERP Salesorder", "Every SomeCRM Deal will be synchronized with a SomeERP Salesorder."
     )
     old = parse_text(checklist("SomeCRM", "SomeERP", every), "old.rst")
-    new = parse_text(checklist("SomeCRM", "SomeERP", conditional("a 100% probability")), "new.rst")
+    new = parse_text(checklist("SomeCRM", "SomeERP", conditional(CONDITIONS[0])), "new.rst")
     (change,) = diff_checklists(old, new).changed
     shown = [(field.field, field.old, field.new) for field in change.fields]
-    assert shown == [("template", "every", "conditional"), ("condition", None, "a 100% probability")], shown
+    assert shown == [("template", "every", "conditional"), ("condition", None, CONDITIONS[0])], shown
 
 
 def test_lint_notes_that_a_conditional_flow_syncs_only_what_meets_its_condition() -> None:
-    parsed = parse_text(checklist("SomeCRM", "SomeERP", conditional("a 100% probability")), "deals.rst")
+    parsed = parse_text(checklist("SomeCRM", "SomeERP", conditional(CONDITIONS[0])), "deals.rst")
     found = [(f.severity.value, f.code, f.message) for f in lint(parsed)]
     assert found == [
         (
             "info",
             "conditional-flow",
-            "the flow syncs only the SomeCRM Deal records that have a 100% probability; the others are never "
-            "synchronized",
+            "the flow syncs only the SomeCRM Deal records its condition selects ('When a SomeCRM Deal has a 100% "
+            "probability'); the others are never synchronized",
         )
     ], found
 
 
 def test_lint_refuses_a_section_that_is_both_conditional_and_every() -> None:
-    both = conditional("a 100% probability").replace(
+    both = conditional(CONDITIONS[0]).replace(
         "When a", "Every SomeCRM Deal will be synchronized with a SomeERP Salesorder.\nWhen a", 1
     )
     parsed = parse_text(checklist("SomeCRM", "SomeERP", both), "deals.rst")
     errors = [f.message for f in lint(parsed) if f.code == "contradictory-template"]
     assert errors == [
-        "the section says both 'Every ... will be synchronized' (insert) and 'When a ... has ..., it will be "
-        "synchronized' (insert on a condition)"
+        "the section says both 'Every ... will be synchronized' (insert) and '<condition>, it will be synchronized' "
+        "(insert on a condition)"
     ], errors
 
 
 def test_the_reference_sync_refuses_a_conditional_flow_naming_its_section() -> None:
     source, target = "CRMOffice Contacts", "Business Central Contacts (human data)"
-    parsed = parse_text(checklist("CRMOffice", "Business Central", conditional("an e-mail", source, target)), "c.rst")
+    parsed = parse_text(
+        checklist(
+            "CRMOffice", "Business Central", conditional("When a CRMOffice Contacts has an e-mail", source, target)
+        ),
+        "c.rst",
+    )
     with pytest.raises(PlanError, match=r"section 'CRMOffice Contacts to Business Central Contacts \(human data\)'"):
         plan_flow(parsed.flows[0])
 

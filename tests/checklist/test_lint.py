@@ -126,17 +126,17 @@ def test_unknown_data_type() -> None:
 
 
 def test_a_row_naming_a_property_a_system_lacks_is_an_error_listing_what_it_has() -> None:
-    rows = (PHONE, PropertyRow("emial", "email", DataType.STRING), PropertyRow("city", "jobTitle", DataType.STRING))
+    rows = (PHONE, PropertyRow("emial", "email", DataType.STRING), PropertyRow("city", "salutationCode", DataType.STRING))
     flow = Flow(CRM_CONTACTS, BC_CONTACTS, Template.EVERY, properties=rows)
     findings = [f for f in lint(checklist_of(flow), known_properties=KNOWN_PROPERTIES) if f.code == "unknown-property"]
     assert summary(tuple(findings)) == [
         ("error", "unknown-property", 29, CONTACTS),
         ("error", "unknown-property", 32, CONTACTS),
-    ], f"expected the misspelt CRMOffice 'emial' and Business Central 'jobTitle' flagged, found {findings}"
+    ], f"expected the misspelt CRMOffice 'emial' and Business Central 'salutationCode' flagged, found {findings}"
     assert "CRMOffice Contacts have no property 'emial'; they have" in findings[0].message, findings[0].message
     assert ", email," in findings[0].message, f"expected CRMOffice's properties listed, found {findings[0].message}"
     # Business Central's contact API page has no job title, though its Contact table does.
-    assert "Business Central Contacts have no property 'jobTitle'" in findings[1].message, findings[1].message
+    assert "Business Central Contacts have no property 'salutationCode'" in findings[1].message, findings[1].message
     assert ", city," in findings[1].message.split("they have")[1], findings[1].message
 
 

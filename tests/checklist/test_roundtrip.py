@@ -63,8 +63,17 @@ property_rows = st.one_of(
     ),
 )
 merge_rows = st.builds(MergeRow, properties, properties)
-# What follows "has" in a conditional flow's sentence: words with commas, percent signs and both kinds of quotes.
-conditions_in_words = st.one_of(
+# What a conditional flow's sentence says before ", it  will be synchronized with a <target>.": free text, as in
+# Sesam's corpus (the first three), or "When a <source> has" and words with commas, percent signs and both kinds of
+# quotes. It opens a paragraph, so it starts with a letter: "- " or "1. " there would make it a list, for any reader.
+_conditions_corpus = st.sampled_from(
+    [
+        "When a HubSpot Deal has a 100% probability of beeing sold",
+        "When a Zendesk User is of type Agent",
+        "preliminary mapping until we can sort out suppliers. This removes all supplier products for now",
+    ]
+)
+_condition_words = st.one_of(
     st.sampled_from(["a 100% probability", "a status of 'Won', 'Lost' or \"Closed\"", "an amount above 1,000 NOK"]),
     st.lists(
         st.text(alphabet=_LETTERS + _LETTERS.upper() + "0123456789%'\",.-", min_size=1, max_size=8),
@@ -72,6 +81,10 @@ conditions_in_words = st.one_of(
         max_size=6,
     ).map(" ".join),
 )
+
+
+def conditions_in_words(source: Endpoint) -> st.SearchStrategy[str]:
+    return _conditions_corpus | _condition_words.map(lambda words: f"When a {source.label()} has {words}")
 
 
 @st.composite
@@ -86,7 +99,7 @@ def checklists(draw: st.DrawFn) -> Checklist:
         created_when = None
         if template is Template.LINK_ONLY and draw(st.booleans()):
             created_when = f"connected to a {source.label()} that is synchronized into {target_system}"
-        condition = draw(conditions_in_words) if template is Template.CONDITIONAL else None
+        condition = draw(conditions_in_words(source)) if template is Template.CONDITIONAL else None
         rows = tuple(draw(st.lists(property_rows, max_size=8)))
         flows.append(Flow(source, target, template, merge, rows, created_when, condition))
     generated = draw(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31))).replace(

@@ -135,7 +135,7 @@ def test_control_plane_refuses_bad_input_with_a_message(http: httpx.Client) -> N
             max_leaves=12,
         ).map(lambda value: httpx.Request("POST", "/", json=value).content),
         st.dictionaries(
-            st.sampled_from(["givenName", "familyName", "companyId", "directPhone", "email", "id", "postAddress"]),
+            st.sampled_from(["givenName", "familyName", "company", "directPhone", "email", "id", "postAddress"]),
             st.none()
             | st.text(max_size=120)
             | st.integers()

@@ -21,7 +21,7 @@ SEED = {
             "updatedAt": "2024-02-03T04:05:06.007Z",
         }
     ],
-    "contacts": [{"givenName": "Kari", "companyId": COMPANY_ID.upper(), "directPhone": "22 33 44 55"}],
+    "contacts": [{"givenName": "Kari", "company": {"id": COMPANY_ID.upper()}, "directPhone": "22 33 44 55"}],
 }
 
 
@@ -70,7 +70,9 @@ def test_seed_over_http_returns_the_records_and_the_api_serves_them(http: httpx.
         "seeded company id and times, as given",
     )
     contact = created["contacts"][0]
-    same(contact["companyId"], COMPANY_ID, f"seeded contact {contact['id']} companyId (a GUID compares in lower case)")
+    same(
+        contact["company"], {"id": COMPANY_ID}, f"seeded contact {contact['id']} company (GUIDs compare in lower case)"
+    )
     same(api.get(f"/contacts/{contact['id']}").json(), contact, f"contact {contact['id']} read through the API")
 
 
@@ -83,7 +85,11 @@ def test_a_bad_seed_names_the_record_and_adds_nothing(http: httpx.Client, fake: 
     same(response.status_code, 400, "status of a seed with a bad e-mail")
     message = response.json()["error"]
     assert "contacts[1]" in message and "email" in message, f"expected contacts[1] and email named, got {message!r}"
-    same(http.get("/_harness/records").json(), {"companies": [], "contacts": []}, "records after the refused seed")
+    same(
+        http.get("/_harness/records").json(),
+        {"companies": [], "contacts": [], "activities": []},
+        "records after the refused seed",
+    )
     for payload, fragment in (
         ({"contacts": [{"id": "nope", "givenName": "A"}]}, "contacts[0].id must be a GUID"),
         ({"companies": [{"id": COMPANY_ID, "name": "A"}, {"id": COMPANY_ID, "name": "B"}]}, "already in use"),
@@ -96,7 +102,7 @@ def test_a_bad_seed_names_the_record_and_adds_nothing(http: httpx.Client, fake: 
             },
             "after",
         ),
-        ({"contacts": [{"givenName": "A", "companyId": COMPANY_ID}]}, "no company has id"),
+        ({"contacts": [{"givenName": "A", "company": {"id": COMPANY_ID}}]}, "no company has id"),
         ({"contacts": {"givenName": "A"}}, "must be a list"),
     ):
         response = http.post("/_harness/seed", json=payload)
@@ -110,7 +116,9 @@ def test_dump_reset_and_seed_round_trip(http: httpx.Client, client: CRMOfficeCli
     client.create("companies", {"name": "Ny AS", "visitAddress": {"postalArea": "Bergen"}})
     before = http.get("/_harness/records").json()
     expect_status(http.post("/_harness/reset"), 200, "reset")
-    same(http.get("/_harness/records").json(), {"companies": [], "contacts": []}, "records after reset")
+    same(
+        http.get("/_harness/records").json(), {"companies": [], "contacts": [], "activities": []}, "records after reset"
+    )
     same(list(client.records("companies")), [], "companies through the API after reset (the token survives)")
     expect_status(http.post("/_harness/seed", json=before), 201, "seeding the dump back")
     same(http.get("/_harness/records").json(), before, "records after seeding the dump back")

@@ -19,7 +19,7 @@ COMPANY = {
 
 def _contact(company_id: str | None = None) -> dict[str, object]:
     return {
-        "companyId": company_id,
+        "company": None if company_id is None else {"id": company_id},
         "givenName": "Kari",
         "familyName": "Nordmann",
         "directPhone": "+47 22 33 44 55",
@@ -57,7 +57,7 @@ def test_create_contact_through_raw_http(api: httpx.Client, mounted: object) -> 
         list(record),
         [
             "id",
-            "companyId",
+            "company",
             "givenName",
             "familyName",
             "directPhone",
@@ -70,7 +70,7 @@ def test_create_contact_through_raw_http(api: httpx.Client, mounted: object) -> 
         ],
         "contact fields, in order",
     )
-    same(record["companyId"], company_id, f"contact {record['id']} companyId")
+    same(record["company"], {"id": company_id}, f"contact {record['id']} company")
     location = response.headers.get("Location", "")
     assert location.endswith(f"/contacts/{record['id']}") and location.startswith("http"), (
         f"expected an absolute Location ending /contacts/{record['id']}, got {location!r}"
@@ -86,7 +86,7 @@ def test_optional_fields_default_to_null(client: CRMOfficeClient) -> None:
     for name in ("orgNr", "postAddress", "visitAddress"):
         same(company[name], None, f"company {company['id']} field {name} when not sent")
     contact = client.create("contacts", {"familyName": "Hansen"}).record
-    for name in ("companyId", "givenName", "directPhone", "mobilePhone", "email"):
+    for name in ("company", "givenName", "directPhone", "mobilePhone", "email"):
         same(contact[name], None, f"contact {contact['id']} field {name} when not sent")
 
 
@@ -159,17 +159,28 @@ def test_deleting_a_company_detaches_its_contacts(client: CRMOfficeClient, fake:
     client.delete("companies", company.id)
     for member in members:
         now = client.get("contacts", member.id)
-        same(now.record["companyId"], None, f"contact {member.id} companyId after its company was deleted")
+        same(now.record["company"], None, f"contact {member.id} company after its company was deleted")
         same(now.record["updatedAt"], "2024-09-18T20:05:53.603Z", f"contact {member.id} updatedAt after the detach")
         assert now.etag != member.etag, f"expected a new ETag on detached contact {member.id}"
     same(client.get("contacts", other.id), other, f"contact {other.id} of another company")
+
+
+def test_a_contacts_company_is_replaced_kept_and_cleared_by_merge_patch(client: CRMOfficeClient) -> None:
+    first, second = (client.create("companies", {"name": name}).id for name in ("Først AS", "Deretter AS"))
+    contact = client.create("contacts", _contact(first))
+    moved = client.update("contacts", contact.id, {"company": {"id": second.upper()}}).record
+    same(moved["company"], {"id": second}, f"contact {contact.id} company after moving it (stored in lower case)")
+    kept = client.update("contacts", contact.id, {"company": {}}).record
+    same(kept["company"], {"id": second}, f"contact {contact.id} company after an empty company patch")
+    cleared = client.update("contacts", contact.id, {"company": None}).record
+    same(cleared["company"], None, f"contact {contact.id} company after patching it to null")
 
 
 def test_contact_must_reference_an_existing_company(client: CRMOfficeClient) -> None:
     unknown = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
     with pytest.raises(ValidationError) as caught:
         client.create("contacts", _contact(unknown))
-    same(caught.value.field, "companyId", "field of the error for an unknown company")
+    same(caught.value.field, "company.id", "field of the error for an unknown company")
 
 
 def test_ids_are_guids_and_case_insensitive(client: CRMOfficeClient, api: httpx.Client) -> None:
