@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from harness.businesscentral.schema import ENTITIES
 from harness.businesscentral.schema import REQUIRED_ON_CREATE as BUSINESS_CENTRAL_REQUIRED
-from harness.crmoffice.schema import COMPANY, CONTACT, Address, Kind
+from harness.crmoffice.schema import ACTIVITY, COMPANY, CONTACT, Kind, Nested
 
 __all__ = ["KNOWN_PROPERTIES", "REQUIRED_ON_CREATE"]
 
@@ -26,8 +26,9 @@ REQUIRED_ON_CREATE: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
 
 
 def _crmoffice_properties(kind: Kind) -> frozenset[str]:
-    """A kind's fields, and its address parts by their dotted path (``postAddress.postCode``), as checklists do."""
-    parts = {f"{name}.{part}" for name, rule in kind.fields.items() if isinstance(rule, Address) for part in rule.parts}
+    """A kind's fields, and its nested parts by their dotted path (``postAddress.postCode``, ``company.id``), as
+    checklists name them."""
+    parts = {f"{name}.{part}" for name, rule in kind.fields.items() if isinstance(rule, Nested) for part in rule.parts}
     return frozenset(kind.field_names) | parts
 
 
@@ -37,6 +38,7 @@ KNOWN_PROPERTIES: Mapping[tuple[str, str], frozenset[str]] = MappingProxyType(
         ("Business Central", "Contacts"): frozenset(f.name for f in ENTITIES["contacts"].fields),
         ("CRMOffice", "Companies"): _crmoffice_properties(COMPANY),
         ("CRMOffice", "Contacts"): _crmoffice_properties(CONTACT),
+        ("CRMOffice", "Activities"): _crmoffice_properties(ACTIVITY),
     }
 )
 """The properties of the datatypes the harness knows (Business Central's API pages, CRMOffice's assumed contract)."""

@@ -42,7 +42,6 @@ __all__ = [
     "GUID",
     "KINDS",
     "READ_ONLY",
-    "Address",
     "Errors",
     "Kind",
     "Nested",
@@ -190,9 +189,6 @@ class Nested:
             if _blank(value.get(part))
         }
 
-
-# The name harness.checklist.targets matches nested fields by, to list their dotted paths as known properties.
-Address = Nested
 
 FieldRule = Text | Nested
 RecordRule = Callable[[Mapping[str, Any]], Errors]

@@ -126,7 +126,11 @@ def test_unknown_data_type() -> None:
 
 
 def test_a_row_naming_a_property_a_system_lacks_is_an_error_listing_what_it_has() -> None:
-    rows = (PHONE, PropertyRow("emial", "email", DataType.STRING), PropertyRow("city", "salutationCode", DataType.STRING))
+    rows = (
+        PHONE,
+        PropertyRow("emial", "email", DataType.STRING),
+        PropertyRow("city", "salutationCode", DataType.STRING),
+    )
     flow = Flow(CRM_CONTACTS, BC_CONTACTS, Template.EVERY, properties=rows)
     findings = [f for f in lint(checklist_of(flow), known_properties=KNOWN_PROPERTIES) if f.code == "unknown-property"]
     assert summary(tuple(findings)) == [
