@@ -6,7 +6,7 @@ in the header, the report's environment and each scenario's parameters, so any r
 tenants ``--allow-production``, and for an external sync ``--converge-timeout``, ``--full-sync-timeout`` and
 ``--external-workers`` (see the README). The controller draws the seed and the run id once and hands both to the
 pytest-xdist workers; with an external sync it also runs the run's barrier service, which the workers reach over
-loopback (``harness.suite.barrier_rpc``).
+loopback (``harness.barriers.rpc``).
 """
 
 from __future__ import annotations
@@ -26,34 +26,49 @@ import allure
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from harness.businesscentral.guard import ProductionRefused
+from harness.barriers.external_run import ExternalRun
+from harness.barriers.rpc import BarrierClient
+from harness.businesscentral.client.guard import ProductionRefused
 from harness.checklist import Checklist, ChecklistError, parse_file
 from harness.client import TenantError
 from harness.client.exchanges import ExchangeLog
 from harness.doctor import blocker
 from harness.proxy.client import ProxyControl, ProxyError
-from harness.report.attach import attach_json, attach_text, redactor
 from harness.report.environment import environment, write_categories, write_properties
 from harness.report.etiquette import write_run_etiquette
 from harness.report.latency import BARRIERS_ATTACHMENT, summarise
 from harness.report.mutation import describe_mutation_run
 from harness.settings import Settings, SettingsError
-from harness.suite.barrier_rpc import BarrierClient
+from harness.shared_tenants.cleanup import CleanupReport
+from harness.shared_tenants.runtag import RunTag, new_run_id
+from harness.suite.attach import attach_json, attach_text, redactor
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow, build_sandbox_dataflow
 from harness.suite.claims import REPORT_CHECK, judge_reports
-from harness.suite.cleanup import CleanupReport, remove_scenario_records
-from harness.suite.contract import DIRECTIONS, ORIGIN_COLUMN, RULES, TARGET_COLUMN, TagError, parse_tag, section_slug
-from harness.suite.coverage import FeatureError, check_coverage, read_features, row_trace, rule_trace, section_trace
 from harness.suite.dataflow import Dataflow
-from harness.suite.external import ExternalRun
 from harness.suite.failures import PRODUCT_DEFECT, Place, lead_with_step, plain_failure, summary_line
-from harness.suite.runtag import RunTag, new_run_id
-from harness.suite.sync import Barriers
 from harness.suite.timebound import time_bound
-from harness.suite.values import NoGenerator, values_by_property
+from harness.suite.under_test import Barriers
 from harness.sync import plan_dataflow
 from harness.sync.plan import FlowPlan, PlanError
 from harness.tenants import shared_rate_limit, what_to_check
+from harness.testdata.values import NoGenerator, values_by_property
+from harness.traceability.contract import (
+    DIRECTIONS,
+    ORIGIN_COLUMN,
+    RULES,
+    TARGET_COLUMN,
+    TagError,
+    parse_tag,
+    section_slug,
+)
+from harness.traceability.coverage import (
+    FeatureError,
+    check_coverage,
+    read_features,
+    row_trace,
+    rule_trace,
+    section_trace,
+)
 
 pytest_plugins = ["steps.records", "steps.properties", "steps.sync", "steps.resilience", "steps.cost"]
 
@@ -210,7 +225,7 @@ def _runs_the_suite(config: pytest.Config) -> bool:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """The traceability gate: a changed checklist must not pass silently (see harness.suite.coverage). A run that
+    """The traceability gate: a changed checklist must not pass silently (see harness.traceability.coverage). A run that
     cannot start leaves its reason beside the Allure results, so the sign-off says why it is not ready."""
     config = session.config
     if hasattr(config, "workerinput") or not _runs_the_suite(config):
@@ -757,7 +772,7 @@ def dataflow(
 
 def _remove_scenario_records(flow: Dataflow) -> None:
     try:
-        report = remove_scenario_records(flow)
+        report = flow.remove_own_records()
     except Exception as exc:  # noqa: BLE001 - reported; `harness cleanup --run-id` removes what is left
         attach_text("cleanup", f"the scenario's records could not all be removed: {exc!r}; run harness cleanup")
         return

@@ -20,14 +20,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Imported here so that `harness --help` stays cheap and each room owns its own arguments.
-    from harness import serve
+    from harness.commands import serve
 
     serve.register(subparsers)
     from harness.checklist import cli as checklist_cli
-    from harness.suite import cli as suite_cli
+    from harness.commands import scaffold
 
-    suite_cli.register_scaffold(checklist_cli.register(subparsers))
-    from harness.sync import cli as sync_cli
+    scaffold.register(checklist_cli.register(subparsers))
+    from harness.commands import sync as sync_cli
 
     sync_cli.register(subparsers)
     from harness.report import build as report_build
@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     report_cli.register(subparsers)
     report_build.register(subparsers)
-    suite_cli.register(subparsers)
+    from harness.commands import cleanup
+
+    cleanup.register(subparsers)
     from harness import doctor
 
     doctor.register(subparsers)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import httpx
 
-from harness.businesscentral.guard import OPT_IN_FLAG, OPT_IN_VARIABLE, ProductionRefused, check_environment
+from harness.businesscentral.client.guard import OPT_IN_FLAG, OPT_IN_VARIABLE, ProductionRefused, check_environment
 from harness.client import RetryPolicy, TenantError
 from harness.client.ratelimit import RateLimit
 from harness.settings import Settings, SettingsError

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import httpx
 
-from harness.businesscentral.api import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake.http import BusinessCentralFake
 from harness.businesscentral.limits import MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
-from harness.crmoffice.api import CRMOfficeFake
 from harness.crmoffice.client import CRMOfficeClient
+from harness.crmoffice.fake.http import CRMOfficeFake
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.mount import Mode, mount
 from harness.tenants import TenantPair

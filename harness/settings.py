@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-from harness.businesscentral.auth import (
+from harness.businesscentral.client.auth import (
     DEFAULT_AUTHORITY,
     DEFAULT_SCOPE,
     check_certificate,

@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.businesscentral.auth import EntraAuth
 from harness.businesscentral.client import BusinessCentralClient
-from harness.businesscentral.guard import check_environment
+from harness.businesscentral.client.auth import EntraAuth
+from harness.businesscentral.client.guard import check_environment
 from harness.businesscentral.limits import MAX_CONCURRENT, MAX_REQUESTS, REQUEST_WINDOW
 from harness.client import BearerToken, RetryPolicy
 from harness.client.errors import AuthenticationError, NotFoundError, TenantError, TransportError
@@ -32,8 +32,8 @@ from harness.crmoffice.client import CRMOfficeClient
 from harness.settings import Settings, SettingsError, shown
 
 if TYPE_CHECKING:
-    from harness.businesscentral import BusinessCentralFake
-    from harness.crmoffice import CRMOfficeFake
+    from harness.businesscentral.fake import BusinessCentralFake
+    from harness.crmoffice.fake import CRMOfficeFake
     from harness.fakes import Mounted
 
 __all__ = [
@@ -165,7 +165,7 @@ def diagnosis(error: TenantError) -> tuple[str, str]:
     """(what happened, what to check), for a person: which tenant, its URL and answer (never a credential), and the
     settings, permission or page that decide it."""
     name = _NAMES.get(error.system, error.system)
-    # Business Central's sign-in is Entra ID's (harness.businesscentral.auth): its own host, its own settings.
+    # Business Central's sign-in is Entra ID's (harness.businesscentral.client.auth): its own host, its own settings.
     entra = urlsplit(getattr(error, "url", "")).path if error.system == "businesscentral" else ""
     if isinstance(error, TransportError) and entra.endswith(_ENTRA_PATHS):
         return f"Entra ID, Business Central's sign-in, cannot be reached ({error})", _UNREACHABLE["entra"]
@@ -229,7 +229,8 @@ def clients(
         raise SettingsError(
             [
                 "CRMOFFICE_REFRESH_TOKEN without CRMOFFICE_CLIENT_SECRET is not supported: the CRMOffice client's "
-                "auth (harness.crmoffice.auth.CRMOfficeAuth) sends the client secret with every grant, and CRMOffice "
+                "auth (harness.crmoffice.client.auth.CRMOfficeAuth) sends the client secret with every grant, and "
+                "CRMOffice "
                 "rotates refresh tokens, so one from the environment would work for a single run at most; set "
                 "CRMOFFICE_CLIENT_SECRET"
             ],

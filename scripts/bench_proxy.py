@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 from faker import Faker  # noqa: E402
 
 from harness.checklist import parse_file  # noqa: E402
+from harness.commands.serve import settings_environment  # noqa: E402
 from harness.crmoffice.client import RESOURCES  # noqa: E402
 from harness.fake_pair import fake_pair  # noqa: E402
 from harness.proxy.cli import BC_ENTITY_SETS  # noqa: E402
 from harness.proxy.launch import Engine, Upstream  # noqa: E402
-from harness.serve import settings_environment  # noqa: E402
 from harness.settings import Settings  # noqa: E402
 from harness.sync.engine import SyncEngine  # noqa: E402
 from harness.sync.plan import plan_dataflow  # noqa: E402

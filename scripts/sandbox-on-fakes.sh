@@ -27,7 +27,7 @@ mode=${1:?usage: scripts/sandbox-on-fakes.sh reference|external [pytest args...]
 shift
 # shellcheck source=scripts/served-fakes.sh
 . "$(dirname "$0")/served-fakes.sh"
-HARNESS_RUN_ID=$("$bin/python" -c 'from harness.suite.runtag import new_run_id; print(new_run_id())')
+HARNESS_RUN_ID=$("$bin/python" -c 'from harness.shared_tenants.runtag import new_run_id; print(new_run_id())')
 export HARNESS_RUN_ID
 
 args=(-p no:cacheprovider steps --tenants sandbox --sync "$mode")

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from pytest_bdd import parsers, then
 
-from harness.report.attach import attach_json, attach_text
 from harness.report.etiquette import LIMITS_ATTACHMENT
+from harness.suite.attach import attach_json, attach_text
 from harness.suite.cost import Cost, NotCounted, hold_reads, hold_record_writes, hold_writes
 from harness.suite.dataflow import Dataflow
 from harness.suite.phrases import SIDES, TYPES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.report.attach import attach_run, attach_text
 from harness.suite import moves
+from harness.suite.attach import attach_run, attach_text
 from harness.suite.claims import disagreements
 from harness.suite.dataflow import Dataflow
 from harness.suite.expect import same

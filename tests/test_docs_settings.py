@@ -1,5 +1,5 @@
-"""Every setting a doc uses (README.md, docs/*.md) is a row of the README's settings table. The settings are what the
-harness reads from the environment: :data:`harness.settings.VARIABLES` and every name the code looks up in an
+"""Every setting a doc uses (README.md, docs/*.md) is a row of the settings table in docs/running.md. The settings are
+what the harness reads from the environment: :data:`harness.settings.VARIABLES` and every name the code looks up in an
 environment mapping (``os.environ.get("X")``, ``environ[CONSTANT]``, ``"X" in os.environ``), found in the source."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from harness.settings import VARIABLES
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [*ROOT.glob("harness/**/*.py"), ROOT / "conftest.py", *ROOT.glob("steps/*.py")]
 DOCS = [ROOT / "README.md", *sorted(ROOT.glob("docs/*.md"))]
+RUNNING = ROOT / "docs" / "running.md"
 NAME = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 
 
@@ -53,8 +54,8 @@ def _read_from_environment() -> set[str]:
 
 
 def _table() -> set[str]:
-    """The names in the first column of the README's settings table (| variable | required | meaning |)."""
-    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    """The names in the first column of docs/running.md's settings table (| variable | required | meaning |)."""
+    lines = RUNNING.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "| variable | required | meaning |")
     rows = [line.strip() for line in lines[start + 2 :]]
     rows = rows[: next((i for i, row in enumerate(rows) if not row.startswith("|")), len(rows))]
@@ -67,9 +68,9 @@ def test_the_settings_are_found_where_the_harness_reads_them() -> None:
         assert name in found, f"expected {name} among the settings read from the environment, found {sorted(found)}"
 
 
-def test_every_setting_a_doc_uses_is_in_the_readme_settings_table() -> None:
+def test_every_setting_a_doc_uses_is_in_the_settings_table() -> None:
     settings, table = _read_from_environment(), _table()
     used = {name: doc.name for doc in DOCS for name in NAME.findall(doc.read_text(encoding="utf-8"))}
     missing = sorted(name for name in used if name in settings and name not in table)
     lacking = ", ".join(f"{name} (used in {used[name]})" for name in missing)
-    assert not missing, f"the README's settings table lacks {lacking}"
+    assert not missing, f"the settings table in docs/running.md lacks {lacking}"

@@ -1,5 +1,5 @@
-"""``harness checklist show | lint | diff`` (and ``scaffold``, from :mod:`harness.suite.scaffold`): read Sesam Talk
-checklists from the command line.
+"""``harness checklist show | lint | diff`` (and ``scaffold``, from :mod:`harness.commands.scaffold`): read Sesam
+Talk checklists from the command line.
 
 Exit status: 0 fine; 1 lint found an error, or diff found a difference (as diff(1)); 2 a file could not be read
 as a checklist (the reason goes to stderr as ``path:line: message``, never as a traceback).
@@ -30,7 +30,7 @@ def register(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """Add ``checklist`` and its actions to the ``harness`` command; returns the actions, for others to add to
-    (``scaffold`` knows the features, so it registers from :mod:`harness.suite.scaffold`)."""
+    (``scaffold`` knows the features, so it registers from :mod:`harness.commands.scaffold`)."""
     parser = subparsers.add_parser(
         "checklist",
         help="read, lint and compare Sesam Talk checklists",

@@ -1,9 +1,9 @@
 """CRMOffice: the fake tenant and the client that speaks to it (or to the real API).
 
-The fake (``api`` over ``model``, ``schema``, ``index``, ``paging``, ``inbound``, ``tokens``, its
-``errors``) plays the harness's assumed CRMOffice contract (summarised in ``docs/tenants.md``); the client
-(``client``, ``auth``, ``errormap``) speaks it and never imports the fake side. Each module's docstring states its
-rules.
+``fake/`` (the HTTP layer ``http`` over ``model``, with ``index``, ``paging``, ``inbound``, ``tokens`` and its
+``errors``) plays the harness's assumed CRMOffice contract (summarised in ``docs/tenants.md``); ``client/`` (the
+client, ``auth``, ``errormap``) speaks it and never imports ``fake/``. ``schema``, ``limits`` and ``dataflow`` are
+what both sides know. Each module's docstring states its rules.
 
 Known from public evidence (sources in ``docs/tenants.md``): ``GET companies`` answers ``{"items": [...]}`` of
 records keyed by ``id``; OAuth2 at ``/connect/token`` (``/connect/authorize`` to sign in) with the scopes
@@ -36,25 +36,8 @@ Assumed, not known, about the real API (correct here and in those modules once i
 - Rate limits: unknown, so off unless a test sets one.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from harness.crmoffice.auth import DEFAULT_SCOPE, CRMOfficeAuth, Secret
 from harness.crmoffice.client import MAX_PAGE_SIZE, RESOURCES, CRMOfficeClient, Record, Resource, Versioned
-
-if TYPE_CHECKING:
-    from harness.crmoffice.api import CRMOfficeFake
-    from harness.crmoffice.model import CRMOfficeModel
-
-_FAKE_SIDE = {"CRMOfficeFake": "harness.crmoffice.api", "CRMOfficeModel": "harness.crmoffice.model"}
-
-
-def __getattr__(name: str) -> Any:
-    # The fake loads when it is asked for, so code that only talks to a tenant (the client) never imports it.
-    if name in _FAKE_SIDE:
-        return getattr(importlib.import_module(_FAKE_SIDE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from harness.crmoffice.client.auth import DEFAULT_SCOPE, CRMOfficeAuth, Secret
 
 __all__ = [
     "DEFAULT_SCOPE",
@@ -62,8 +45,6 @@ __all__ = [
     "RESOURCES",
     "CRMOfficeAuth",
     "CRMOfficeClient",
-    "CRMOfficeFake",
-    "CRMOfficeModel",
     "Record",
     "Resource",
     "Secret",

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from harness.businesscentral.guard import ProductionRefused, check_environment
+from harness.businesscentral.client.guard import ProductionRefused, check_environment
 from harness.businesscentral.schema import COMPANY, ENTITIES
 from harness.client.errors import TenantError
 from harness.crmoffice.client import RESOURCES

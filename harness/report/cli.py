@@ -21,7 +21,7 @@ from harness.report.environment import read_properties
 from harness.report.etiquette import read_etiquette
 from harness.report.latency import read_crossings, summarise
 from harness.report.signoff import SignOff, build_signoff, read_results, render_markdown
-from harness.suite.coverage import FeatureError, check_coverage, read_features
+from harness.traceability.coverage import FeatureError, check_coverage, read_features
 
 __all__ = ["add_signoff_arguments", "register", "sign_off", "write_signoff_result"]
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.barriers.barrier import Crossing
 from harness.report.results import allure_results, attachments
-from harness.suite.barrier import Crossing
 
 __all__ = ["BARRIERS_ATTACHMENT", "BARRIER_ATTACHMENT", "LatencyRow", "read_crossings", "render_latency", "summarise"]
 

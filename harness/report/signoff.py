@@ -21,7 +21,7 @@ from harness.checklist.lint import Finding
 from harness.report.etiquette import Etiquette, render_etiquette
 from harness.report.latency import LatencyRow, render_latency
 from harness.report.results import allure_results
-from harness.suite.coverage import Coverage
+from harness.traceability.coverage import Coverage
 
 __all__ = ["ItemResult", "ScenarioResult", "SignOff", "build_signoff", "read_results", "render_markdown"]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from harness.client.timestamps import parse_timestamp
 from harness.soak.history import BC, CRM, Event, FinalState, Side, side_name
-from harness.suite.values import RowValues
+from harness.testdata.values import RowValues
 
 __all__ = ["NOT_WITHIN", "Undecided", "Verdict", "Violation", "Write", "carried_nothing", "check"]
 

@@ -75,12 +75,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.businesscentral.guard import ProductionRefused
+    from harness.businesscentral.client.guard import ProductionRefused
     from harness.checklist import ChecklistError, parse_file
     from harness.client import TenantError
     from harness.progress import wanted
+    from harness.shared_tenants.runtag import new_run_id
     from harness.soak.session import Settings, run_soak
-    from harness.suite.runtag import new_run_id
     from harness.sync.plan import PlanError, plan_dataflow
     from harness.tenants import open_pair
 

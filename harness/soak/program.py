@@ -4,7 +4,7 @@ The program mixes what users do to the records a dataflow carries: create a reco
 edit, clear or delete it there, edit or clear its counterpart in Business Central or delete it there, edit both
 sides of one pair at the same moment, write properties the checklist does not map, make and edit records only a
 Business Central user knows, in bursts of concurrent actions and between idle spells. Values come from the
-checklist rows' own generators (:mod:`harness.suite.values`), so every row's type is exercised, and now and then a
+checklist rows' own generators (:mod:`harness.testdata.values`), so every row's type is exercised, and now and then a
 CRMOffice value Business Central refuses. The same seed gives the same program.
 
 Actions name records, not ids: ``c<n>`` a pair with a CRMOffice origin, ``b<n>`` a Business Central-only record.
@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.soak.history import BC, CRM, Action, ActionKind, Side
-from harness.suite.data import NorwegianData
-from harness.suite.values import RowValues, values_by_property
 from harness.sync.plan import FlowPlan
+from harness.testdata.norwegian import NorwegianData
+from harness.testdata.values import RowValues, values_by_property
 
 __all__ = ["UNMAPPED", "Program", "generate"]
 

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from harness.barriers.barrier import BarrierKind, BarrierService, BarrierTimeout
+from harness.businesscentral.client import odata_string
 from harness.client import ApiError, ChangedUnderYouError, NotFoundError
 from harness.client.timestamps import parse_timestamp
 from harness.proxy.client import ProxyControl
+from harness.shared_tenants.runtag import RunTag
 from harness.soak.checker import NOT_WITHIN
 from harness.soak.history import CRM, Action, Event, FinalState
 from harness.soak.nemesis import inject
-from harness.suite.barrier import BarrierKind, BarrierService, BarrierTimeout
-from harness.suite.dataflow import odata_string
-from harness.suite.runtag import RunTag
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
 

@@ -1,8 +1,8 @@
 """One ``harness soak``: run a seeded program against the tenants, check it, shrink a failure, report it.
 
-The session owns the run's barrier service (the suite's markers, :mod:`harness.suite.markers`), gives each run of a
-history a tag of its own (the first run and every shrinking run), and removes every record of the run at the end,
-whatever happened.
+The session owns the run's barrier service (the marker records of :mod:`harness.barriers.marker_records`), gives each
+run of a history a tag of its own (the first run and every shrinking run), and removes every record of the run at the
+end, whatever happened.
 """
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.barriers.barrier import BarrierService
+from harness.barriers.external_run import poll_interval
+from harness.barriers.marker_records import TenantBoard
 from harness.client.redact import redact_url
 from harness.proxy.client import ProxyControl, ProxyError
+from harness.shared_tenants.cleanup import CleanupReport, cleanup, matcher
+from harness.shared_tenants.runtag import RunTag
 from harness.soak.checker import Verdict, carried_nothing, check
 from harness.soak.gherkin import scenario
 from harness.soak.history import Action, Event, FinalState
@@ -21,14 +26,9 @@ from harness.soak.nemesis import add_nemesis
 from harness.soak.program import Program, generate
 from harness.soak.runner import Runner
 from harness.soak.shrink import Replay, Shrunk, shrink
-from harness.suite.barrier import BarrierService
-from harness.suite.cleanup import CleanupReport, cleanup, matcher
-from harness.suite.external import poll_interval
-from harness.suite.markers import TenantBoard
-from harness.suite.runtag import RunTag
-from harness.suite.values import RowValues, values_by_property
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
+from harness.testdata.values import RowValues, values_by_property
 from harness.traffic.limits import judge
 
 __all__ = ["NO_PRODUCT", "Outcome", "Settings", "run_soak"]

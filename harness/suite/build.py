@@ -24,13 +24,13 @@ from harness.client.redact import Redactor
 from harness.fake_pair import fake_pair
 from harness.fakes import Clock, IdSource
 from harness.settings import Settings
-from harness.suite.data import NorwegianData
+from harness.shared_tenants.runtag import RunTag
 from harness.suite.dataflow import Dataflow
-from harness.suite.runtag import RunTag
-from harness.suite.sync import Barriers, ExternalSync, ReferenceSync, SyncUnderTest
 from harness.suite.tripwire import Tripwire
+from harness.suite.under_test import Barriers, ExternalSync, ReferenceSync, SyncUnderTest
 from harness.sync.plan import FlowPlan
 from harness.tenants import connect
+from harness.testdata.norwegian import NorwegianData
 from harness.traffic.meters import Meters
 from harness.traffic.transport import MeteringTransport
 

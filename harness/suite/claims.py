@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.suite.dataflow import Dataflow
-from harness.suite.sync import SyncRun
+from harness.suite.under_test import SyncRun
 from harness.sync.merge import normalise
 from harness.sync.report import RecordOutcome, SyncReport
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harness.suite.phrases import SIDES
-from harness.suite.sync import SyncRun
+from harness.suite.under_test import SyncRun
 
 if TYPE_CHECKING:
     from harness.proxy.client import ProxyControl

@@ -17,27 +17,28 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from harness.businesscentral import BusinessCentralFake
-from harness.businesscentral.client import EntitySet
+from harness.businesscentral.client import EntitySet, odata_string
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client.errors import NotFoundError
-from harness.crmoffice import CRMOfficeFake
 from harness.crmoffice.client import Resource
 from harness.crmoffice.dataflow import display_name
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Clock
-from harness.suite.data import NorwegianData
+from harness.shared_tenants.cleanup import CleanupReport, cleanup
+from harness.shared_tenants.runtag import RunTag
 from harness.suite.expect import eventually
-from harness.suite.runtag import RunTag
-from harness.suite.sync import SyncRun, SyncUnderTest
 from harness.suite.tripwire import Tripwire
+from harness.suite.under_test import SyncRun, SyncUnderTest
 from harness.sync.plan import FlowPlan
 from harness.tenants import TenantPair
+from harness.testdata.norwegian import NorwegianData
 from harness.traffic.meters import Meters
 
 if TYPE_CHECKING:
     from harness.proxy.client import ProxyControl
     from harness.suite.interleave import UserAtTheHold
 
-__all__ = ["Dataflow", "FakesOnly", "Side", "odata_string"]
+__all__ = ["Dataflow", "FakesOnly", "Side"]
 
 Side = Literal["crmoffice", "businesscentral"]
 T = TypeVar("T")
@@ -59,11 +60,6 @@ class Fakes:
 
     def tenant(self, side: Side) -> CRMOfficeFake | BusinessCentralFake:
         return self.crmoffice if side == "crmoffice" else self.businesscentral
-
-
-def odata_string(value: str) -> str:
-    """An OData string literal: quoted, with quotes inside doubled."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 @dataclass(repr=False)
@@ -248,6 +244,14 @@ class Dataflow:
         for item in found:
             self._track("businesscentral", plan.target, str(item["id"]))
         return found
+
+    def remove_own_records(self) -> CleanupReport:
+        """Shared tenants keep nothing of a scenario, whether it passed or failed. With an external sync, a
+        counterpart the product creates after this (it read the record before the scenario deleted it) is removed by
+        the run's final sweep (:class:`harness.barriers.external_run.ExternalRun`), after a last barrier."""
+        if self.tag is None:
+            raise ValueError("this scenario's records carry no run tag (the tenants are fakes of its own)")
+        return cleanup(self.pair, self.tag.owns)
 
     def run_sync(self, *, full: bool = False) -> SyncRun:
         before = self.tenant_counts()

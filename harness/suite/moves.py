@@ -13,7 +13,7 @@ from harness.crmoffice.client import Resource
 from harness.crmoffice.dataflow import display_name
 from harness.suite.dataflow import Dataflow
 from harness.suite.subject import Noun, Subject
-from harness.suite.values import values_by_property
+from harness.testdata.values import values_by_property
 
 __all__ = [
     "baseline",
@@ -139,7 +139,7 @@ def settle_linked(flow: Dataflow, subject: Subject, *, idle: float = 3600.0) -> 
 
 def new_value(flow: Dataflow, origin: Resource, prop: str) -> str:
     """A fresh, realistic value for a property of a record of ``origin``'s section: what the checklist row's
-    generator makes for a mapped one (:mod:`harness.suite.values`), otherwise an e-mail address, a name, a web
+    generator makes for a mapped one (:mod:`harness.testdata.values`), otherwise an e-mail address, a name, a web
     address, a phone number of the right kind, or text of the sort the property holds."""
     rows = values_by_property(flow.plan(origin))
     if prop in rows:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import BearerToken, RetryPolicy
 from harness.fakes import MODES, Clock, IdSource, Mounted, mount
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import AuthenticationError, BearerToken, RetryPolicy
 from harness.fakes import Mounted
 from tests.businesscentral.helpers import assert_error, error_of

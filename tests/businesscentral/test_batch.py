@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
-from harness.businesscentral.api import ODATA_JSON
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
+from harness.businesscentral.fake.http import ODATA_JSON
 from harness.client import ChangedUnderYouError, ValidationError
 from harness.fakes.faults import Fault, FaultRuleError
 from tests.businesscentral.helpers import assert_error

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from tests.businesscentral.captures import (
     Exchange,
     compare_batch,

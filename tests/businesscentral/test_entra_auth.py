@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from harness.businesscentral.auth import EntraAuth
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.client.auth import EntraAuth
 from harness.client import AuthenticationError, RetryPolicy, TransportError
 
 AUTHORITY = "https://login.entra.test"

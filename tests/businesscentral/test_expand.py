@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from tests.businesscentral.helpers import assert_error
 
 # Microsoft's "Get customers" page expands these on one customer; the financial details under the name a recorded

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import BearerToken, RetryPolicy, ServerError, ThrottledError, TransportError
 from harness.fakes import Clock, Mounted
 from tests.businesscentral.helpers import assert_error

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from odatapy.client import EdmEnabledODataClient, HttpxTransport
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.fakes import Mounted
 from tests.businesscentral.helpers import assert_error, error_of
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.fakes import Clock
 from tests.businesscentral.helpers import assert_error
 

@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import AlreadyExistsError, NotFoundError
 from harness.fakes import Clock
 from tests.businesscentral.helpers import assert_error

@@ -8,7 +8,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.fakes import FakeTransport, IdSource
 
 FAKE = BusinessCentralFake(ids=IdSource(99))

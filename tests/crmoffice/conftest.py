@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from harness.client import RetryPolicy
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import MODES, Clock, IdSource, Mounted, mount
 from tests.crmoffice.support import START, FakeFactory, get_token
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 
 FakeFactory = Callable[..., CRMOfficeFake]
 START = datetime(2024, 9, 18, 20, 5, 51, 603000, tzinfo=UTC)

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from harness.client import ValidationError
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from tests.crmoffice.support import START_TEXT, expect_status, same, validation
 
 MEETING = {

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from harness.client import AuthenticationError, RetryPolicy
-from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
 from tests.crmoffice.support import same
 

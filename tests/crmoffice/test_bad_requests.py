@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
 from tests.crmoffice.support import START, get_token, problem, same, validation
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
 from tests.crmoffice.support import FakeFactory, expect_status, same
 

@@ -16,7 +16,7 @@ from harness.client import (
     ThrottledError,
     ValidationError,
 )
-from harness.crmoffice.errormap import error_from
+from harness.crmoffice.client.errormap import error_from
 from tests.crmoffice.support import same
 
 URL = "http://crmoffice.test/contacts"

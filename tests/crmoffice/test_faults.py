@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from harness.client import AuthenticationError, RetryPolicy, ServerError, ThrottledError, TransportError
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
 from tests.crmoffice.support import expect_status, problem, same
 

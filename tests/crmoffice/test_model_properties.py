@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.client.timestamps import format_timestamp
-from harness.crmoffice import CRMOfficeModel
+from harness.crmoffice.fake import CRMOfficeModel
 from harness.fakes import Clock, IdSource
 from tests.crmoffice.support import START, same
 

@@ -11,8 +11,9 @@ import pytest
 
 from harness.client import ServerError
 from harness.client.timestamps import format_timestamp
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
-from harness.crmoffice.paging import encode_cursor
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
+from harness.crmoffice.fake.paging import encode_cursor
 from harness.fakes import Mounted, mount
 from tests.crmoffice.support import START, FakeFactory, expect_status, same, validation
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from harness.client import AuthenticationError, RetryPolicy, TenantError
-from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient, CRMOfficeFake, Secret
+from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient, Secret
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
 from tests.crmoffice.support import get_token
 

@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 from tests.crmoffice.support import expect_status, get_token, oauth_error, problem, same
 
 

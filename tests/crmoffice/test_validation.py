@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from harness.client import ValidationError
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake, Resource
+from harness.crmoffice import CRMOfficeClient, Resource
+from harness.crmoffice.fake import CRMOfficeFake
 from tests.crmoffice.support import expect_status, same, validation
 
 UNKNOWN_COMPANY = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"

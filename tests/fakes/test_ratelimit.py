@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
 from harness.businesscentral.client import BusinessCentralClient
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import BearerToken, RateLimit, RetryPolicy, ThrottledError
 from harness.fakes import Clock, IdSource, mount
 

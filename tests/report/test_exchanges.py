@@ -13,7 +13,8 @@ from typing import Literal
 import httpx
 import pytest
 
-from harness.crmoffice import CRMOfficeClient, CRMOfficeFake
+from harness.crmoffice import CRMOfficeClient
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import mount
 from harness.report import REDACTED, Exchange, ExchangeLog, RecordingTransport
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.barriers.barrier import BarrierResult, Crossing
 from harness.report.latency import read_crossings, render_latency, summarise
-from harness.suite.barrier import BarrierResult, Crossing
 
 TO_BC = "CRMOffice → Business Central"
 

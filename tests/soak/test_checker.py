@@ -12,8 +12,8 @@ import pytest
 from harness.checklist import parse_file
 from harness.soak.checker import NOT_WITHIN, Verdict, carried_nothing, check
 from harness.soak.history import BC, CRM, Action, Event, FinalState, Side
-from harness.suite.values import values_by_property
 from harness.sync import plan_dataflow
+from harness.testdata.values import values_by_property
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 PLANS = {plan.origin: plan for plan in plan_dataflow(parse_file(CHECKLIST))}

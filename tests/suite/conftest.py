@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.client.exchanges import ExchangeLog
 from harness.client.redact import Redactor
-from harness.crmoffice import CRMOfficeFake
+from harness.commands.serve import settings_environment
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
-from harness.serve import settings_environment
 from harness.settings import Settings
 from harness.suite.build import SuiteMode, build_dataflow
 from harness.suite.dataflow import Dataflow

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from harness.barriers.barrier import BarrierService, BarrierTimeout, Crossing
+from harness.barriers.rpc import BarrierClient, BarrierServer
 from harness.client import ThrottledError
-from harness.suite.barrier import BarrierService, BarrierTimeout, Crossing
-from harness.suite.barrier_rpc import BarrierClient, BarrierServer
-from harness.suite.sync import ExternalSync
+from harness.suite.under_test import ExternalSync
 
 
 @dataclass

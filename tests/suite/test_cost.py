@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.suite.cost import NotCounted, cost_of, hold_reads, hold_writes
-from harness.suite.sync import SyncRun
+from harness.suite.under_test import SyncRun
 from harness.sync import SyncReport
 
 

@@ -1,4 +1,4 @@
-"""``harness.suite.coverage``: the features held against the checklist, and what a changed checklist breaks."""
+"""``harness.traceability.coverage``: the features held against the checklist, and what a changed checklist breaks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.checklist import parse_file, parse_text
-from harness.suite.coverage import Coverage, FeatureError, check_coverage, read_features
+from harness.traceability.coverage import Coverage, FeatureError, check_coverage, read_features
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"

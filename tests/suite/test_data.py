@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from harness.fake_pair import fake_pair
-from harness.suite.data import NorwegianData, is_valid_org_nr
+from harness.testdata.norwegian import NorwegianData, is_valid_org_nr
 
 PHONE_SHAPE = re.compile(r"(?:\+47 )?(?:\d{2} \d{2} \d{2} \d{2}|\d{3} \d{2} \d{3}|\d{8})")
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.client.errors import AuthenticationError
-from harness.crmoffice import CRMOfficeFake
+from harness.commands.serve import settings_environment
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.doctor import Check, diagnose
 from harness.fakes.faults import Fault
-from harness.serve import settings_environment
 from harness.tenants import diagnosis
 from tests.suite.conftest import Served
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.barriers.barrier import BarrierTimeout
+from harness.barriers.external_run import ExternalRun, poll_interval
+from harness.barriers.marker_records import TenantBoard, marker_tag
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.checklist import parse_file
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.settings import Settings
-from harness.suite.barrier import BarrierTimeout
-from harness.suite.external import ExternalRun, poll_interval
-from harness.suite.markers import TenantBoard, marker_tag
 from harness.sync import SyncEngine, SyncState, plan_dataflow
 from harness.tenants import TenantPair, connect
 

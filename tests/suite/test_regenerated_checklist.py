@@ -126,14 +126,14 @@ def test_a_sync_that_skips_a_new_property_fails_its_rows(scaffolded: Path, origi
 
 
 def test_a_row_no_generator_knows_is_refused_by_the_scaffold_and_at_session_start(tmp_path: Path) -> None:
-    from harness.suite.coverage import read_features, row_tables
-    from harness.suite.scaffold import Addition, write_additions
+    from harness.traceability.coverage import read_features, row_tables
+    from harness.traceability.scaffold import Addition, write_additions
 
     project = _copy(tmp_path, rows=(("city", "privacyBlocked"),))
     before = {path: path.read_bytes() for path in (project / "features").glob("*.feature")}
     refused = _scaffold(project)
     assert refused.returncode == 1, f"expected the scaffold to refuse, found {refused.returncode}: {refused.stdout}"
-    assert "city ↔ privacyBlocked" in refused.stderr and "harness/suite/values.py" in refused.stderr, refused.stderr
+    assert "city ↔ privacyBlocked" in refused.stderr and "harness/testdata/values.py" in refused.stderr, refused.stderr
     after = {path: path.read_bytes() for path in (project / "features").glob("*.feature")}
     assert after == before, "expected a refusing scaffold to change no feature file"
     # An engineer adds the rows by hand: the suite then refuses to start, naming the row and where to add a generator.
@@ -143,6 +143,6 @@ def test_a_row_no_generator_knows_is_refused_by_the_scaffold_and_at_session_star
     write_additions(by_hand, project)
     status, output, _ = _suite(project)
     assert status == 4, f"expected the session to stop at start (exit 4), found {status}: {output[-2000:]}"
-    assert "cannot start" in output and "city ↔ privacyBlocked" in output and "harness/suite/values.py" in output, (
+    assert "cannot start" in output and "city ↔ privacyBlocked" in output and "harness/testdata/values.py" in output, (
         output[-2000:]
     )

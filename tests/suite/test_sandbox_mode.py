@@ -8,17 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.client.exchanges import ExchangeLog
 from harness.client.redact import Redactor
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.settings import Settings
+from harness.shared_tenants.runtag import RunTag
 from harness.suite import moves
 from harness.suite.build import SuiteMode, build_sandbox_dataflow
-from harness.suite.cleanup import remove_scenario_records
 from harness.suite.dataflow import Dataflow
-from harness.suite.runtag import RunTag
 from harness.suite.subject import noun
 from harness.sync import plan_dataflow
 
@@ -58,7 +57,7 @@ def test_a_scenario_that_fails_midway_leaves_nothing_behind(
         with pytest.raises(AssertionError, match="the scenario fails here"):
             scenario()
     finally:
-        report = remove_scenario_records(flow)
+        report = flow.remove_own_records()
         flow.close()
     assert report.total == 3 and not report.errors, report.to_dict()
     assert names_with(crm, bc, "qa-") == [], f"expected no tagged record left, found {names_with(crm, bc, 'qa-')}"
@@ -75,12 +74,12 @@ def test_a_scenario_syncs_and_removes_only_its_own_records(
         moves.link(mine, subject)
         assert "qa-2611252345a7-1" in subject.name, subject.name
         assert mine.counterparts_named("contacts", other.name) == [], "the scenario's sync left the other's alone"
-        remove_scenario_records(mine)
+        mine.remove_own_records()
         assert theirs.crm_get("contacts", other.crm_id) is not None, "the other scenario's record is still there"
         left = names_with(crm, bc, "qa-")
         assert left and all(n.endswith("qa-2611252345a7-2") for n in left), f"only the other's left: {left}"
     finally:
-        remove_scenario_records(theirs)
+        theirs.remove_own_records()
         mine.close()
         theirs.close()
     assert names_with(crm, bc, "qa-") == []

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral import BusinessCentralFake
-from harness.crmoffice import CRMOfficeFake
+from harness.businesscentral.fake import BusinessCentralFake
+from harness.commands.serve import settings_environment
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.report.environment import read_properties
-from harness.serve import settings_environment
 from tests.suite.conftest import Served
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.businesscentral.guard import OPT_IN_VARIABLE, ProductionRefused, check_environment
+from harness.businesscentral.client.guard import OPT_IN_VARIABLE, ProductionRefused, check_environment
 from harness.checklist import parse_file
 from harness.client import TenantError
 from harness.fake_pair import fake_pair
-from harness.suite.cleanup import cleanup, matcher
-from harness.suite.runtag import RunTag, new_run_id, parse_duration, run_started, tags_in
+from harness.shared_tenants.cleanup import cleanup, matcher
+from harness.shared_tenants.runtag import RunTag, new_run_id, parse_duration, run_started, tags_in
 from harness.sync import SyncEngine, SyncReport, SyncState, plan_dataflow
 from harness.sync.watch import watch
 from harness.tenants import TenantPair

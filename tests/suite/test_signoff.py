@@ -18,7 +18,7 @@ from harness.report.environment import (
     write_properties,
 )
 from harness.report.etiquette import write_run_etiquette
-from harness.suite.coverage import check_coverage, read_features
+from harness.traceability.coverage import check_coverage, read_features
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURES = ROOT / "features"

@@ -1,4 +1,4 @@
-"""``harness.suite.values``: a row's values come from both tenants' schemas, and both fakes agree with them."""
+"""``harness.testdata.values``: a row's values come from both tenants' schemas, and both fakes agree with them."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from harness.checklist import parse_file
 from harness.client.errors import ValidationError
 from harness.fake_pair import fake_pair
-from harness.suite.data import NorwegianData
-from harness.suite.values import NoGenerator, RowValues, row_values, values_by_property
 from harness.sync.plan import FlowPlan, PropertyPair, plan_dataflow
 from harness.tenants import TenantPair
+from harness.testdata.norwegian import NorwegianData
+from harness.testdata.values import NoGenerator, RowValues, row_values, values_by_property
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 ROWS = {
@@ -108,7 +108,7 @@ def test_a_pair_of_kinds_no_value_satisfies_names_where_to_add_a_generator() -> 
         row_values(_plan(("city", "privacyBlocked")), PropertyPair("city", "privacyBlocked"))
     message = str(refused.value)
     assert "city ↔ privacyBlocked" in message and "boolean" in message, message
-    assert "harness/suite/values.py" in message, f"expected the message to say where to add a generator: {message}"
+    assert "harness/testdata/values.py" in message, f"expected the message to say where to add a generator: {message}"
 
 
 def test_an_option_field_takes_its_options_and_refuses_other_words(tenants: TenantPair) -> None:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.businesscentral import BusinessCentralFake
+from harness.businesscentral.fake import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.client import RetryPolicy
-from harness.crmoffice import CRMOfficeFake
+from harness.crmoffice.fake import CRMOfficeFake
 from harness.fake_pair import fake_pair
 from harness.fakes import Clock, IdSource
 from harness.sync import SyncEngine, SyncReport, SyncState, plan_dataflow
