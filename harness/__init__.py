@@ -1,11 +1,6 @@
 """QA harness for Sesam Talk's CRMOffice <-> Microsoft Dynamics 365 Business Central dataflow.
 
-Rooms, one per concept (see README.md):
-
-- ``harness.fakes``: what every fake tenant shares (clock, ids, fault plan, control plane, loopback server).
-- ``harness.client``: what every tenant client shares (exception tree, retry policy).
-- ``harness.businesscentral`` / ``harness.crmoffice``: per vendor, the fake tenant (model, api) and the client.
-- ``harness.checklist``: Sesam Talk checklists read into a dataflow model, and linted.
+Its rooms and the rules between them are in docs/architecture.md (held by tests/test_architecture.py).
 """
 
 __all__ = ["__version__"]

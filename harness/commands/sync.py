@@ -29,7 +29,7 @@ def _register_sync(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     sync.add_argument(
         "--tenants",
         metavar="FILE",
-        help="tenant endpoints as JSON ('-': stdin); without it, real tenants from the settings (see the README)",
+        help="tenant endpoints as JSON ('-': stdin); without it, real tenants from the settings (docs/running.md)",
     )
     sync.add_argument("--state", required=True, type=Path, metavar="PATH", help="the sync state file (SQLite)")
     sync.add_argument("--checklist", type=Path, default=DEFAULT_CHECKLIST, help=f"default {DEFAULT_CHECKLIST}")

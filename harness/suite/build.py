@@ -81,7 +81,7 @@ class SuiteMode:
             raise SuiteError(
                 f"--sync external with --tenants {self.tenants}: an external sync product cannot reach the tenants "
                 "this process creates for each scenario; run external mode with --tenants sandbox (real sandboxes, "
-                "or `harness serve` fakes configured as sandboxes: see the README)"
+                "or `harness serve` fakes configured as sandboxes: docs/sandbox.md)"
             )
         if self.proxy is not None and self.sync != "external":
             raise SuiteError(
