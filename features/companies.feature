@@ -19,7 +19,7 @@ Feature: CRMOffice companies are kept as Business Central customers
       And the sync runs again
       Then each of them has exactly one company customer in Business Central
 
-    @rule:1 @severity:critical
+    @rule:1 @severity:critical @cycles:4
     Scenario: a company edited long after it was linked still has one customer
       Given a company linked to a Business Central customer
       And 5 more companies have been linked since
@@ -60,14 +60,14 @@ Feature: CRMOffice companies are kept as Business Central customers
 
   Rule: deletes do not propagate; a deleted customer comes back
 
-    @rule:6 @severity:critical
+    @rule:6 @severity:critical @cycles:12
     Scenario: a customer deleted by a Business Central user is created again
       Given a company linked to a Business Central customer
       When a Business Central user deletes the customer
       And the full sync runs
       Then Business Central holds exactly one company customer for it
 
-    @rule:6 @severity:critical
+    @rule:6 @severity:critical @cycles:12
     Scenario: a company deleted in CRMOffice leaves its customer alone
       Given a company linked to a Business Central customer
       When a CRMOffice user deletes the company
@@ -77,7 +77,7 @@ Feature: CRMOffice companies are kept as Business Central customers
 
   Rule: customers created in Business Central stay in Business Central
 
-    @rule:7 @severity:critical
+    @rule:7 @severity:critical @cycles:10
     Scenario: a customer created in Business Central is not copied to CRMOffice
       Given a company customer created by a Business Central user
       When the full sync runs

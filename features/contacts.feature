@@ -27,7 +27,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When the sync runs
       Then Business Central holds exactly one person contact for it
 
-    @rule:1 @severity:critical
+    @rule:1 @severity:critical @cycles:4
     Scenario: a contact edited long after it was linked still has one Business Central contact
       Given a contact linked to a Business Central contact
       And 5 more contacts have been linked since
@@ -111,7 +111,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
 
   Rule: when both sides changed the same property, the later edit wins
 
-    @rule:4 @severity:critical
+    @rule:4 @severity:critical @cycles:4
     Scenario Outline: CRMOffice's later edit of <crmoffice property> wins over Business Central's earlier one
       Given a contact linked to a Business Central contact
       When a Business Central user changes the contact's <businesscentral property>
@@ -126,7 +126,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
-    @rule:4 @severity:critical
+    @rule:4 @severity:critical @cycles:4
     Scenario Outline: Business Central's later edit of <businesscentral property> wins over CRMOffice's earlier one
       Given a contact linked to a Business Central contact
       When a CRMOffice user changes the contact's <crmoffice property>
@@ -141,7 +141,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
-    @rule:4 @rule:8 @severity:normal
+    @rule:4 @rule:8 @severity:normal @cycles:4
     Scenario: a value the sync wrote is the settled one, so a later edit of it is no conflict
       Given a contact linked to a Business Central contact
       When a CRMOffice user changes the contact's directPhone
@@ -151,7 +151,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And the sync runs
       Then both sides show CRMOffice's new value for directPhone ↔ phoneNumber
 
-    @rule:4 @rule:8 @severity:normal
+    @rule:4 @rule:8 @severity:normal @cycles:5
     Scenario: values typed the same on both sides are settled, so a later edit is no conflict
       Given a contact linked to a Business Central contact
       When users of both systems give the contact the same new value in every mapped property
@@ -202,7 +202,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
 
   Rule: deletes do not propagate; a deleted Business Central contact comes back
 
-    @rule:6 @severity:critical
+    @rule:6 @severity:critical @cycles:12
     Scenario: a Business Central contact deleted by a user is created again from CRMOffice
       Given a contact linked to a Business Central contact
       When a Business Central user deletes the contact
@@ -219,7 +219,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       Then Business Central holds exactly one person contact for it
       And that contact has the CRMOffice contact's value in every mapped property
 
-    @rule:6 @severity:critical
+    @rule:6 @severity:critical @cycles:24
     Scenario: a contact deleted in CRMOffice leaves its Business Central contact alone
       Given a contact linked to a Business Central contact
       When a CRMOffice user deletes the contact
@@ -230,7 +230,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       When the full sync runs again
       Then the sync wrote nothing to either system
 
-    @rule:6 @severity:normal
+    @rule:6 @severity:normal @cycles:13
     Scenario: a contact deleted on both sides stays deleted, and its link is retired
       Given a contact linked to a Business Central contact
       When a Business Central user deletes the contact
@@ -240,7 +240,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
       And CRMOffice does not get the contact back
       And the sync reports the contact's link as retired, its counterpart left alone
 
-    @rule:6 @severity:normal
+    @rule:6 @severity:normal @cycles:14
     Scenario: a Business Central contact edited after its CRMOffice contact was deleted stays in Business Central
       Given a contact linked to a Business Central contact
       When a CRMOffice user deletes the contact
@@ -252,7 +252,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
 
   Rule: contacts created in Business Central stay in Business Central
 
-    @rule:7 @severity:critical
+    @rule:7 @severity:critical @cycles:10
     Scenario: a person contact created in Business Central is not copied to CRMOffice
       Given a person contact created by a Business Central user
       When the full sync runs
@@ -271,7 +271,7 @@ Feature: CRMOffice contacts are kept as Business Central person contacts
 
   Rule: a sync cycle costs what changed, not what is there
 
-    @rule:11 @severity:critical @one_cycle
+    @rule:11 @severity:critical @one_cycle @cycles:13
     Scenario Outline: with many contacts linked, a quiet cycle reads almost nothing and an edit in <system> costs one write
       Given a contact linked to a Business Central contact
       And 100 more contacts have been linked since

@@ -31,7 +31,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       And its Business Central contact's phoneNumber is that directPhone
       And the sync reports no failure
 
-    @rule:9 @severity:critical @faults
+    @rule:9 @severity:critical @faults @cycles:9
     Scenario: a change CRMOffice refuses fails that contact only, and goes through once CRMOffice accepts it
       Given a contact linked to a Business Central contact
       And 2 more contacts have been linked since
@@ -48,7 +48,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the sync read no more than 3 records and made no more than 2 requests in either system
 
-    @rule:9 @severity:critical @faults
+    @rule:9 @severity:critical @faults @cycles:9
     Scenario: a change Business Central refuses fails that contact only, and goes through on a later run unedited
       Given a contact linked to a Business Central contact
       And 2 more contacts have been linked since
@@ -65,7 +65,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the sync runs again
       Then the sync read no more than 3 records and made no more than 2 requests in either system
 
-    @rule:9 @rule:11 @severity:normal
+    @rule:9 @rule:11 @severity:normal @cycles:4
     Scenario: a contact Business Central keeps refusing costs one try per cycle
       Given a CRMOffice contact whose directPhone is "sentralbord 22 33 44 55"
       And the sync has run
@@ -73,7 +73,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       Then the sync reports that contact as failed with Business Central's error about phoneNumber
       And the sync read no more than 2 records and made no more than 3 requests in either system
 
-    @rule:9 @rule:11 @severity:normal
+    @rule:9 @rule:11 @severity:normal @cycles:4
     Scenario: a refused contact deleted in CRMOffice is no longer tried
       Given a CRMOffice contact whose directPhone is "sentralbord 22 33 44 55"
       And the sync has run
@@ -117,7 +117,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | drops the connection on the next 2 requests                    |
         | loses its answers to the next 2 changes after carrying them out |
 
-    @rule:10 @rule:4 @severity:critical
+    @rule:10 @rule:4 @severity:critical @cycles:5
     Scenario Outline: a CRMOffice user edits <crmoffice property> while the sync is writing to it
       Given a contact linked to a Business Central contact
       And a CRMOffice user will change the contact's <crmoffice property> just before the sync writes it
@@ -132,7 +132,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
-    @rule:10 @rule:4 @severity:critical
+    @rule:10 @rule:4 @severity:critical @cycles:5
     Scenario Outline: a Business Central user edits <businesscentral property> while the sync is writing to it
       Given a contact linked to a Business Central contact
       And a Business Central user will change the contact's <businesscentral property> just before the sync writes it
@@ -147,7 +147,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | directPhone        | phoneNumber              |
         | mobilePhone        | mobilePhoneNumber        |
 
-    @rule:10 @severity:critical @faults
+    @rule:10 @severity:critical @faults @cycles:5
     Scenario: an outage of CRMOffice that outlasts the retries stops the run, and the next run finishes the work
       Given a contact linked to a Business Central contact
       And a Business Central user changes the contact's phoneNumber
@@ -160,7 +160,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       Then the CRMOffice contact's directPhone is the new phoneNumber
       And the sync reports no failure
 
-    @rule:10 @rule:1 @severity:blocker
+    @rule:10 @rule:1 @severity:blocker @cycles:4
     Scenario Outline: a sync stopped after its <nth> write and started again leaves no duplicate and no lost value
       Given the sync will be stopped after its <nth> write to Business Central
       And 150 CRMOffice contacts with a value in every mapped property
@@ -175,7 +175,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
         | first  |
         | second |
 
-    @rule:10 @rule:6 @severity:critical
+    @rule:10 @rule:6 @severity:critical @cycles:33
     Scenario: a re-create stopped midway is finished by the next run, once
       Given a contact linked to a Business Central contact
       And the full sync will be stopped after its first write to Business Central
@@ -187,7 +187,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
       When the full sync runs again
       Then Business Central holds exactly one person contact for it
 
-    @rule:10 @severity:normal
+    @rule:10 @severity:normal @cycles:6
     Scenario Outline: a contact its <side> user keeps changing while the sync writes it fails for that run, and syncs once the edits stop
       Given a contact linked to a Business Central contact
       And a <side> user keeps changing the contact's <kept property> while the sync writes it
@@ -205,7 +205,7 @@ Feature: The dataflow survives refused values, throttling, faults and interrupti
 
   Rule: the sync keeps to the tenants' published limits
 
-    @rule:12 @severity:critical @faults
+    @rule:12 @severity:critical @faults @cycles:5
     Scenario: carrying many edits through throttling, the sync keeps to the tenants' published limits
       Given a contact linked to a Business Central contact
       And 120 more contacts have been linked since

@@ -88,8 +88,10 @@ def parse_tag(tag: str) -> Tag:
     if tag in DIRECTIONS:
         return Tag("direction", tag)
     kind, sep, value = tag.partition(":")
-    if not sep or kind not in ("dataflow", "checklist", "rule", "severity"):
+    if not sep or kind not in ("dataflow", "checklist", "rule", "severity", "cycles"):
         return Tag("plain", tag)
+    if kind == "cycles" and (not value.isdigit() or int(value) < 1):
+        raise TagError(f"@{tag}: cycles is how many sync cycles the scenario waits for, a whole number from 1")
     if kind == "rule" and (not value.isdigit() or int(value) not in RULES):
         raise TagError(f"@{tag}: the sync contract has rules {min(RULES)} to {max(RULES)}, not {value!r}")
     if kind == "severity" and value not in SEVERITIES:

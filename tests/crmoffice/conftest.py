@@ -15,7 +15,7 @@ from harness.client import RetryPolicy
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import MODES, Clock, IdSource, Mounted, mount
-from tests.crmoffice.support import START, FakeFactory, get_token
+from tests.crmoffice.helpers import START, FakeFactory, get_token
 
 
 @pytest.fixture

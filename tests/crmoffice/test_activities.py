@@ -10,7 +10,7 @@ import pytest
 from harness.client import ValidationError
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
-from tests.crmoffice.support import START_TEXT, expect_status, same, validation
+from tests.crmoffice.helpers import START_TEXT, expect_status, same, validation
 
 MEETING = {
     "subject": "Befaring på anlegget",

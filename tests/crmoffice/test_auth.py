@@ -11,7 +11,7 @@ from harness.client import AuthenticationError, RetryPolicy
 from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
-from tests.crmoffice.support import same
+from tests.crmoffice.helpers import same
 
 
 class LocalClock:

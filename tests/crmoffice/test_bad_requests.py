@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Clock, IdSource, mount
-from tests.crmoffice.support import START, get_token, problem, same, validation
+from tests.crmoffice.helpers import START, get_token, problem, same, validation
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import httpx
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
-from tests.crmoffice.support import FakeFactory, expect_status, same
+from tests.crmoffice.helpers import FakeFactory, expect_status, same
 
 COMPANY_ID = "0b5c8e9a-1d2f-4a6b-8c3d-5e7f9a1b2c3d"
 SEED = {

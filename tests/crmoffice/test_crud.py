@@ -8,7 +8,7 @@ import pytest
 from harness.client import NotFoundError, ValidationError
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
-from tests.crmoffice.support import START_TEXT, expect_status, problem, same, validation
+from tests.crmoffice.helpers import START_TEXT, expect_status, problem, same, validation
 
 COMPANY = {
     "name": "Fjordkraft Rørlegger AS",

@@ -17,7 +17,7 @@ from harness.client import (
     ValidationError,
 )
 from harness.crmoffice.client.errormap import error_from
-from tests.crmoffice.support import same
+from tests.crmoffice.helpers import same
 
 URL = "http://crmoffice.test/contacts"
 

@@ -8,7 +8,7 @@ import pytest
 from harness.client import ChangedUnderYouError, NotFoundError
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
-from tests.crmoffice.support import expect_status, problem, same, validation
+from tests.crmoffice.helpers import expect_status, problem, same, validation
 
 
 def test_update_with_the_current_etag_succeeds_and_a_stale_one_is_412(client: CRMOfficeClient) -> None:

@@ -9,7 +9,7 @@ from harness.client import AuthenticationError, RetryPolicy, ServerError, Thrott
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
-from tests.crmoffice.support import expect_status, problem, same
+from tests.crmoffice.helpers import expect_status, problem, same
 
 
 def _add_fault(http: httpx.Client, **rule: object) -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from harness.client.timestamps import format_timestamp
 from harness.crmoffice.fake import CRMOfficeModel
 from harness.fakes import Clock, IdSource
-from tests.crmoffice.support import START, same
+from tests.crmoffice.helpers import START, same
 
 operation = st.one_of(
     st.tuples(st.just("create"), st.integers(0, 3)),

@@ -15,7 +15,7 @@ from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.crmoffice.fake.paging import encode_cursor
 from harness.fakes import Mounted, mount
-from tests.crmoffice.support import START, FakeFactory, expect_status, same, validation
+from tests.crmoffice.helpers import START, FakeFactory, expect_status, same, validation
 
 
 def _seed_contacts(fake: CRMOfficeFake, count: int, *, step: timedelta = timedelta(seconds=1)) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from harness.client import RetryPolicy, ThrottledError
 from harness.crmoffice import CRMOfficeClient
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
-from tests.crmoffice.support import expect_status, get_token, problem, same
+from tests.crmoffice.helpers import expect_status, get_token, problem, same
 
 
 def test_off_by_default(api: httpx.Client) -> None:

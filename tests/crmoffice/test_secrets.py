@@ -12,7 +12,7 @@ from harness.client import AuthenticationError, RetryPolicy, TenantError
 from harness.crmoffice import CRMOfficeAuth, CRMOfficeClient, Secret
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.fakes import Mounted
-from tests.crmoffice.support import get_token
+from tests.crmoffice.helpers import get_token
 
 
 def _leaks(text: str, secrets: dict[str, str]) -> list[str]:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from harness.crmoffice.fake import CRMOfficeFake
-from tests.crmoffice.support import expect_status, get_token, oauth_error, problem, same
+from tests.crmoffice.helpers import expect_status, get_token, oauth_error, problem, same
 
 
 def _form(fake: CRMOfficeFake, **extra: str) -> dict[str, str]:

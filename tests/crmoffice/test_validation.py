@@ -10,7 +10,7 @@ import pytest
 from harness.client import ValidationError
 from harness.crmoffice import CRMOfficeClient, Resource
 from harness.crmoffice.fake import CRMOfficeFake
-from tests.crmoffice.support import expect_status, same, validation
+from tests.crmoffice.helpers import expect_status, same, validation
 
 UNKNOWN_COMPANY = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 

@@ -14,6 +14,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the checklist suite in a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from harness.report.panel import PANEL_ID
-from tests.scratch import copy_project, run, skip_property
+from tests.helpers import copy_project, run, skip_property
+
+pytestmark = pytest.mark.slow  # runs the checklist suite in a subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUSES = ("passed", "failed", "skipped")

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.scratch import copy_project, never_write, run, suite_and_signoff
+from tests.helpers import copy_project, never_write, run, suite_and_signoff
+
+pytestmark = pytest.mark.slow  # runs the checklist suite in a subprocess
 
 DIRECT = "contacts-to-contacts: directPhone ↔ phoneNumber"
 MOBILE = "contacts-to-contacts: mobilePhone ↔ mobilePhoneNumber"

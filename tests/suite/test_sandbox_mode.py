@@ -20,10 +20,10 @@ from harness.suite.build import SuiteMode, build_sandbox_dataflow
 from harness.suite.dataflow import Dataflow
 from harness.suite.subject import noun
 from harness.sync import plan_dataflow
+from tests.helpers import Served
 
 NamesWith = Callable[[CRMOfficeFake, BusinessCentralFake, str], list[str]]
 
-Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]  # the `served` fixture of tests/suite/conftest.py
 pytestmark = pytest.mark.wire
 PLANS = plan_dataflow(parse_file(Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"))
 

@@ -73,6 +73,7 @@ engine.SyncEngine.run = run
 """
 
 
+@pytest.mark.slow  # runs the checklist suite in a subprocess
 def test_a_hung_sync_fails_its_scenario_and_the_run_goes_on(tmp_path: Path) -> None:
     (tmp_path / "hang_first_sync.py").write_text(HANG)
     results = tmp_path / "results"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.world import World
+from tests.sync.helpers import World
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from harness.client import BearerToken, RetryPolicy
 from harness.crmoffice.client import CRMOfficeClient
 from harness.fakes import FakeTransport
 from harness.tenants import TenantPair
-from tests.sync.world import World
+from tests.sync.helpers import World
 
 
 class Crash(BaseException):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.crash import Crash, CrashPlan, crashing_pair
-from tests.sync.world import CONTACTS, World
+from tests.sync.helpers import CONTACTS, World
 
 
 def seed(world: World) -> list[str]:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sync.crash import Crash, CrashPlan, crashing_pair
-from tests.sync.world import CONTACTS, World
+from tests.sync.helpers import CONTACTS, World
 
 PAIRS = (("directPhone", "phoneNumber"), ("mobilePhone", "mobilePhoneNumber"))
 VALUES = st.none() | st.sampled_from(["22 33 44 55", "+47 912 34 567", "900 00 000", "(+47) 55-55-55-55"])

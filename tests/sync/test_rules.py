@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sync.world import COMPANIES, CONTACTS, World
+from tests.sync.helpers import COMPANIES, CONTACTS, World
 
 
 def person_contacts(world: World) -> list[dict[str, object]]:

@@ -15,7 +15,7 @@ from harness.checklist.model import DataType
 from harness.sync import PlanError, StateError, SyncState, decide, plan_dataflow
 from harness.sync.plan import plan_flow
 from harness.sync.state import Link
-from tests.sync.world import CHECKLIST
+from tests.sync.helpers import CHECKLIST
 
 EVERY = Template.EVERY
 T0 = datetime(2024, 11, 13, 9, 0, tzinfo=UTC)

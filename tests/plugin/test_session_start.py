@@ -16,7 +16,7 @@ from harness.businesscentral.fake import BusinessCentralFake
 from harness.commands.serve import settings_environment
 from harness.crmoffice.fake import CRMOfficeFake
 from harness.report.environment import read_properties
-from tests.suite.conftest import Served
+from tests.helpers import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 

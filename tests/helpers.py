@@ -1,4 +1,5 @@
-"""A scratch copy of the project, for tests that run the whole suite on a changed checklist or a defective sync."""
+"""Helpers the harness's tests share: the fakes served as sandboxes (``Served``), and a scratch copy of the project
+for tests that run the whole suite on a changed checklist or a defective sync."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness.businesscentral.fake import BusinessCentralFake
+from harness.crmoffice.fake import CRMOfficeFake
+from harness.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
+Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]
+"""What the ``served`` fixture gives: settings naming both fakes, served on loopback, as real tenants."""
 PROJECT = ("features", "steps", "harness", "conftest.py", "pyproject.toml", "allurerc.json")
 ENGINE_PLANS = "        self.plans = list(plans)\n"
 

@@ -1,4 +1,5 @@
-"""Fakes served on loopback as a sandbox would be configured, for the suite's own tests of sandbox and external mode."""
+"""Fixtures the harness's tests share: a scenario's dataflow on fresh fakes, and fakes served on loopback as a
+sandbox would be configured (for the tests of sandbox and external mode, barriers, doctor and start-up)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from harness.settings import Settings
 from harness.suite.build import SuiteMode, build_dataflow
 from harness.suite.dataflow import Dataflow
 from harness.sync import plan_dataflow
+from tests.helpers import Served
 
-Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]
-CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
+CHECKLIST = Path(__file__).resolve().parents[1] / "features" / "crmoffice-businesscentral.rst"
 PLANS = plan_dataflow(parse_file(CHECKLIST))
 
 

@@ -20,9 +20,9 @@ from harness.crmoffice.fake import CRMOfficeFake
 from harness.doctor import Check, diagnose
 from harness.fakes.faults import Fault
 from harness.tenants import diagnosis
-from tests.suite.conftest import Served
+from tests.helpers import Served
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cr3t-that-must-not-show"
 
 

@@ -15,11 +15,10 @@ from harness.barriers.marker_records import TenantBoard, marker_tag
 from harness.businesscentral.fake import BusinessCentralFake
 from harness.checklist import parse_file
 from harness.crmoffice.fake import CRMOfficeFake
-from harness.settings import Settings
 from harness.sync import SyncEngine, SyncState, plan_dataflow
 from harness.tenants import TenantPair, connect
+from tests.helpers import Served
 
-Served = tuple[Settings, CRMOfficeFake, BusinessCentralFake]  # the `served` fixture of tests/suite/conftest.py
 pytestmark = pytest.mark.wire
 PLANS = plan_dataflow(parse_file(Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"))
 RUN = "2611291500ab"

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.scratch import copy_project, run, skip_property, suite_and_signoff
+from tests.helpers import copy_project, run, skip_property, suite_and_signoff
+
+pytestmark = pytest.mark.slow  # runs the checklist suite in a subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_ROWS = (("email", "email"), ("city", "city"), ("website", "website"))
