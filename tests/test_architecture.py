@@ -138,3 +138,75 @@ def test_the_sync_reads_in_functions_a_reader_can_hold_in_their_head() -> None:
                 if length > LONGEST_SYNC_FUNCTION:
                     too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
     assert not too_long, f"functions in harness/sync/ over {LONGEST_SYNC_FUNCTION} lines: {too_long}"
+
+
+# The rooms of harness/, bottom to top (docs/architecture.md draws them). A package imports only rooms on lower
+# floors: never one on its own floor but itself, never one above.
+FLOORS: list[set[str]] = [
+    {"harness", "harness.client", "harness.traffic", "harness.envfile"},
+    {"harness.fakes"},
+    {"harness.businesscentral", "harness.crmoffice"},
+    {"harness.settings", "harness.checklist"},
+    {"harness.tenants", "harness.sync"},
+    {"harness.progress", "harness.fake_pair", "harness.doctor", "harness.proxy"},
+    {"harness.shared_tenants"},
+    {"harness.testdata"},
+    {"harness.traceability", "harness.barriers"},
+    {"harness.report", "harness.soak"},
+    {"harness.suite"},
+    {"harness.plugin", "harness.commands"},
+    {"harness.cli"},
+    {"harness.__main__"},
+]
+FLOOR = {package: number for number, packages in enumerate(FLOORS) for package in packages}
+
+
+def _package_edges() -> set[tuple[str, str]]:
+    return {
+        (_package(module), _package(imported))
+        for module, imports in _graph().items()
+        for imported in imports
+        if _package(module) != _package(imported)
+    }
+
+
+def test_every_package_has_its_floor() -> None:
+    unplaced = sorted({_package(m) for m in MODULES} - set(FLOOR))
+    assert not unplaced, (
+        f"expected every package of harness/ on a floor of FLOORS (and docs/architecture.md): {unplaced}"
+    )
+
+
+def _upward(edges: set[tuple[str, str]]) -> list[str]:
+    return sorted(
+        f"{a} (floor {FLOOR[a]}) imports {b} (floor {FLOOR[b]})"
+        for a, b in edges
+        if a in FLOOR and b in FLOOR and FLOOR[b] >= FLOOR[a]
+    )
+
+
+def test_a_package_imports_only_rooms_below_it() -> None:
+    upward = _upward(_package_edges())
+    assert not upward, "expected each package to import only rooms on lower floors, found:\n" + "\n".join(upward)
+
+
+def test_the_floor_rule_refuses_what_the_rooms_were_made_against() -> None:
+    # The reference sync opening tenants, the report reaching into the step runtime, a library driving a command.
+    wrong = {
+        ("harness.sync", "harness.tenants"),
+        ("harness.report", "harness.suite"),
+        ("harness.sync", "harness.commands"),
+    }
+    assert len(_upward(wrong)) == 3
+    assert _upward({("harness.suite", "harness.report")}) == []
+
+
+def test_no_client_module_imports_a_fake_module() -> None:
+    found = sorted(
+        f"{module} imports {imported}"
+        for module, imports in _graph().items()
+        if ".client" in module and module.split(".")[1] in ("businesscentral", "crmoffice")
+        for imported in imports
+        if ".fake" in imported or imported.startswith("harness.fakes")
+    )
+    assert not found, f"expected the vendors' client/ to import nothing of fake/ or harness.fakes: {found}"
