@@ -8,7 +8,7 @@ import pytest
 
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.businesscentral.fake import BusinessCentralFake
-from harness.businesscentral.fake.http import ODATA_JSON
+from harness.businesscentral.fake.call import ODATA_JSON
 from harness.client import ChangedUnderYouError, ValidationError
 from harness.fakes.faults import Fault, FaultRuleError
 from tests.businesscentral.helpers import assert_error

@@ -9,18 +9,15 @@ entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from werkzeug.datastructures import MultiDict
-from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
+from harness.businesscentral.fake.batch import run_batch
+from harness.businesscentral.fake.call import ODATA, PLAIN, Call, CallHandler, Reply, over_http
 from harness.businesscentral.fake.csdl import metadata_document
 from harness.businesscentral.fake.errors import (
     AuthenticationFailed,
@@ -35,12 +32,12 @@ from harness.businesscentral.fake.expand import NAVIGATION_OPTIONS, expansion, p
 from harness.businesscentral.fake.model import BusinessCentralModel, Company, Query
 from harness.businesscentral.fake.odata import parse_count, parse_filter, parse_orderby, parse_select
 from harness.businesscentral.fake.parts import Parts
-from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE, MAX_REQUESTS, REQUEST_WINDOW
+from harness.businesscentral.limits import MAX_PAGE_SIZE, MAX_REQUESTS, REQUEST_WINDOW
 from harness.businesscentral.schema import ENTITIES
 from harness.client.timestamps import parse_timestamp
 from harness.fakes import pagetoken
 from harness.fakes.clock import Clock, IdSource
-from harness.fakes.tenant import FakeTenant, Route, VendorError, json_response
+from harness.fakes.tenant import FakeTenant, Route, VendorError
 from harness.fakes.window import SlidingWindow
 
 __all__ = ["BusinessCentralFake"]
@@ -52,94 +49,6 @@ _ENTITY_SET = _COMPANY + r"/(?P<entity_set>customers|contacts)"
 _RECORD = _ENTITY_SET + r"\((?P<record_id>[^)/]*)\)"
 _QUERY_OPTIONS = {"$filter", "$select", "$orderby", "$top", "$skip", "$skiptoken", "$count", "$expand", "$format"}
 _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\S+)")
-
-
-ODATA_JSON = "application/json; odata.metadata=minimal; odata.streaming=true"
-"""The ``Content-Type`` of Business Central's OData answers (recorded: tests/captures/tfenster-wiremock-demo.json)."""
-_ODATA = {"Content-Type": ODATA_JSON, "OData-Version": "4.0"}
-# As recorded (BC 25.4): a PATCH answers plain JSON without OData-Version; an error likewise (errors.py).
-_PLAIN = {"Content-Type": "application/json"}
-# An operation inside $batch: a success as recorded (BC 26.0), an error as Microsoft's $batch page prints it.
-_BATCH_OK = {"content-type": ODATA_JSON, "odata-version": "4.0"}
-_BATCH_ERROR = {"content-type": "application/json; odata.metadata=minimal", "odata-version": "4.0"}
-_CONTINUE_ON_ERROR = re.compile(r"(?:^|[\s,;])(?:odata\.)?continue-on-error(?:\s*=\s*true)?\s*(?:$|[,;])")
-
-
-@dataclass
-class Call:
-    """One API call, from an HTTP request or from an operation inside ``$batch``; header names are lower-case."""
-
-    method: str
-    path: str
-    origin: str
-    args: MultiDict[str, str]
-    headers: Mapping[str, str]
-    json: Any = None
-    raw: bytes | None = None
-
-    @classmethod
-    def from_request(cls, request: Request) -> Call:
-        return cls(
-            method=request.method,
-            path=request.path,
-            origin=request.host_url.rstrip("/"),
-            args=request.args,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            raw=request.get_data(),
-        )
-
-    @property
-    def url(self) -> str:
-        return f"{self.origin}{self.path}"
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name)
-
-    def json_object(self) -> dict[str, Any]:
-        payload = self.json
-        if self.raw is not None:
-            try:
-                payload = json.loads(self.raw) if self.raw else None
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise BadRequest("Invalid Request Body") from None
-            if payload is None and not self.raw:
-                raise BadRequest("Invalid Request Body")
-        if not isinstance(payload, dict):
-            # OData's JSON reader, as recorded (MicrosoftDocs/dynamics365smb-devitpro-pb#2221).
-            node = "StartArray" if isinstance(payload, list) else "PrimitiveValue"
-            raise BadRequest(
-                f"An unexpected '{node}' node was found when reading from the JSON reader. "
-                "A 'StartObject' node was expected."
-            )
-        return payload
-
-
-@dataclass
-class Reply:
-    """A handler's answer: ``body`` is JSON, or ``raw`` bytes whose ``Content-Type`` is in ``headers``."""
-
-    body: Any
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None
-
-
-CallHandler = Callable[..., Reply]
-
-
-def _over_http(handler: CallHandler) -> Callable[..., Response]:
-    def serve(request: Request, **params: Any) -> Response:
-        reply = handler(Call.from_request(request), **params)
-        if reply.raw is not None:
-            return Response(reply.raw, status=reply.status, headers=reply.headers)
-        if reply.body is None:
-            empty = Response(status=reply.status, headers=reply.headers)
-            if "Content-Type" not in reply.headers:
-                del empty.headers["Content-Type"]  # as recorded: a 204 has no content type
-            return empty
-        return json_response(reply.body, status=reply.status, headers=reply.headers)
-
-    return serve
 
 
 class BusinessCentralFake(FakeTenant):
@@ -229,7 +138,7 @@ class BusinessCentralFake(FakeTenant):
         # $batch operations call the handlers directly, without an HTTP request around each one.
         self._handlers: dict[str, CallHandler] = {name: handler for _, _, name, handler in table}
         return [
-            Route(method, re.compile(pattern), name, _over_http(handler)) for method, pattern, name, handler in table
+            Route(method, re.compile(pattern), name, over_http(handler)) for method, pattern, name, handler in table
         ]
 
     def error_response(self, error: VendorError) -> Response:
@@ -377,12 +286,12 @@ class BusinessCentralFake(FakeTenant):
         self._scope(tenant, environment)
         env = self.model.environment(environment)
         value = [self.model.render_company(c) for c in env.companies.values()]
-        return Reply({"@odata.context": self._context(call, "companies"), "value": value}, headers=dict(_ODATA))
+        return Reply({"@odata.context": self._context(call, "companies"), "value": value}, headers=dict(ODATA))
 
     def _company(self, call: Call, tenant: str | None, environment: str, company: str) -> Reply:
         self._scope(tenant, environment)
         body = self.model.render_company(self.model.company(environment, company))
-        return Reply({"@odata.context": self._context(call, "companies/$entity"), **body}, headers=dict(_ODATA))
+        return Reply({"@odata.context": self._context(call, "companies/$entity"), **body}, headers=dict(ODATA))
 
     def _list(self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str) -> Reply:
         self._scope(tenant, environment)
@@ -420,7 +329,7 @@ class BusinessCentralFake(FakeTenant):
             items.append(("$skiptoken", _encode_skiptoken(page.next_after)))
             query_string = urlencode(items, safe="$'(),:")
             body["@odata.nextLink"] = f"{call.url}?{query_string}"
-        headers = dict(_ODATA)
+        headers = dict(ODATA)
         if applied:
             headers["Preference-Applied"] = f"odata.maxpagesize={page_size}"
         return Reply(body, headers=headers)
@@ -438,7 +347,7 @@ class BusinessCentralFake(FakeTenant):
             rendered = self.model.render(scope, entity_set, record)
         # As recorded: the context names the company, and no ETag header: the tag travels in @odata.etag.
         body = {"@odata.context": self._context(call, f"companies({scope.id})/{entity_set}/$entity"), **rendered}
-        headers = dict(_PLAIN if call.method == "PATCH" else _ODATA)
+        headers = dict(PLAIN if call.method == "PATCH" else ODATA)
         if status == 201:
             headers["Location"] = f"{call.url}({record['id']})"
         return Reply(body, status=status, headers=headers)
@@ -476,9 +385,9 @@ class BusinessCentralFake(FakeTenant):
         path = f"companies({scope.id})/{entity_set}({record['id']})/{navigation}"
         if item.navigation.collection:
             self.count_served(len(value))
-            return Reply({"@odata.context": self._context(call, path), "value": value}, headers=dict(_ODATA))
+            return Reply({"@odata.context": self._context(call, path), "value": value}, headers=dict(ODATA))
         self.count_served(1)
-        return Reply({"@odata.context": self._context(call, f"{path}/$entity"), **value}, headers=dict(_ODATA))
+        return Reply({"@odata.context": self._context(call, f"{path}/$entity"), **value}, headers=dict(ODATA))
 
     def _picture(
         self, call: Call, tenant: str | None, environment: str, company: str, entity_set: str, record_id: str
@@ -518,130 +427,13 @@ class BusinessCentralFake(FakeTenant):
         self.model.delete(scope, entity_set, record_id, call.header("if-match"))
         return Reply(None, status=204)
 
+    def handler(self, route_name: str) -> CallHandler:
+        """The handler of a route by its name, for an operation inside ``$batch``."""
+        return self._handlers[route_name]
+
     def _batch(self, call: Call, tenant: str | None, environment: str) -> Reply:
-        """JSON ``$batch`` as Business Central runs it: in order, stopping at the first failed operation unless the
-        client prefers ``odata.continue-on-error`` (then an operation whose ``dependsOn`` failed is not run and is
-        answered 424); ``Isolation: snapshot`` undoes every change when one fails, the answers so far kept."""
         self._scope(tenant, environment)
-        payload = call.json_object()
-        operations = payload.get("requests")
-        if not isinstance(operations, list) or not operations:
-            raise BadRequest("The batch request must have a non-empty 'requests' array.")
-        if len(operations) > MAX_BATCH_OPERATIONS:
-            # As a partner's tenant answered (demiliani.com, 2021-01-12; tests/captures/issue-threads.json).
-            raise BCError(
-                f"The current batch message contains too many parts. A maximum number of '{MAX_BATCH_OPERATIONS}' "
-                "query operations and change sets are allowed in a batch message.",
-                code="Unknown",
-            )
-        _check_depends_on(operations)
-        api_root = call.path.rsplit("/", 1)[0]
-        atomic = (call.header("isolation") or "").strip().lower() == "snapshot"
-        keep_going = not atomic and _CONTINUE_ON_ERROR.search(call.header("prefer") or "") is not None
-        responses: list[dict[str, Any]] = []
-        try:
-            with self.model.atomic() if atomic else contextlib.nullcontext():
-                failed: set[str] = set()
-                for op in operations:
-                    depends = op.get("dependsOn") if isinstance(op, dict) else None
-                    if depends and failed.intersection(str(d) for d in depends):
-                        answer = self._failed_dependency(op)
-                    else:
-                        answer = self._operation(api_root, call, op)
-                    responses.append(answer)
-                    if answer["status"] < 400:
-                        continue
-                    failed.add(str(answer["id"]))
-                    if not keep_going:
-                        # The answers so far stand; with Isolation: snapshot their changes are undone.
-                        raise _RollBack()
-        except _RollBack:
-            pass
-        return Reply({"responses": responses}, headers=dict(_ODATA))
-
-    def _failed_dependency(self, op: dict[str, Any]) -> dict[str, Any]:
-        error = BCError(
-            "The operation was not run because an operation it depends on failed.",
-            status=424,
-            code="FailedDependency",
-        )
-        return {"id": op.get("id"), "status": 424, "headers": dict(_BATCH_ERROR), "body": error.body(self.ids.guid())}
-
-    def _operation(self, api_root: str, outer: Call, op: Any) -> dict[str, Any]:
-        op_id = op.get("id") if isinstance(op, dict) else None
-        try:
-            if not isinstance(op, dict):
-                raise BadRequest("Each batch operation must be a JSON object.")
-            method = str(op.get("method", "")).upper()
-            url = op.get("url")
-            if not method or not isinstance(url, str) or not url:
-                raise BadRequest("Each batch operation needs a 'method' and a 'url'.")
-            parts = urlsplit(url)
-            path = parts.path if parts.path.startswith("/") else f"{api_root}/{parts.path}"
-            found = self.dispatch(method, path)
-            if not isinstance(found, tuple):
-                raise self.no_route(Request(EnvironBuilder(path=path, method=method).get_environ()), found)
-            route, params = found
-            if route.name == "POST $batch":
-                raise BadRequest("A batch operation cannot itself be a batch.")
-            self.count_batch_operation(route.label(params))
-            fault = self.faults.take(method, path, in_batch=True)
-            if fault is not None and fault.status is not None:
-                raise self.fault_error(fault.status, fault.retry_after)
-            headers = op.get("headers") or {}
-            if not isinstance(headers, dict):
-                raise BadRequest("The 'headers' of a batch operation must be a JSON object.")
-            body = op.get("body")
-            call = Call(
-                method=method,
-                path=path,
-                origin=outer.origin,
-                args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)),
-                headers={str(k).lower(): str(v) for k, v in headers.items()},
-                json=body,
-            )
-            reply = self._handlers[route.name](call, **params)
-            status, reply_headers, reply_body = reply.status, reply.headers, reply.body
-            if reply.raw is not None:
-                reply_body = reply.raw.decode()
-        except BCError as exc:
-            status, reply_headers, reply_body = exc.status, exc.headers, exc.body(self.ids.guid())
-        if status >= 400:
-            headers_out = dict(_BATCH_ERROR)
-        elif reply_body is None:
-            headers_out = {}  # 204: Microsoft's $batch page prints no headers
-        else:
-            headers_out = dict(_BATCH_OK)
-        if "Location" in reply_headers:
-            headers_out["location"] = reply_headers["Location"]
-        answer: dict[str, Any] = {"id": op_id, "status": status, "headers": headers_out}
-        if reply_body is not None:
-            answer["body"] = reply_body
-        return answer
-
-
-class _RollBack(Exception):
-    pass
-
-
-def _check_depends_on(operations: list[Any]) -> None:
-    """Each ``dependsOn`` names an operation before it, as OData's batch reader demands of the whole request."""
-    seen: set[str] = set()
-    for op in operations:
-        if not isinstance(op, dict):
-            continue
-        depends = op.get("dependsOn")
-        if depends is not None:
-            if not isinstance(depends, list):
-                raise BadRequest(f"The 'dependsOn' of request [{op.get('id')}] must be an array of request ids.")
-            for dependency in depends:
-                if str(dependency) not in seen:
-                    raise BadRequest(
-                        f"The dependsOn Id: [{dependency}] in request [{op.get('id')}] is not matching any of the "
-                        "request Id and atomic group Id seen so far. Forward reference is not allowed."
-                    )
-        if op.get("id") is not None:
-            seen.add(str(op["id"]))
+        return run_batch(self, call)
 
 
 def _page_size(prefer: str | None) -> tuple[int, bool]:
