@@ -13,8 +13,8 @@ from pytest_bdd import parsers, then
 from harness.report.etiquette import LIMITS_ATTACHMENT
 from harness.suite.attach import attach_json, attach_text
 from harness.suite.cost import Cost, NotCounted, hold_reads, hold_record_writes, hold_writes
-from harness.suite.dataflow import Dataflow
-from harness.suite.phrases import SIDES, TYPES
+from harness.suite.dataflow import Dataflow, Side
+from harness.suite.phrases import TYPES
 from harness.suite.subject import Subject
 from harness.traffic.limits import judge
 
@@ -65,10 +65,11 @@ def only_looked(dataflow: Dataflow) -> None:
 
 
 @then(parsers.parse("the sync wrote one record to {target:System} and none to {other:System}", extra_types=TYPES))
-def wrote_one_record(dataflow: Dataflow, subject: Subject, target: str, other: str) -> None:
-    run, expected = dataflow.runs[-1], {SIDES[target]: 1, SIDES[other]: 0}
+def wrote_one_record(dataflow: Dataflow, subject: Subject, target: Side, other: Side) -> None:
+    run = dataflow.runs[-1]
+    expected: dict[str, int] = {target: 1, other: 0}
     if run.writes is None and dataflow.proxy is not None and subject.bc_id:
-        records = {
+        records: dict[str, tuple[str, str]] = {
             "crmoffice": (subject.kind.origin, subject.crm_id),
             "businesscentral": (subject.kind.target, subject.bc_id),
         }

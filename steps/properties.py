@@ -6,9 +6,9 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.suite import moves
-from harness.suite.dataflow import Dataflow
+from harness.suite.dataflow import Dataflow, Side
 from harness.suite.expect import is_empty, same, unchanged
-from harness.suite.phrases import SIDES, TYPES
+from harness.suite.phrases import SYSTEM_NAMES, TYPES
 from harness.suite.subject import Subject, noun
 
 
@@ -43,8 +43,8 @@ def contact_whose(dataflow: Dataflow, prop: str, value: str) -> Subject:
 
 @given(parsers.parse("a {side:System} user changes the {word:w}'s {prop:w}", extra_types=TYPES))
 @when(parsers.parse("a {side:System} user changes the {word:w}'s {prop:w}", extra_types=TYPES))
-def user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
-    moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+def user_changes(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
+    moves.change(dataflow, subject, side, prop)
 
 
 @when(
@@ -52,9 +52,8 @@ def user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> 
         "a {side:System} user changes a detail of the {:w} that the checklist does not map", extra_types=TYPES
     )
 )
-def user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> None:
-    where = SIDES[side]
-    moves.change(dataflow, subject, where, moves.unmapped_property(dataflow, subject, where))  # type: ignore[arg-type]
+def user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: Side) -> None:
+    moves.change(dataflow, subject, side, moves.unmapped_property(dataflow, subject, side))
 
 
 @when(
@@ -63,28 +62,28 @@ def user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> No
         extra_types=TYPES,
     )
 )
-def later_user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: str) -> None:
+def later_user_changes_unmapped(dataflow: Dataflow, subject: Subject, side: Side) -> None:
     dataflow.wait(60)
     user_changes_unmapped(dataflow, subject, side)
 
 
 @when(parsers.parse("a minute later a {side:System} user changes the {:w}'s {prop:w}", extra_types=TYPES))
-def later_user_changes(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+def later_user_changes(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
     dataflow.wait(60)
-    moves.change(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+    moves.change(dataflow, subject, side, prop)
 
 
 @when(parsers.parse("a {side:System} user clears the {:w}'s {prop:w}", extra_types=TYPES))
-def user_clears(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
-    moves.clear(dataflow, subject, SIDES[side], prop)  # type: ignore[arg-type]
+def user_clears(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
+    moves.clear(dataflow, subject, side, prop)
 
 
 @when(parsers.parse("a {side:System} user changes the other contacts' {prop:w}", extra_types=TYPES))
-def user_changes_others(dataflow: Dataflow, others: list[Subject], side: str, prop: str) -> None:
+def user_changes_others(dataflow: Dataflow, others: list[Subject], side: Side, prop: str) -> None:
     for other in others:
-        if side == "Business Central" and not other.bc_id:
+        if side == "businesscentral" and not other.bc_id:
             moves.counterpart(dataflow, other)
-        moves.change(dataflow, other, SIDES[side], prop)  # type: ignore[arg-type]
+        moves.change(dataflow, other, side, prop)
 
 
 @then(parsers.parse("each of the other contacts has the new {source:w} as its {prop:w}"))
@@ -92,12 +91,12 @@ def others_show_new(dataflow: Dataflow, others: list[Subject], source: str, prop
     for other in others:
         same(_counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other)
         origins = {pair.origin for pair in dataflow.plan(other.kind.origin).pairs}
-        side = "CRMOffice" if prop in origins else "Business Central"
-        if side == "Business Central" and not other.bc_id:
+        side: Side = "crmoffice" if prop in origins else "businesscentral"
+        if side == "businesscentral" and not other.bc_id:
             moves.counterpart(dataflow, other)
 
-        def shows(o: Subject = other, side: str = side) -> None:
-            same(_value(dataflow, o, SIDES[side], prop), o.written(source), f"{side} {prop}", o)  # type: ignore[arg-type]
+        def shows(o: Subject = other, side: Side = side) -> None:
+            same(_value(dataflow, o, side, prop), o.written(source), f"{SYSTEM_NAMES[side]} {prop}", o)
 
         dataflow.eventually(shows)
 
@@ -118,7 +117,7 @@ def same_values(dataflow: Dataflow, subject: Subject) -> None:
 
 
 # --- values afterwards ------------------------------------------------------------------------------------------
-def _value(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> object:
+def _value(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> object:
     record = moves.crm_record(dataflow, subject) if side == "crmoffice" else moves.bc_record(dataflow, subject)
     assert record is not None, f"the {side} record is gone — {subject.describe()}"
     return record.get(prop)
@@ -139,39 +138,40 @@ def created_with(dataflow: Dataflow, subject: Subject, target: str, origin: str)
 
 
 @then(parsers.parse("the {side:System} {:w}'s {prop:w} is the new {source:w}", extra_types=TYPES))
-def shows_new(dataflow: Dataflow, subject: Subject, side: str, prop: str, source: str) -> None:
+def shows_new(dataflow: Dataflow, subject: Subject, side: Side, prop: str, source: str) -> None:
     same(_counterpart_property(dataflow, subject, source), prop, f"the checklist's counterpart of {source}", subject)
     dataflow.eventually(
-        lambda: same(_value(dataflow, subject, SIDES[side], prop), subject.written(source), f"{side} {prop}", subject)
+        lambda: same(
+            _value(dataflow, subject, side, prop), subject.written(source), f"{SYSTEM_NAMES[side]} {prop}", subject
+        )
     )
 
 
 @then(parsers.parse("the {side:System} {:w} still has the new {prop:w}", extra_types=TYPES))
-def still_new(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+def still_new(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
     same(
-        _value(dataflow, subject, SIDES[side], prop),
+        _value(dataflow, subject, side, prop),
         subject.written(prop),
-        f"{side} {prop}, the user's own edit",
+        f"{SYSTEM_NAMES[side]} {prop}, the user's own edit",
         subject,
     )
 
 
 @then(parsers.parse("nothing else has changed on the {side:System} {:w}", extra_types=TYPES))
-def nothing_else(dataflow: Dataflow, subject: Subject, side: str) -> None:
-    key = SIDES[side]
-    record = moves.crm_record(dataflow, subject) if key == "crmoffice" else moves.bc_record(dataflow, subject)
+def nothing_else(dataflow: Dataflow, subject: Subject, side: Side) -> None:
+    record = moves.crm_record(dataflow, subject) if side == "crmoffice" else moves.bc_record(dataflow, subject)
     # Only the counterparts of the edited properties may have moved.
     allowed = [_counterpart_property(dataflow, subject, prop) for prop in subject.new]
-    unchanged(subject.baseline.get(key), record, f"the {side} record", subject, allowed=allowed)
+    unchanged(subject.baseline.get(side), record, f"the {SYSTEM_NAMES[side]} record", subject, allowed=allowed)
 
 
 @then(parsers.parse("both sides show {side:System}'s new value for {origin:w} ↔ {target:w}", extra_types=TYPES))
-def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, target: str) -> None:
+def both_show(dataflow: Dataflow, subject: Subject, side: Side, origin: str, target: str) -> None:
     same(_counterpart_property(dataflow, subject, origin), target, f"the checklist's counterpart of {origin}", subject)
-    winner = subject.written(origin) if side == "CRMOffice" else subject.written(target)
+    winner = subject.written(origin) if side == "crmoffice" else subject.written(target)
 
     def both() -> None:
-        what = f"({side} edited last)"
+        what = f"({SYSTEM_NAMES[side]} edited last)"
         same(_value(dataflow, subject, "crmoffice", origin), winner, f"CRMOffice {origin} {what}", subject)
         same(_value(dataflow, subject, "businesscentral", target), winner, f"Business Central {target} {what}", subject)
 
@@ -179,18 +179,19 @@ def both_show(dataflow: Dataflow, subject: Subject, side: str, origin: str, targ
 
 
 @then(parsers.parse("the {side:System} {:w} still has its {prop:w}", extra_types=TYPES))
-def still_has_its(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
-    key = SIDES[side]
-    before = subject.baseline[key].get(prop)
-    assert not is_empty(before), f"the baseline {side} {prop} was already empty — {subject.describe()}"
-    same(_value(dataflow, subject, key, prop), before, f"{side} {prop} after the other side was cleared", subject)
+def still_has_its(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
+    name = SYSTEM_NAMES[side]
+    before = subject.baseline[side].get(prop)
+    assert not is_empty(before), f"the baseline {name} {prop} was already empty — {subject.describe()}"
+    same(_value(dataflow, subject, side, prop), before, f"{name} {prop} after the other side was cleared", subject)
 
 
 @then(parsers.parse("the {side:System} {:w}'s {prop:w} stays empty", extra_types=TYPES))
-def stays_empty(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
-    value = _value(dataflow, subject, SIDES[side], prop)
+def stays_empty(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
+    value = _value(dataflow, subject, side, prop)
     assert is_empty(value), (
-        f"{side} {prop}: expected it to stay empty as its user left it, found {value!r} — {subject.describe()}"
+        f"{SYSTEM_NAMES[side]} {prop}: expected it to stay empty as its user left it, found {value!r} — "
+        f"{subject.describe()}"
     )
 
 

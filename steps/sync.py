@@ -7,13 +7,13 @@ from pytest_bdd import given, parsers, then, when
 from harness.suite import moves
 from harness.suite.attach import attach_run, attach_text
 from harness.suite.claims import disagreements
-from harness.suite.dataflow import Dataflow
+from harness.suite.dataflow import Dataflow, Side
 from harness.suite.expect import same
 from harness.suite.faults import refusals_met
-from harness.suite.phrases import SIDES, TYPES
+from harness.suite.phrases import SYSTEM_NAMES, TYPES
 from harness.suite.subject import Subject
 
-CHANGED_CODES = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
+CHANGED_CODES: dict[Side, str] = {"businesscentral": "Request_EntityChanged", "crmoffice": "ChangedUnderYou"}
 
 
 def _run(dataflow: Dataflow, *, full: bool = False, label: str = "") -> None:
@@ -92,15 +92,15 @@ def reported_retired(dataflow: Dataflow, subject: Subject, word: str) -> None:
     assert actions == ["retired"], f"expected the {word} reported as retired once, the sync reported {actions}"
 
 
-CONFLICT_REASONS = {
-    ("CRMOffice", "later"): "origin wins (origin modified later)",
-    ("Business Central", "later"): "target wins (target modified later)",
-    ("CRMOffice", "at the same moment"): "origin wins (same modification time: the origin wins)",
+CONFLICT_REASONS: dict[tuple[Side, str], str] = {
+    ("crmoffice", "later"): "origin wins (origin modified later)",
+    ("businesscentral", "later"): "target wins (target modified later)",
+    ("crmoffice", "at the same moment"): "origin wins (same modification time: the origin wins)",
 }
 
 
 @then(parsers.parse("the sync reports that {side:System}'s edit won because it came {when}", extra_types=TYPES))
-def reported_conflict(dataflow: Dataflow, subject: Subject, side: str, when: str) -> None:
+def reported_conflict(dataflow: Dataflow, subject: Subject, side: Side, when: str) -> None:
     run = dataflow.runs[-1]
     if run.report is None:
         # An external product reports elsewhere; the values both sides show are held by this scenario's other steps.
@@ -138,33 +138,32 @@ def no_failure_in_group(dataflow: Dataflow, group: list[Subject]) -> None:
 @then(
     parsers.parse("the sync reports that contact as failed because {side:System} kept changing it", extra_types=TYPES)
 )
-def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: str) -> None:
-    run = dataflow.runs[-1]
+def reported_kept_changing(dataflow: Dataflow, subject: Subject, side: Side) -> None:
+    name, run = SYSTEM_NAMES[side], dataflow.runs[-1]
     if run.report is None:
         # An external product's own report is out of sight; what the tenants show is that no write of the product
         # overwrote the user's latest edit, each met a newer version than the one read.
         plan = dataflow.plan(subject.kind.origin)
-        mapped = [p.origin if SIDES[side] == "crmoffice" else p.target for p in plan.pairs]
+        mapped = [p.origin if side == "crmoffice" else p.target for p in plan.pairs]
         kept = [p for p in subject.new if p in mapped]
-        assert kept, f"expected the {side} user's edits at the product's writes, none was made — {subject.describe()}"
+        assert kept, f"expected the {name} user's edits at the product's writes, none was made — {subject.describe()}"
         prop = kept[-1]
-        shown = (moves.crm_record if SIDES[side] == "crmoffice" else moves.bc_record)(dataflow, subject) or {}
-        same(shown.get(prop), subject.written(prop), f"{side}'s {prop} after its user kept changing it", subject)
+        shown = (moves.crm_record if side == "crmoffice" else moves.bc_record)(dataflow, subject) or {}
+        same(shown.get(prop), subject.written(prop), f"{name}'s {prop} after its user kept changing it", subject)
         return
     failed = [o for o in run.report.for_record(subject.crm_id) if o.action == "failed"]
     assert failed, (
         f"expected {subject.describe()} reported as failed, the sync reported {run.report.for_record(subject.crm_id)}"
     )
     error = failed[0].error or {}
-    system = SIDES[side]
-    same(error.get("system"), system, "the system whose record kept changing", subject)
-    same(error.get("code"), CHANGED_CODES[system], f"{side}'s code for a record changed since it was read", subject)
+    same(error.get("system"), side, "the system whose record kept changing", subject)
+    same(error.get("code"), CHANGED_CODES[side], f"{name}'s code for a record changed since it was read", subject)
     others = [o.origin_id for o in run.report.failures if o.origin_id != subject.crm_id]
     assert not others, f"expected only {subject.describe()} to fail, also failed: {others}"
 
 
 @then(parsers.parse("the sync reports that contact as failed with {side:System}'s error", extra_types=TYPES))
-def reported_failed(dataflow: Dataflow, subject: Subject, side: str) -> None:
+def reported_failed(dataflow: Dataflow, subject: Subject, side: Side) -> None:
     _reported_failed(dataflow, subject, side, None)
 
 
@@ -173,25 +172,24 @@ def reported_failed(dataflow: Dataflow, subject: Subject, side: str) -> None:
         "the sync reports that contact as failed with {side:System}'s error about {prop:w}", extra_types=TYPES
     )
 )
-def reported_failed_about(dataflow: Dataflow, subject: Subject, side: str, prop: str) -> None:
+def reported_failed_about(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> None:
     _reported_failed(dataflow, subject, side, prop)
 
 
-def _reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str | None) -> None:
-    system = SIDES[side]
-    run = dataflow.runs[-1]
+def _reported_failed(dataflow: Dataflow, subject: Subject, side: Side, prop: str | None) -> None:
+    name, run = SYSTEM_NAMES[side], dataflow.runs[-1]
     if run.report is None:
         if subject.bc_id:
             # A linked record whose change was refused: the product's report is its own, but the proxy saw it try
             # the change and meet the refusal (the next steps hold that the refused side kept its value).
-            record = subject.crm_id if system == "crmoffice" else subject.bc_id
+            record = subject.crm_id if side == "crmoffice" else subject.bc_id
             if refusals_met(dataflow, record) is None:
                 attach_text("not checked", "the failure is in the product's own report, out of the harness's sight")
                 return
 
             def refused() -> None:
                 assert refusals_met(dataflow, record), (
-                    f"expected the product to try the change to {subject.describe()} and meet {side}'s refusal, "
+                    f"expected the product to try the change to {subject.describe()} and meet {name}'s refusal, "
                     "it never sent that change"
                 )
 
@@ -206,9 +204,9 @@ def _reported_failed(dataflow: Dataflow, subject: Subject, side: str, prop: str 
     failed = [o for o in outcomes if o.action == "failed"]
     assert failed, f"expected {subject.describe()} reported as failed, the sync reported {[o.action for o in outcomes]}"
     error = failed[0].error or {}
-    same(error.get("system"), system, "the system that refused the value", subject)
+    same(error.get("system"), side, "the system that refused the value", subject)
     if prop is not None:
-        same(error.get("field"), prop, f"the property {side} refused", subject)
-    assert error.get("message"), f"expected {side}'s own message in the report, found {error}"
+        same(error.get("field"), prop, f"the property {name} refused", subject)
+    assert error.get("message"), f"expected {name}'s own message in the report, found {error}"
     others = [o for o in run.report.failures if o.origin_id != subject.crm_id]
     assert not others, f"expected only {subject.describe()} to fail, also failed: {[o.origin_id for o in others]}"

@@ -3,11 +3,14 @@ for tests that run the whole suite on a changed checklist or a defective sync.""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from pytest_bdd.steps import step_function_context_registry
 
 from harness.businesscentral.fake import BusinessCentralFake
 from harness.crmoffice.fake import CRMOfficeFake
@@ -43,6 +46,17 @@ def skip_property(project: Path, origin_property: str) -> str:
     )
     engine.write_text(original.replace(ENGINE_PLANS, defect), encoding="utf-8")
     return original
+
+
+def steps_matching(module: str, text: str) -> dict[str, dict[str, object]]:
+    """The step functions of ``steps/<module>.py`` whose step text matches ``text`` as pytest-bdd matches a scenario's
+    step (an outline's example values already put in), each with the arguments it would be given."""
+    importlib.import_module(f"steps.{module}")
+    return {
+        context.step_func.__name__: context.parser.parse_arguments(text) or {}
+        for context in list(step_function_context_registry.values())
+        if context.step_func.__module__ == f"steps.{module}" and context.parser.is_matching(text)
+    }
 
 
 def run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.suite.phrases import SIDES
+from harness.suite.phrases import SYSTEM_NAMES
 from harness.suite.under_test import SyncRun
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Cost", "NotCounted", "cost_of", "cycle_cost", "hold_reads", "hold_record_writes", "hold_writes"]
 
-SYSTEMS = {side: name for name, side in SIDES.items()}
+SYSTEMS: dict[str, str] = dict(SYSTEM_NAMES.items())
 
 
 class NotCounted(Exception):

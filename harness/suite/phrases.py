@@ -1,7 +1,8 @@
 """Words the features use as step parameters, as types for pytest-bdd's ``parsers.parse``.
 
-``{side:System}`` in a step text matches "CRMOffice" or "Business Central"; :data:`SIDES` maps the name to the key
-the harness uses for that side. Step texts stay plain sentences with named fields, so grepping a feature line's fixed
+``{side:System}`` in a step text matches "CRMOffice" or "Business Central" and gives the step the key the harness
+uses for that side (a :data:`~harness.suite.dataflow.Side`); :data:`SYSTEM_NAMES` turns the key back into the
+feature's words for a message. Step texts stay plain sentences with named fields, so grepping a feature line's fixed
 words finds its step.
 """
 
@@ -9,34 +10,23 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SIDES", "TYPES"]
+from harness.suite.dataflow import Side
 
-SIDES = {"CRMOffice": "crmoffice", "Business Central": "businesscentral"}
+__all__ = ["SYSTEM_NAMES", "TYPES"]
 
-
-class _OneOf:
-    """A parse type matching exactly one of ``words`` (parse reads the ``pattern`` attribute)."""
-
-    def __init__(self, *words: str) -> None:
-        self.pattern = "|".join(re.escape(word) for word in words)
-
-    def __call__(self, text: str) -> str:
-        return text
+SYSTEM_NAMES: dict[Side, str] = {"crmoffice": "CRMOffice", "businesscentral": "Business Central"}
+"""Each side's key and the name the features give it."""
 
 
-class _Matching:
-    """A parse type matching a regular expression (for a family of sentences whose check lives elsewhere)."""
+class _System:
+    """A parse type matching a system's name in the features and giving its key (parse reads ``pattern``)."""
 
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
+    def __init__(self, names: dict[Side, str]) -> None:
+        self.keys = {name: side for side, name in names.items()}
+        self.pattern = "|".join(re.escape(name) for name in self.keys)
 
-    def __call__(self, text: str) -> str:
-        return text
+    def __call__(self, text: str) -> Side:
+        return self.keys[text]
 
 
-TYPES = {
-    "System": _OneOf(*SIDES),
-    # A tenant's trouble, as harness.suite.faults understands it; the verbs only, so a sentence it does not
-    # understand still reaches it and is refused with the list of those it does.
-    "Trouble": _Matching(r"(?:throttles|is unavailable|drops|loses|answers|fails) .+"),
-}
+TYPES = {"System": _System(SYSTEM_NAMES)}

@@ -4,7 +4,6 @@ kept through shrinking and printed in the reproduction."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,8 @@ from harness.soak.nemesis import KINDS, add_nemesis, inject, sentence
 from harness.soak.program import generate
 from harness.soak.session import _shrink_targets
 from harness.soak.shrink import Replay, shrink
-from harness.suite.faults import SENTENCES
 from harness.sync import plan_dataflow
+from tests.helpers import steps_matching
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = plan_dataflow(parse_file(ROOT / "features" / "crmoffice-businesscentral.rst"))
@@ -89,13 +88,23 @@ def test_each_trouble_is_one_fault_rule_at_the_proxy(values: dict[str, str], rul
     assert added == [{"tenant": BC, **rule}]
 
 
-@pytest.mark.parametrize("fault", ["throttle", "unavailable", "reset", "lose-answer"])
-def test_the_trouble_is_said_in_a_sentence_the_features_understand(fault: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "step", "numbers"),
+    [
+        ("throttle", "throttles_saying_when", {"requests": 2, "seconds": 1.0}),
+        ("unavailable", "is_unavailable_saying_when", {"requests": 2, "seconds": 1.0}),
+        ("reset", "drops_the_connection", {"requests": 2}),
+        ("lose-answer", "loses_its_answers", {"changes": 2}),
+    ],
+)
+def test_the_trouble_is_said_in_a_sentence_the_features_understand(
+    fault: str, step: str, numbers: dict[str, float]
+) -> None:
     action = Action("trouble", CRM, "", "", {"fault": fault, "times": "2", "retry_after": "1"})
     said = sentence(action)
     assert said.startswith("CRMOffice ")
-    trouble = said.removeprefix("CRMOffice ")
-    assert any(re.fullmatch(pattern, trouble) for pattern in SENTENCES), said
+    matched = steps_matching("resilience", said)
+    assert matched == {step: {"side": "crmoffice", **numbers}}, f"{said!r}: matched the steps {matched}"
     assert action.describe() == f"the nemesis: {said}"
 
 

@@ -1,7 +1,9 @@
-"""The tripwire in front of a tenant, trouble sentences turned into fake fault rules, and the suite's mode check."""
+"""The tripwire in front of a tenant, trouble on cue turned into fake fault rules (one step per trouble sentence),
+and the suite's mode check."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,12 @@ import pytest
 from harness.checklist import parse_file
 from harness.client.exchanges import ExchangeLog
 from harness.client.redact import Redactor
+from harness.suite import faults
 from harness.suite.build import SuiteError, SuiteMode, build_dataflow
-from harness.suite.dataflow import Dataflow
-from harness.suite.faults import SENTENCES, TroubleError, inject, trouble_over
+from harness.suite.dataflow import Dataflow, Side
 from harness.suite.tripwire import Interrupted, Tripwire
 from harness.sync import plan_dataflow
+from tests.helpers import steps_matching
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 PLANS = plan_dataflow(parse_file(CHECKLIST))
@@ -145,50 +148,99 @@ def test_stopping_after_no_write_is_refused(count: int) -> None:
         wire.stop_after_writes(count)
 
 
-# --- trouble sentences -------------------------------------------------------------------------------------------
-FAULTS: list[tuple[str, dict[str, Any]]] = [
-    ("throttles the next 3 requests, asking to retry after 2 seconds", {"status": 429, "retry_after": 2.0, "times": 3}),
-    ("throttles the next 1 request, asking to retry after 0.5 second", {"status": 429, "retry_after": 0.5, "times": 1}),
-    ("throttles the next 3 requests without saying when to retry", {"status": 429, "retry_after": None, "times": 3}),
-    ("is unavailable for the next 2 requests", {"status": 503, "times": 2}),
-    ("drops the connection on the next 2 requests", {"drop": True, "status": None, "times": 2}),
-    ("answers the next 2 requests too slowly", {"delay": 2.5, "status": None, "drop": False, "times": 2}),
+# --- trouble on cue ---------------------------------------------------------------------------------------------
+Trouble = Callable[[Dataflow, Side], None]
+FAULTS = [
+    pytest.param(
+        lambda flow, side: faults.throttle(flow, side, 3, retry_after=2),
+        {"status": 429, "retry_after": 2.0, "times": 3},
+        id="throttles the next 3 requests, asking to retry after 2 seconds",
+    ),
+    pytest.param(
+        lambda flow, side: faults.throttle(flow, side, 1, retry_after=0.5),
+        {"status": 429, "retry_after": 0.5, "times": 1},
+        id="throttles the next 1 request, asking to retry after 0.5 second",
+    ),
+    pytest.param(
+        lambda flow, side: faults.throttle(flow, side, 3),
+        {"status": 429, "retry_after": None, "times": 3},
+        id="throttles the next 3 requests without saying when to retry",
+    ),
+    pytest.param(
+        lambda flow, side: faults.unavailable(flow, side, 2),
+        {"status": 503, "retry_after": None, "times": 2},
+        id="is unavailable for the next 2 requests",
+    ),
+    pytest.param(
+        lambda flow, side: faults.unavailable(flow, side, 2, retry_after=2),
+        {"status": 503, "retry_after": 2.0, "times": 2},
+        id="is unavailable for the next 2 requests, asking to retry after 2 seconds",
+    ),
+    pytest.param(
+        lambda flow, side: faults.drop_connection(flow, side, 2),
+        {"drop": True, "status": None, "times": 2},
+        id="drops the connection on the next 2 requests",
+    ),
+    pytest.param(
+        lambda flow, side: faults.answer_too_slowly(flow, side, 2),
+        {"delay": 2.5, "status": None, "drop": False, "times": 2},
+        id="answers the next 2 requests too slowly",
+    ),
 ]
 
 
 @pytest.mark.parametrize("side", ["crmoffice", "businesscentral"])
-@pytest.mark.parametrize(("sentence", "expected"), FAULTS)
-def test_a_trouble_sentence_adds_its_fault_to_that_fake_only(
-    flow: Dataflow, side: Any, sentence: str, expected: dict[str, Any]
+@pytest.mark.parametrize(("trouble", "expected"), FAULTS)
+def test_a_trouble_adds_its_fault_to_that_fake_only(
+    flow: Dataflow, side: Side, trouble: Trouble, expected: dict[str, Any]
 ) -> None:
-    inject(flow, side, sentence)
+    trouble(flow, side)
     other = "businesscentral" if side == "crmoffice" else "crmoffice"
     rules = flow.fakes().tenant(side).faults.rules()
     assert len(rules) == 1, f"{side}: expected one fault rule, found {rules}"
     found = {key: getattr(rules[0], key) for key in expected}
-    assert found == expected, f"{sentence!r} on {side}: expected {expected}, found {found}"
+    assert found == expected, f"on {side}: expected {expected}, found {found}"
     assert (rules[0].method, rules[0].path) == ("*", "*"), f"expected a rule on every request, found {rules[0]}"
     untouched = flow.fakes().tenant(other).faults.rules()
     assert untouched == [], f"expected no fault on {other}, found {untouched}"
 
 
 def test_a_slow_answer_outlasts_the_read_timeout(flow: Dataflow) -> None:
-    inject(flow, "businesscentral", "  answers the next 1 request too slowly  ")
+    faults.answer_too_slowly(flow, "businesscentral", 1)
     (rule,) = flow.fakes().businesscentral.faults.rules()
     assert rule.delay > flow.read_timeout, (
         f"expected a delay over the {flow.read_timeout} s timeout, found {rule.delay}"
     )
 
 
-def test_an_unknown_sentence_is_refused_listing_the_known_ones(flow: Dataflow) -> None:
-    with pytest.raises(TroubleError) as raised:
-        inject(flow, "crmoffice", "throttles the next three requests")
-    message = str(raised.value)
-    assert "'throttles the next three requests'" in message, f"expected the sentence quoted, found {message!r}"
-    missing = [pattern for pattern in SENTENCES if pattern not in message]
-    assert missing == [], f"expected every known sentence listed, missing {missing}"
-    rules = flow.fakes().crmoffice.faults.rules()
-    assert rules == [], f"expected nothing injected, found {rules}"
+TROUBLE_STEPS = [
+    ("throttles the next 3 requests, asking to retry after 2 seconds", "throttles_saying_when",
+     {"requests": 3, "seconds": 2.0}),
+    ("throttles the next 3 requests without saying when to retry", "throttles_without_saying_when", {"requests": 3}),
+    ("is unavailable for the next 2 requests", "is_unavailable", {"requests": 2}),
+    ("is unavailable for the next 2 requests, asking to retry after 2 seconds", "is_unavailable_saying_when",
+     {"requests": 2, "seconds": 2.0}),
+    ("drops the connection on the next 2 requests", "drops_the_connection", {"requests": 2}),
+    ("loses its answers to the next 2 changes after carrying them out", "loses_its_answers", {"changes": 2}),
+    ("answers the next 2 requests too slowly", "answers_too_slowly", {"requests": 2}),
+    ("fails the next 50 changes with an internal error", "fails_changes", {"changes": 50}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("trouble", "step", "numbers"), TROUBLE_STEPS)
+def test_each_trouble_sentence_is_a_step_of_its_own(trouble: str, step: str, numbers: dict[str, float]) -> None:
+    for name, side in (("CRMOffice", "crmoffice"), ("Business Central", "businesscentral")):
+        matched = steps_matching("resilience", f"{name} {trouble}")
+        assert list(matched) == [step], f"{name} {trouble!r}: expected the step {step} alone, found {list(matched)}"
+        assert matched[step] == {"side": side, **numbers}, f"{name} {trouble!r}: the step is given {matched[step]}"
+
+
+def test_an_unknown_trouble_sentence_matches_no_step() -> None:
+    # A typo in a feature fails its scenario at that step (pytest-bdd finds no step definition), before anything is
+    # injected; it is never read loosely as some other trouble.
+    for typo in ("throttles the next three requests", "throttles the next 3 request", "is unavailable for 2 requests"):
+        matched = steps_matching("resilience", f"CRMOffice {typo}")
+        assert matched == {}, f"expected no step to match {typo!r}, found {list(matched)}"
 
 
 # --- suite modes ------------------------------------------------------------------------------------------------
@@ -235,9 +287,9 @@ def test_the_built_dataflow_has_a_tripwire_in_front_of_each_tenant(flow: Dataflo
 
 
 def test_trouble_over_drops_every_pending_rule_of_that_fake(flow: Dataflow) -> None:
-    inject(flow, "crmoffice", "fails the next 50 changes with an internal error")
-    inject(flow, "businesscentral", "is unavailable for the next 2 requests")
-    trouble_over(flow, "crmoffice")
+    faults.fail_changes(flow, "crmoffice", 50)
+    faults.unavailable(flow, "businesscentral", 2)
+    faults.trouble_over(flow, "crmoffice")
     fakes = flow.fakes()
     assert (fakes.crmoffice.faults.pending, fakes.businesscentral.faults.pending) == (0, 2), (
         f"expected CRMOffice's rules gone and Business Central's kept, found "
@@ -246,9 +298,20 @@ def test_trouble_over_drops_every_pending_rule_of_that_fake(flow: Dataflow) -> N
 
 
 def test_failing_changes_meet_each_tenants_way_of_writing(flow: Dataflow) -> None:
-    inject(flow, "crmoffice", "fails the next 50 changes with an internal error")
-    inject(flow, "businesscentral", "fails the next 3 changes with an internal error")
+    faults.fail_changes(flow, "crmoffice", 50)
+    faults.fail_changes(flow, "businesscentral", 3)
     (crm,) = flow.fakes().crmoffice.faults.rules()
     (bc,) = flow.fakes().businesscentral.faults.rules()
     assert (crm.method, crm.path, crm.status, crm.times) == ("PATCH", "*", 500, 50), f"CRMOffice: found {crm}"
     assert (bc.method, bc.path, bc.status, bc.times) == ("POST", "*/$batch", 500, 3), f"Business Central: found {bc}"
+
+
+def test_lost_answers_meet_each_tenants_way_of_writing(flow: Dataflow) -> None:
+    faults.lose_answers(flow, "crmoffice", 2)
+    faults.lose_answers(flow, "businesscentral", 1)
+    (crm,) = flow.fakes().crmoffice.faults.rules()
+    (bc,) = flow.fakes().businesscentral.faults.rules()
+    assert (crm.method, crm.path, crm.lose_answer, crm.times) == ("PATCH", "*", True, 2), f"CRMOffice: found {crm}"
+    assert (bc.method, bc.path, bc.lose_answer, bc.times) == ("POST", "*/$batch", True, 1), (
+        f"Business Central: found {bc}"
+    )
