@@ -46,6 +46,25 @@ def reads_bounded(dataflow: Dataflow, records: int, requests: int) -> None:
     )
 
 
+@then(
+    parsers.parse(
+        "the sync read no more than {records:d} records and made no more than {crmoffice:d} requests to CRMOffice "
+        "and {businesscentral:d} to Business Central"
+    )
+)
+def reads_bounded_per_system(dataflow: Dataflow, records: int, crmoffice: int, businesscentral: int) -> None:
+    _counted(
+        lambda: hold_reads(
+            dataflow.runs[-1],
+            records=records,
+            requests={"crmoffice": crmoffice, "businesscentral": businesscentral},
+            proxy=dataflow.proxy,
+            within=dataflow.converge_timeout,
+            scenario_records=_ids(dataflow),
+        )
+    )
+
+
 def _ids(dataflow: Dataflow) -> list[str]:
     return [record for ids in dataflow.tracked.values() for record in ids]
 

@@ -5,6 +5,11 @@ edits on each side (CRMOffice contacts' direct phone, Business Central contacts'
 Each step reports seconds, the requests each tenant received (the fakes' own counters), and
 ``lower_bound_requests``: the fewest any correct sync could make for that step — pages read on each side at the
 maximum page size, ``$batch`` requests of 100 writes, CRMOffice writes one by one, and the first token.
+
+After each step, untimed, the bench checks what the sync left on the fakes (:func:`check_result`): as many
+counterparts of each flow's type as origins, every origin linked to a counterpart that exists, and both sides equal
+on every mapped property. A fast sync that loses, duplicates or garbles a record fails the bench
+(:class:`BenchWrong`, exit 1) instead of reporting its time.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from harness.fake_pair import fake_pair
 from harness.fakes import Mode
 from harness.progress import Ticker
 from harness.sync.engine import SyncEngine
-from harness.sync.plan import plan_dataflow
+from harness.sync.merge import normalise
+from harness.sync.plan import FlowPlan, plan_dataflow
 from harness.sync.state import SyncState
 
-__all__ = ["run_bench"]
+__all__ = ["BenchWrong", "check_result", "run_bench"]
 
 CHECKLIST = Path(__file__).resolve().parents[2] / "features" / "crmoffice-businesscentral.rst"
 CRM_PAGE = CRM_MAX_PAGE
@@ -88,7 +94,13 @@ def run_bench(
 
         def step(name: str, lower_bound: int) -> dict[str, Any]:
             with Ticker(f"bench {name}", pair, show=progress):
-                return _step(engine, crm, bc, lower_bound)
+                result = _step(engine, crm, bc, lower_bound)
+            problems = check_result(plans, crm, bc, state)
+            if problems:
+                listed = "; ".join(problems[:5])
+                raise BenchWrong(f"after the {name} sync, {len(problems)} record(s) are wrong: {listed}")
+            result["checked"] = {"origins": sum(len(crm.dump()[plan.origin]) for plan in plans), "problems": 0}
+            return result
 
         initial = step("initial", _initial_lower_bound(companies, contacts))
         noop = step("no-op", 4)
@@ -107,6 +119,47 @@ def run_bench(
         "incremental": incremental,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+
+
+class BenchWrong(RuntimeError):
+    """The sync under benchmark left the tenants wrong; its time means nothing."""
+
+
+def _value(record: dict[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return normalise(value)
+
+
+def check_result(plans: list[FlowPlan], crm: CRMOfficeFake, bc: BusinessCentralFake, state: SyncState) -> list[str]:
+    """What is wrong on the fakes after a sync, one line per problem (none: every origin has exactly one counterpart
+    equal to it on every mapped property, and no counterpart is extra)."""
+    crm_records = crm.dump()
+    company = next(c for env in bc.dump()["environments"] for c in env["companies"] if c["id"] == bc.company_id)
+    problems: list[str] = []
+    for plan in plans:
+        origins = {record["id"]: record for record in crm_records[plan.origin]}
+        targets = {r["id"]: r for r in company[plan.target] if r.get("type", plan.target_type) == plan.target_type}
+        if len(targets) != len(origins):
+            problems.append(
+                f"{plan.heading}: expected one {plan.target_type} {plan.target} record per {plan.origin} record, "
+                f"found {len(targets)} for {len(origins)}"
+            )
+        links = state.links(plan.key)
+        for origin_id, origin in origins.items():
+            link = links.get(origin_id)
+            target = targets.get(link.target_id) if link is not None else None
+            if target is None:
+                problems.append(f"{plan.heading}: {plan.origin} {origin_id} has no counterpart")
+                continue
+            for pair in plan.pairs:
+                if _value(origin, pair.origin) != _value(target, pair.target):
+                    problems.append(
+                        f"{plan.heading}: {plan.origin} {origin_id} {pair.origin} {_value(origin, pair.origin)!r}, "
+                        f"its counterpart's {pair.target} {_value(target, pair.target)!r}"
+                    )
+    return problems
 
 
 def _initial_lower_bound(companies: int, contacts: int) -> int:

@@ -200,11 +200,15 @@ def _print_report(report: Any, *, full: bool) -> None:
 
 
 def run_bench_command(args: argparse.Namespace) -> int:
-    from harness.commands.bench import run_bench
+    from harness.commands.bench import BenchWrong, run_bench
     from harness.progress import wanted
 
-    result = run_bench(
-        args.companies, args.contacts, args.edits, args.tenants, args.seed, progress=wanted(json_output=args.json)
-    )
+    try:
+        result = run_bench(
+            args.companies, args.contacts, args.edits, args.tenants, args.seed, progress=wanted(json_output=args.json)
+        )
+    except BenchWrong as exc:
+        print(f"harness bench: {exc}", file=sys.stderr)
+        return 1
     print(json.dumps(result) if args.json else json.dumps(result, indent=2))
     return 0
