@@ -34,17 +34,20 @@ def fake_pair(
     wrap: Callable[[str, httpx.BaseTransport], httpx.BaseTransport] | None = None,
     host: str = "127.0.0.1",
     ports: tuple[int, int] = (0, 0),
+    wait: Callable[[float], None] | None = None,
 ) -> TenantPair:
     """``wrap(system, transport)`` may put a transport of its own in front of each tenant (recording, tripwires);
     ``system`` is ``"crmoffice"`` or ``"businesscentral"``. ``host`` and ``ports`` (CRMOffice's, Business
-    Central's; 0 picks a free one) say where ``wire`` mode listens; OSError or ValueError when it cannot."""
+    Central's; 0 picks a free one) say where ``wire`` mode listens; OSError or ValueError when it cannot. ``wait``:
+    in ``mock`` mode, how a slow answer's delay passes (default: slept); ``wire`` mode always sleeps it."""
     clock = clock or Clock()
     ids = IdSource(seed)
     crm_fake = CRMOfficeFake(clock=clock, ids=ids)
     bc_fake = BusinessCentralFake(clock=clock, ids=ids, rate_limit=bc_rate_limit)
-    crm_mount = mount(crm_fake, mode, host=host, port=ports[0])
+    waiting = {} if wait is None else {"wait": wait}
+    crm_mount = mount(crm_fake, mode, host=host, port=ports[0], **waiting)
     try:
-        bc_mount = mount(bc_fake, mode, host=host, port=ports[1])
+        bc_mount = mount(bc_fake, mode, host=host, port=ports[1], **waiting)
     except BaseException:
         crm_mount.close()
         raise

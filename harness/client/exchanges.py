@@ -2,8 +2,12 @@
 
 A failed sync step says what went wrong, rarely why; the requests and answers around it usually do. A
 :class:`RecordingTransport` wraps the transport a client already uses (in-process fake, loopback, sandbox) and adds
-each exchange to an :class:`ExchangeLog`: redacted at once (only redacted text is ever held), bodies cut to a limit,
-and only the last ``limit`` exchanges kept, so a long scenario cannot grow the log without bound.
+each exchange to an :class:`ExchangeLog`, which keeps only the last ``limit`` exchanges, so a long scenario cannot grow
+the log without bound. The log holds what was sent and received as it was, in memory only; every way out of it
+(:meth:`ExchangeLog.exchanges`, ``render``, ``to_json``) redacts with the redactor's secrets as they are then, and
+cuts bodies to a limit. Redacting on the way out rather than at once matters: a passing scenario's exchanges are
+never read, and redacting each at once cost a fifth of the main job's time; a secret learnt after an exchange
+(a token issued later) is hidden in it too.
 
 The caller gets a response that behaves as the inner transport's would: same status, headers and extensions, and the
 body bytes as they came, so a gzip body is decoded once, by the client, as without the recorder.
@@ -62,8 +66,43 @@ class Exchange:
         return data
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """One exchange as it went over the wire, unredacted: never leaves the log but as an :class:`Exchange`."""
+
+    started: datetime
+    elapsed_ms: float
+    request: httpx.Request
+    response: httpx.Response | None
+    content: bytes | str | None
+    error: str | None
+    label: str
+
+    def redacted(self, redactor: Redactor, limit: int) -> Exchange:
+        request, response = self.request, self.response
+
+        def body(data: bytes | str, headers: httpx.Headers) -> str:
+            text = data if isinstance(data, str) else _body_text(data, headers)
+            return _truncate(redactor.text(text, content_type=headers.get("Content-Type")), limit)
+
+        return Exchange(
+            started=self.started,
+            elapsed_ms=self.elapsed_ms,
+            method=request.method,
+            url=redactor.url(request.url),
+            request_headers=redactor.headers(request.headers),
+            request_body=body(_request_body(request), request.headers),
+            status=None if response is None else response.status_code,
+            response_headers={} if response is None else redactor.headers(response.headers),
+            response_body="" if response is None or self.content is None else body(self.content, response.headers),
+            error=None if self.error is None else redactor.text(self.error),
+            label=self.label,
+        )
+
+
 class ExchangeLog:
-    """A thread-safe ring of the last ``limit`` exchanges; it counts the ones it dropped to make room."""
+    """A thread-safe ring of the last ``limit`` exchanges; it counts the ones it dropped to make room. What comes
+    out is redacted (see the module's docstring)."""
 
     def __init__(self, limit: int = 500, body_limit: int = 4000, redactor: Redactor | None = None) -> None:
         if limit < 1:
@@ -74,18 +113,17 @@ class ExchangeLog:
         self.body_limit = body_limit
         self.redactor = redactor if redactor is not None else Redactor()
         self._lock = threading.Lock()
-        self._ring: deque[Exchange] = deque(maxlen=limit)
+        self._ring: deque[Exchange | _Sent] = deque(maxlen=limit)
         self._dropped = 0
 
-    def append(self, exchange: Exchange) -> None:
+    def append(self, exchange: Exchange | _Sent) -> None:
         with self._lock:
             if len(self._ring) == self.limit:
                 self._dropped += 1
             self._ring.append(exchange)
 
     def exchanges(self) -> list[Exchange]:
-        with self._lock:
-            return list(self._ring)
+        return self._snapshot()[0]
 
     @property
     def dropped(self) -> int:
@@ -103,7 +141,9 @@ class ExchangeLog:
 
     def _snapshot(self) -> tuple[list[Exchange], int]:
         with self._lock:
-            return list(self._ring), self._dropped
+            held, dropped = list(self._ring), self._dropped
+        redactor, limit = self.redactor, self.body_limit
+        return [e if isinstance(e, Exchange) else e.redacted(redactor, limit) for e in held], dropped
 
     def render(self) -> str:
         """Readable HTTP-like text: a summary line, then ``-->`` request and ``<--`` answer blocks, oldest first."""
@@ -217,27 +257,8 @@ class RecordingTransport(httpx.BaseTransport):
         error: Exception | None,
     ) -> None:
         elapsed_ms = round((time.perf_counter() - clock) * 1000, 1)
-        redactor, limit = self.log.redactor, self.log.body_limit
-
-        def body(data: bytes | str, headers: httpx.Headers) -> str:
-            text = data if isinstance(data, str) else _body_text(data, headers)
-            return _truncate(redactor.text(text, content_type=headers.get("Content-Type")), limit)
-
-        self.log.append(
-            Exchange(
-                started=started,
-                elapsed_ms=elapsed_ms,
-                method=request.method,
-                url=redactor.url(request.url),
-                request_headers=redactor.headers(request.headers),
-                request_body=body(_request_body(request), request.headers),
-                status=None if response is None else response.status_code,
-                response_headers={} if response is None else redactor.headers(response.headers),
-                response_body="" if response is None or content is None else body(content, response.headers),
-                error=None if error is None else redactor.text(f"{type(error).__name__}: {error}"),
-                label=self.label,
-            )
-        )
+        described = None if error is None else f"{type(error).__name__}: {error}"
+        self.log.append(_Sent(started, elapsed_ms, request, response, content, described, self.label))
 
 
 def _drain(response: httpx.Response) -> tuple[bytes, httpx.Headers]:

@@ -65,6 +65,19 @@ _BEARER = re.compile(
 )
 _AUTH_PARAM = re.compile(r"[a-z_]+=")  # ``Bearer realm="api"``: a parameter, not a token
 _JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2,4}")
+# A word each shape above needs (case-insensitively): _KEY's alternatives, the schemes, a JWT's "eyJ".
+_SHAPE_HINTS = (
+    "secret",
+    "password",
+    "token",
+    "api",
+    "assertion",
+    "authorization",
+    "code_verifier",
+    "bearer",
+    "basic",
+    "eyj",
+)
 _SCHEME_WORD = re.compile(r"([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+\S")
 
 
@@ -75,8 +88,24 @@ def _is_secret_key(key: object) -> bool:
     )
 
 
-def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
-    """One alternation over the secrets as written, percent-encoded and JSON-escaped; longest first."""
+class _Secrets:
+    """The secrets as written, percent-encoded and JSON-escaped, replaced longest first. Plain ``str.replace`` rather
+    than one regex alternation: every scenario knows new secrets, and compiling that alternation cost more than all
+    the replacing it did."""
+
+    __slots__ = ("forms",)
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.forms = tuple(sorted(set(forms), key=lambda form: (-len(form), form)))
+
+    def sub(self, text: str) -> str:
+        for form in self.forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+
+def _secret_pattern(secrets: Iterable[str]) -> _Secrets | None:
     forms: set[str] = set()
     for secret in secrets:
         if len(secret) < _MIN_SECRET:
@@ -84,9 +113,7 @@ def _secret_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
         escaped = json.dumps(secret)[1:-1]
         forms.update({secret, quote(secret), quote(secret, safe=""), quote_plus(secret), escaped})
         forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-    if not forms:
-        return None
-    return re.compile("|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True)))
+    return _Secrets(forms) if forms else None
 
 
 def _is_basic_credential(cred: str) -> bool:
@@ -114,10 +141,14 @@ def _hide_credential(match: re.Match[str]) -> str:
     return f"{scheme} {REDACTED}"
 
 
-def _scrub(text: str, secrets: re.Pattern[str] | None) -> str:
+def _scrub(text: str, secrets: _Secrets | None) -> str:
     """Free-text redaction: known secret values, secret-keyed values, ``Bearer``/``Basic`` credentials, JWTs."""
     if secrets is not None:
-        text = secrets.sub(REDACTED, text)
+        text = secrets.sub(text)
+    lowered = text.lower()
+    # Most strings are names and phone numbers: without one of these words no shape below can match.
+    if not any(hint in lowered for hint in _SHAPE_HINTS):
+        return text
     text = _KEY_VALUE.sub(_hide_value, text)
     text = _BEARER.sub(_hide_credential, text)
     return _JWT.sub(REDACTED, text)
@@ -150,7 +181,7 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def _text(text: str, content_type: str | None, secrets: re.Pattern[str] | None) -> str:
+def _text(text: str, content_type: str | None, secrets: _Secrets | None) -> str:
     media = _media_type(content_type)
     if media == "application/x-www-form-urlencoded":
         return _scrub(_redact_pairs(text), secrets)
@@ -166,7 +197,7 @@ def _text(text: str, content_type: str | None, secrets: re.Pattern[str] | None) 
     return _scrub(text, secrets)
 
 
-def _header_value(name: str, value: str, secrets: re.Pattern[str] | None) -> str:
+def _header_value(name: str, value: str, secrets: _Secrets | None) -> str:
     lowered = name.lower().replace("_", "-")
     if lowered in _CREDENTIAL_HEADERS:
         scheme = _SCHEME_WORD.match(value.strip())
@@ -176,7 +207,7 @@ def _header_value(name: str, value: str, secrets: re.Pattern[str] | None) -> str
     return _scrub(value, secrets)
 
 
-def _headers(headers: Mapping[str, str] | httpx.Headers, secrets: re.Pattern[str] | None) -> dict[str, str]:
+def _headers(headers: Mapping[str, str] | httpx.Headers, secrets: _Secrets | None) -> dict[str, str]:
     if isinstance(headers, httpx.Headers):
         pairs: Iterable[tuple[str, str]] = [
             (key.decode(headers.encoding), value.decode(headers.encoding)) for key, value in headers.raw
@@ -192,7 +223,7 @@ def _headers(headers: Mapping[str, str] | httpx.Headers, secrets: re.Pattern[str
     return out
 
 
-def _url(url: str | httpx.URL, secrets: re.Pattern[str] | None) -> str:
+def _url(url: str | httpx.URL, secrets: _Secrets | None) -> str:
     text = str(url)
     try:
         parts = urlsplit(text)
@@ -238,7 +269,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: frozenset[str] = frozenset()
-        self._pattern: re.Pattern[str] | None = None
+        self._pattern: _Secrets | None = None
         for secret in secrets:
             self.add(secret)
 

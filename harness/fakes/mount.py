@@ -1,13 +1,16 @@
 """Run a fake tenant one of two ways: in-process (``mock``) or on a loopback socket (``wire``).
 
 Both give an origin URL and, in-process, the transport to hand to ``httpx.Client``; the same client code then runs
-unchanged in either mode, the way moto's tests run in decorator mode and in server mode.
+unchanged in either mode, the way moto's tests run in decorator mode and in server mode. In-process, ``wait`` is how a
+fault's delay passes (see harness.fakes.transport); on the wire it is always slept, so the client's timeout is real.
 """
 
 from __future__ import annotations
 
 import functools
 import ssl
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal
@@ -30,6 +33,7 @@ class Mounted:
     mode: Mode
     origin: str
     server: LoopbackServer | None = None
+    wait: Callable[[float], None] = time.sleep
     _transports: list[httpx.BaseTransport] = field(default_factory=list)
 
     def transport(self) -> httpx.BaseTransport:
@@ -39,7 +43,7 @@ class Mounted:
             # The fakes speak plain HTTP, so one shared TLS context spares each client httpx's costly default one.
             transport = httpx.HTTPTransport(verify=_tls_context())
         else:
-            transport = FakeTransport(self.fake)
+            transport = FakeTransport(self.fake, wait=self.wait)
         self._transports.append(transport)
         return transport
 
@@ -67,11 +71,18 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def mount(fake: FakeTenant, mode: Mode, *, host: str = "127.0.0.1", port: int = 0) -> Mounted:
+def mount(
+    fake: FakeTenant,
+    mode: Mode,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    wait: Callable[[float], None] = time.sleep,
+) -> Mounted:
     if mode == "mock":
         origin = f"http://{fake.system}.test"
         fake.base_url = origin
-        return Mounted(fake=fake, mode=mode, origin=origin)
+        return Mounted(fake=fake, mode=mode, origin=origin, wait=wait)
     if mode == "wire":
         server = LoopbackServer(fake, host=host, port=port).start()
         fake.base_url = server.url

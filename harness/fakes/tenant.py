@@ -54,6 +54,7 @@ __all__ = [
     "Route",
     "SimulatedTimeout",
     "VendorError",
+    "answer_wait",
     "json_response",
     "read_timeout",
 ]
@@ -63,6 +64,9 @@ CONTROL_PREFIX = "/_harness/"
 # The read timeout of the in-process client making the current request, so a fault delay longer than it can time
 # out the way a socket would (set by harness.fakes.transport; None on real sockets, where the socket times out).
 read_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("read_timeout", default=None)
+# How a fault's delay passes for the current request: on a socket it is slept (the client's own timeout must fire);
+# in-process the transport may record it on the suite's clock instead, so a slow answer costs no real time.
+answer_wait: contextvars.ContextVar[Callable[[float], None]] = contextvars.ContextVar("answer_wait", default=time.sleep)
 
 
 class DroppedConnection(ConnectionResetError):
@@ -312,11 +316,11 @@ class FakeTenant(ABC):
     def _delay(seconds: float) -> None:
         if seconds <= 0:
             return
-        limit = read_timeout.get()
+        limit, wait = read_timeout.get(), answer_wait.get()
         if limit is not None and seconds > limit:
-            time.sleep(limit)
+            wait(limit)
             raise SimulatedTimeout(f"no response within the client's {limit} s read timeout")
-        time.sleep(seconds)
+        wait(seconds)
 
     @staticmethod
     def _drop(environ: Mapping[str, Any]) -> None:

@@ -1,16 +1,19 @@
 """In-process transport: an httpx client talks to a fake tenant without a socket, failing the way sockets fail.
 
 ``httpx.WSGITransport`` alone would surface a dropped connection as the app's Python exception and would wait out any
-delay; here they become ``httpx.RemoteProtocolError`` and ``httpx.ReadTimeout``, as on the wire.
+delay; here they become ``httpx.RemoteProtocolError`` and ``httpx.ReadTimeout``, as on the wire. A fault's delay passes
+by ``wait``: ``time.sleep`` by default, or a recorder of the suite's own time, so a slow answer costs no real time.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from harness.fakes.tenant import DroppedConnection, SimulatedTimeout, read_timeout
+from harness.fakes.tenant import DroppedConnection, SimulatedTimeout, answer_wait, read_timeout
 
 __all__ = ["FakeTransport"]
 
@@ -26,12 +29,13 @@ def _pep3333(app: Any) -> Any:
 
 
 class FakeTransport(httpx.BaseTransport):
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, wait: Callable[[float], None] = time.sleep) -> None:
         self._inner = httpx.WSGITransport(app=_pep3333(app))
+        self._wait = wait
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout") or {}
-        token = read_timeout.set(timeouts.get("read"))
+        token, waiting = read_timeout.set(timeouts.get("read")), answer_wait.set(self._wait)
         try:
             return self._inner.handle_request(request)
         except DroppedConnection as exc:
@@ -40,3 +44,4 @@ class FakeTransport(httpx.BaseTransport):
             raise httpx.ReadTimeout(str(exc), request=request) from exc
         finally:
             read_timeout.reset(token)
+            answer_wait.reset(waiting)

@@ -195,7 +195,8 @@ def build_dataflow(
         return clock.now().timestamp() + sum(waits)
 
     meters, metering = Meters(scenario_time, wall=scenario_time), threading.Event()
-    # The fakes' Retry-After and back-off waits are recorded, not slept: the clock is the fakes' own.
+    # The fakes' Retry-After and back-off waits are recorded, not slept: the clock is the fakes' own. So is an
+    # in-process slow answer's delay (the client's timeout "fired"); on the wire it is slept, the socket's timeout real.
     retry = RetryPolicy(sleep=waits.append, jitter=0.0)
     tenant_mode: Literal["mock", "wire"] = "wire" if mode.tenants == "wire" else "mock"
     pair = fake_pair(
@@ -205,6 +206,7 @@ def build_dataflow(
         retry=retry,
         timeout=mode.read_timeout,
         wrap=_instrument(tripwires, exchanges, meters, metering, {}),
+        wait=waits.append,
     )
     crm_fake, bc_fake = pair.crmoffice_fake, pair.businesscentral_fake
     assert crm_fake is not None

@@ -8,7 +8,7 @@ import pytest
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.businesscentral.fake import BusinessCentralFake
 from harness.client import BearerToken, RetryPolicy, ServerError, ThrottledError, TransportError
-from harness.fakes import Clock, Mounted
+from harness.fakes import Clock, Mounted, mount
 from tests.businesscentral.helpers import assert_error
 
 
@@ -154,3 +154,25 @@ def test_the_rate_limit_refuses_beyond_the_window_and_frees_up_as_it_slides(
 
 def test_the_default_rate_limit_is_6000_per_five_minutes(bc: BusinessCentralFake) -> None:
     assert bc.rate_limit == (6000, 300.0)
+
+
+def test_in_process_a_slow_answer_passes_on_the_given_wait_not_the_wall_clock() -> None:
+    bc, waited = BusinessCentralFake(), list[float]()
+    with mount(bc, "mock", wait=waited.append) as mounted:
+        info = bc.info()
+        bc.add_fault(method="GET", path="*/companies", delay=30.0)
+        bc.add_fault(method="GET", path="*/companies", delay=0.05)
+        with BusinessCentralClient(
+            info["api"],
+            info["company_id"],
+            auth=BearerToken(info["token"]),
+            transport=mounted.transport(),
+            retry=RetryPolicy.none(),
+            timeout=5.0,
+        ) as client:
+            with pytest.raises(TransportError) as caught:
+                client.companies()
+            assert [c["id"] for c in client.companies()] == [bc.company_id]
+    assert "ReadTimeout" in str(caught.value), str(caught.value)
+    # The first answer outlasts the 5 s timeout: the client stops waiting at 5 s, as it would on a socket.
+    assert waited == [5.0, 0.05], waited

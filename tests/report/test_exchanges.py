@@ -204,3 +204,19 @@ def test_close_closes_the_inner_transport() -> None:
 
     RecordingTransport(Inner(_ok), ExchangeLog()).close()
     assert closed == [True]
+
+
+def test_a_secret_learnt_after_the_exchange_is_hidden_in_it_too() -> None:
+    log = ExchangeLog()
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"note": f"issued {ACCESS_TOKEN}"})
+
+    with httpx.Client(transport=RecordingTransport(httpx.MockTransport(echo), log)) as client:
+        client.get(f"https://crm.test/ping?q={ACCESS_TOKEN}")
+    assert ACCESS_TOKEN in log.render(), "a value nobody has called secret yet is shown as it is"
+    log.redactor.add(ACCESS_TOKEN)
+    rendered, [exchange] = log.render(), log.exchanges()
+    assert ACCESS_TOKEN not in rendered
+    assert ACCESS_TOKEN not in exchange.url + exchange.response_body
+    assert f"issued {REDACTED}" in exchange.response_body
