@@ -8,6 +8,7 @@ Sources: Microsoft's API v2.0 pages for customers and contacts and their base ta
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 """What Business Central shows in a reference to another table (``currencyId`` …) that is not set."""
 
 
+@functools.lru_cache(maxsize=1024)
 def member_name(option: str) -> str:
     """An option as Business Central writes it in JSON and ``$metadata``: the enum member's name, each character an
     identifier cannot hold as ``_xHHHH_`` (XmlConvert), so the blank option is ``_x0020_`` and "Bank Account" is
@@ -71,8 +73,10 @@ def edm_timestamp(moment: datetime) -> str:
     """An ``Edm.DateTimeOffset`` as Business Central writes it: UTC, ``Z``, milliseconds without trailing zeros
     (``2025-02-02T18:28:34.08Z``, ``2025-09-29T09:58:45Z``), as recorded."""
     moment = moment.astimezone(UTC)
-    fraction = f"{moment.microsecond // 1000:03d}".rstrip("0")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+    # isoformat, then trim: about three times as fast as strftime, and a page of contacts holds two of these each.
+    whole, _, fraction = moment.replace(tzinfo=None).isoformat(timespec="milliseconds").partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}Z" if fraction else f"{whole}Z"
 
 
 def edm_decimal(value: float) -> int | float:

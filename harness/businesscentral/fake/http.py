@@ -241,7 +241,7 @@ class BusinessCentralFake(FakeTenant):
             raise ValueError(f"seeded {entity_set} record {body!r} was refused: {exc.code}: {exc.message}") from None
         if stamp is not None:
             record["lastModifiedDateTime"] = parse_timestamp(str(stamp))
-            company.store(entity_set).by_modified = None
+            company.store(entity_set).changed()
         return self.model.render(company, entity_set, record)
 
     def dump(self) -> dict[str, Any]:

@@ -75,6 +75,14 @@ class EntityStore:
     next_number: int = 1
     # (lastModifiedDateTime, id) sorted, rebuilt lazily after writes: incremental reads skip older records.
     by_modified: list[tuple[datetime, str]] | None = None
+    # A query's matches in order, by (filter text, orderby), until the next write: paging through 100,000 records
+    # would otherwise filter and sort them all again for every page.
+    matches: dict[tuple[str, tuple[OrderBy, ...]], list[dict[str, Any]]] = field(default_factory=dict)
+
+    def changed(self) -> None:
+        """Every write calls this: what was derived from the records is stale."""
+        self.by_modified = None
+        self.matches.clear()
 
     def modified_since(self, moment: datetime) -> list[dict[str, Any]]:
         if self.by_modified is None:
@@ -199,17 +207,22 @@ class BusinessCentralModel:
     def query(self, company: Company, entity_set: str, query: Query) -> Page:
         store = company.store(entity_set)
         predicate = query.filter
-        if predicate is not None and predicate.modified_from is not None:
-            candidates: Iterable[dict[str, Any]] = store.modified_since(predicate.modified_from)
-        else:
-            candidates = store.records.values()
-        matches = [r for r in candidates if predicate is None or predicate(r)]
-        count = len(matches)
         orders = query.orderby or (OrderBy("number", False),)
-        # Stable sorts from the least significant key: the id breaks ties, so paging is deterministic.
-        matches.sort(key=lambda r: r["id"])
-        for order in reversed(orders):
-            matches.sort(key=functools.partial(_sort_key, order.field), reverse=order.descending)
+        key = (predicate.text if predicate is not None else "", orders)
+        matches = store.matches.get(key) if predicate is None or predicate.text else None
+        if matches is None:
+            if predicate is not None and predicate.modified_from is not None:
+                candidates: Iterable[dict[str, Any]] = store.modified_since(predicate.modified_from)
+            else:
+                candidates = store.records.values()
+            matches = [r for r in candidates if predicate is None or predicate(r)]
+            # Stable sorts from the least significant key: the id breaks ties, so paging is deterministic.
+            matches.sort(key=lambda r: r["id"])
+            for order in reversed(orders):
+                matches.sort(key=functools.partial(_sort_key, order.field), reverse=order.descending)
+            if predicate is None or predicate.text:
+                store.matches[key] = matches
+        count = len(matches)
         window = matches[query.skip :]
         if query.top is not None:
             window = window[: query.top]
@@ -314,7 +327,7 @@ class BusinessCentralModel:
         if if_match is not None:
             self._check_etag(store, current["id"], if_match)
         self._log(store, current["id"])
-        store.by_modified = None
+        store.changed()
         del store.records[current["id"]]
         del store.versions[current["id"]]
         store.by_number.pop(current["number"], None)
@@ -334,7 +347,7 @@ class BusinessCentralModel:
             for undo in reversed(self._undo):
                 # The number series rolls back with the transaction, as in SQL: no gaps from undone creates.
                 undo.store.next_number = undo.next_number
-                undo.store.by_modified = None
+                undo.store.changed()
                 if undo.before is None:
                     record = undo.store.records.pop(undo.id, None)
                     undo.store.versions.pop(undo.id, None)
@@ -464,7 +477,7 @@ class BusinessCentralModel:
 
     def _store(self, store: EntityStore, record: dict[str, Any], previous: Mapping[str, Any] | None) -> None:
         self._log(store, record["id"])
-        store.by_modified = None
+        store.changed()
         self._row_version += 1
         record["lastModifiedDateTime"] = self.clock.now()
         if previous is not None:

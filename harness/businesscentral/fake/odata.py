@@ -89,6 +89,8 @@ class Filter:
 
     predicate: Predicate
     modified_from: datetime | None = None
+    text: str = ""
+    """As written; with the schema it names the predicate, so a store can keep a filter's matches between pages."""
 
     def __call__(self, record: Mapping[str, Any]) -> bool:
         return self.predicate(record)
@@ -353,7 +355,7 @@ def parse_filter(text: str, schema: EntitySchema) -> Filter:
     if not text.strip():
         raise BadRequest("The $filter expression must not be empty.")
     node = _Parser(text, schema).parse()
-    return Filter(node.predicate, node.modified_from)
+    return Filter(node.predicate, node.modified_from, text)
 
 
 def parse_select(text: str, schema: EntitySchema) -> list[str]:

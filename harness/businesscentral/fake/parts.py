@@ -183,6 +183,8 @@ def _plain(schema: EntitySchema, record: Record, url: str, select: tuple[str, ..
 
 def edm_value(spec: Field, value: Any) -> Any:
     """A stored value as Business Central writes it in JSON: enum members by name, times and decimals as recorded."""
+    if type(value) is str and spec.kind != "enum":
+        return value  # most values, and the render of a page of 20,000 records asks this of each
     if spec.kind == "enum" and isinstance(value, str):
         return member_name(value)
     if spec.kind == "decimal" and isinstance(value, int | float) and not isinstance(value, bool):
