@@ -66,7 +66,7 @@ class Exchange:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # no repr: it would print the request's URL and headers unredacted
 class _Sent:
     """One exchange as it went over the wire, unredacted: never leaves the log but as an :class:`Exchange`."""
 
