@@ -208,8 +208,10 @@ class BusinessCentralModel:
         store = company.store(entity_set)
         predicate = query.filter
         orders = query.orderby or (OrderBy("number", False),)
-        key = (predicate.text if predicate is not None else "", orders)
-        matches = store.matches.get(key) if predicate is None or predicate.text else None
+        # A filter built in code has no text to key it by; it is filtered afresh each time.
+        key = (predicate.text, orders) if predicate is not None else ("", orders)
+        keep = predicate is None or bool(predicate.text)
+        matches = store.matches.get(key) if keep else None
         if matches is None:
             if predicate is not None and predicate.modified_from is not None:
                 candidates: Iterable[dict[str, Any]] = store.modified_since(predicate.modified_from)
@@ -220,7 +222,7 @@ class BusinessCentralModel:
             matches.sort(key=lambda r: r["id"])
             for order in reversed(orders):
                 matches.sort(key=functools.partial(_sort_key, order.field), reverse=order.descending)
-            if predicate is None or predicate.text:
+            if keep:
                 store.matches[key] = matches
         count = len(matches)
         window = matches[query.skip :]
