@@ -95,7 +95,9 @@ class NorwegianData:
         return self.mobile() if prop.casefold().startswith("mobile") else self.landline()
 
     def website(self) -> str:
-        return f"https://www.{self._faker.domain_name()}"
+        # Unique, like names: a scenario about two edits of one property tells them apart by value, and a common
+        # family name makes a domain repeat within twenty draws.
+        return self._unique(lambda: f"https://www.{self._faker.domain_name()}")
 
     def text_for(self, prop: str, limit: int) -> str:
         """Free text of at most ``limit`` characters, of the sort the property holds (a town for a city, a street
@@ -122,4 +124,12 @@ class NorwegianData:
     def email(self, person: dict[str, Any]) -> str:
         local = f"{person.get('givenName', '')}.{person.get('familyName', '')}".casefold()
         local = "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch == ".")).strip(".") or "kontakt"
-        return f"{local}@{self._faker.free_email_domain()}"
+        domain = self._faker.free_email_domain()
+        # Unique, like names; the few free-mail domains cannot make it so, and names that differ only in letters
+        # outside ASCII (Bjørn, Bjorn) share a local part, so a number tells them apart.
+        address, n = f"{local}@{domain}", 1
+        while address in self._used:
+            n += 1
+            address = f"{local}{n}@{domain}"
+        self._used.add(address)
+        return address

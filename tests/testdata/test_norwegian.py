@@ -102,9 +102,19 @@ def test_names_and_numbers_are_unique_within_one_instance() -> None:
     companies = [data.company()["name"] for _ in range(300)]
     landlines = [data.landline() for _ in range(300)]
     mobiles = [data.mobile() for _ in range(300)]
-    for what, values in (("people", names), ("companies", companies), ("landlines", landlines), ("mobiles", mobiles)):
+    websites = [data.website() for _ in range(300)]
+    emails = [data.email(data.person()) for _ in range(300)]
+    same_person = [data.email({"givenName": "Bjørn", "familyName": "Ås"}) for _ in range(20)]
+    for what, values in (
+        ("people", names),
+        ("companies", companies),
+        ("landlines", landlines),
+        ("mobiles", mobiles),
+        ("websites", websites),
+        ("e-mail addresses", emails + same_person),
+    ):
         repeated = sorted({v for v in values if values.count(v) > 1})
-        assert repeated == [], f"expected 300 distinct {what}, found repeats {repeated}"
+        assert repeated == [], f"expected {len(values)} distinct {what}, found repeats {repeated}"
 
 
 def test_emails_are_ascii_addresses_built_from_the_name() -> None:
