@@ -80,25 +80,30 @@ def user_clears(dataflow: Dataflow, subject: Subject, side: Side, prop: str) -> 
 
 @when(parsers.parse("a {side:System} user changes the other contacts' {prop:w}", extra_types=TYPES))
 def user_changes_others(dataflow: Dataflow, others: list[Subject], side: Side, prop: str) -> None:
+    with dataflow.reading():
+        for other in others:
+            if side == "businesscentral" and not other.bc_id:
+                moves.counterpart(dataflow, other)
     for other in others:
-        if side == "businesscentral" and not other.bc_id:
-            moves.counterpart(dataflow, other)
         moves.change(dataflow, other, side, prop)
 
 
 @then(parsers.parse("each of the other contacts has the new {source:w} as its {prop:w}"))
 def others_show_new(dataflow: Dataflow, others: list[Subject], source: str, prop: str) -> None:
-    for other in others:
-        same(_counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other)
-        origins = {pair.origin for pair in dataflow.plan(other.kind.origin).pairs}
-        side: Side = "crmoffice" if prop in origins else "businesscentral"
-        if side == "businesscentral" and not other.bc_id:
-            moves.counterpart(dataflow, other)
+    with dataflow.reading():
+        for other in others:
+            same(
+                _counterpart_property(dataflow, other, source), prop, f"the checklist's counterpart of {source}", other
+            )
+            origins = {pair.origin for pair in dataflow.plan(other.kind.origin).pairs}
+            side: Side = "crmoffice" if prop in origins else "businesscentral"
+            if side == "businesscentral" and not other.bc_id:
+                moves.counterpart(dataflow, other)
 
-        def shows(o: Subject = other, side: Side = side) -> None:
-            same(_value(dataflow, o, side, prop), o.written(source), f"{SYSTEM_NAMES[side]} {prop}", o)
+            def shows(o: Subject = other, side: Side = side) -> None:
+                same(_value(dataflow, o, side, prop), o.written(source), f"{SYSTEM_NAMES[side]} {prop}", o)
 
-        dataflow.eventually(shows)
+            dataflow.eventually(shows)
 
 
 @when("users of both systems change the contact's direct phone at the same moment")
@@ -214,8 +219,9 @@ def has_phone_numbers(dataflow: Dataflow, subject: Subject) -> None:
 
 @then("each Business Central contact has its CRMOffice contact's value in every mapped property")
 def each_has_phone_numbers(dataflow: Dataflow, group: list[Subject]) -> None:
-    for subject in group:
-        _has_phone_numbers(dataflow, subject)
+    with dataflow.reading():
+        for subject in group:
+            _has_phone_numbers(dataflow, subject)
 
 
 @then(parsers.parse('the refused contact\'s {prop:w} is still "{value}" in CRMOffice'))

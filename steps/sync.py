@@ -131,8 +131,9 @@ def no_failure_in_group(dataflow: Dataflow, group: list[Subject]) -> None:
         failed = [(r.origin_id, r.error) for r in run.report.failures]
         assert not failed, f"expected no failed record among {len(group)}, the sync reported {failed}"
     else:
-        for subject in group:
-            moves.counterpart(dataflow, subject)
+        with dataflow.reading():
+            for subject in group:
+                moves.counterpart(dataflow, subject)
 
 
 @then(

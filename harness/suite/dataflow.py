@@ -45,7 +45,8 @@ T = TypeVar("T")
 
 
 BULK_READ = 3
-"""More tracked Business Central records of one kind than this are read by one tagged listing, not one by one."""
+"""More tracked records of one kind than this are read by one listing (see :meth:`Dataflow.reading`), not one by
+one."""
 
 
 class FakesOnly(RuntimeError):
@@ -83,9 +84,9 @@ class Dataflow:
     tag: RunTag | None = None
     """On shared tenants: the tag in the names of this scenario's records."""
     converge_timeout: float = 0.0
+    """External sync: how long a positive expectation may be polled after a barrier (0: checked once)."""
     full_sync_timeout: float = 0.0
     """External sync: the service level of a full read (what only a full read brings, e.g. a re-creation)."""
-    """External sync: how long a positive expectation may be polled after a barrier (0: checked once)."""
     tracked: dict[tuple[Side, str], list[str]] = field(default_factory=dict)
     user_versions: dict[tuple[str, str], str | None] = field(default_factory=dict)
     """(CRMOffice kind, id) → the version (ETag) its user's last write left: any later version is the sync's."""
@@ -110,6 +111,9 @@ class Dataflow:
     interleavings: list[UserAtTheHold] = field(default_factory=list)
     """Users waiting at the proxy for the product's write to their record (the next run settles them)."""
     _same_moment: bool = False
+    _reading: int = 0
+    _views: dict[tuple[Side, str], dict[str, dict[str, Any]] | None] = field(default_factory=dict)
+    """Inside :meth:`reading`: (side, kind) → that kind's records by id, listed once (None: cannot be listed)."""
     _edited_at: float | None = None
     """When the first user write since the last run was made (wall clock): a product may carry it at once."""
 
@@ -139,6 +143,7 @@ class Dataflow:
             self.clock.advance(self.edit_gap)
 
     def _user_writes(self) -> None:
+        self._views.clear()
         self.user_writes += 1
         if self._edited_at is None:
             self._edited_at = time.time()
@@ -162,6 +167,43 @@ class Dataflow:
         else:
             time.sleep(min(seconds, self.real_wait))
 
+    # --- reading many records at once --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside answer from one listing of each kind, taken at that kind's first read, instead of a request
+        per record: a check over 150 records costs a page or two, which matters most on shared sandboxes, where
+        every scenario of the run spends the same request budget.
+
+        A listing is what the tenant held when it was taken, so it is dropped at every user write, every sync run
+        and every new attempt of a polled expectation (:meth:`eventually`). A record the listing lacks (deleted,
+        renamed out of the run's tag, or not listable) is read on its own, so a listing only spares requests and
+        never changes an answer. Shared tenants list only the scenario's tagged Business Central records; CRMOffice
+        has no filter, so there its records are read one by one."""
+        self._reading += 1
+        try:
+            yield
+        finally:
+            self._reading -= 1
+            if not self._reading:
+                self._views.clear()
+
+    def _view(self, side: Side, kind: str) -> dict[str, dict[str, Any]] | None:
+        if not self._reading:
+            return None
+        if (side, kind) not in self._views:
+            self._views[(side, kind)] = self._listing(side, kind)
+        return self._views[(side, kind)]
+
+    def _listing(self, side: Side, kind: str) -> dict[str, dict[str, Any]] | None:
+        if side == "businesscentral":
+            tagged = None if self.tag is None else f"contains(displayName,{odata_string(self.tag.text)})"
+            pages = self.pair.businesscentral.pages(kind, filter=tagged)  # type: ignore[arg-type]
+        elif self.tag is None:
+            pages = self.pair.crmoffice.pages(kind)  # type: ignore[arg-type]
+        else:
+            return None
+        return {str(record["id"]): dict(record) for page in pages for record in page}
+
     # --- CRMOffice, as its users edit it ----------------------------------------------------------------------
     def crm_create(self, kind: Resource, fields: Mapping[str, Any]) -> dict[str, Any]:
         self._user_writes()
@@ -172,6 +214,9 @@ class Dataflow:
         return record
 
     def crm_get(self, kind: Resource, record_id: str) -> dict[str, Any] | None:
+        listed = self._view("crmoffice", kind)
+        if listed is not None and record_id in listed:
+            return dict(listed[record_id])
         try:
             return dict(self.pair.crmoffice.get(kind, record_id).record)
         except NotFoundError:
@@ -209,6 +254,9 @@ class Dataflow:
         return record
 
     def bc_get(self, entity: EntitySet, record_id: str) -> dict[str, Any] | None:
+        listed = self._view("businesscentral", entity)
+        if listed is not None and record_id in listed:
+            return dict(listed[record_id])
         try:
             return dict(self.pair.businesscentral.get(entity, record_id).record)
         except NotFoundError:
@@ -225,6 +273,14 @@ class Dataflow:
         self.pair.businesscentral.delete(entity, record_id)
 
     def bc_find(self, entity: EntitySet, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
+        listed = self._view("businesscentral", entity) if self.tag is None or self.tag.owns(name) else None
+        if listed is not None:
+            # The same test as the filter below: the listing holds every record that could carry this name.
+            return [
+                dict(r)
+                for r in listed.values()
+                if r.get("displayName") == name and (not record_type or r.get("type") == record_type)
+            ]
         clauses = [f"displayName eq {odata_string(name)}"]
         if record_type:
             clauses.append(f"type eq {odata_string(record_type)}")
@@ -275,6 +331,7 @@ class Dataflow:
             # What the product did about the scenario's edits may start the moment they land, before the wait.
             run.window = (min(run.window[0], self._edited_at), run.window[1])
         self._edited_at = None
+        self._views.clear()
         if seen is not None:
             run.changed = self.fingerprint() != seen
         after = self.tenant_counts()
@@ -290,7 +347,16 @@ class Dataflow:
         an external sync's barrier, polled until it holds for at most ``converge_timeout`` seconds, since a product
         may write the scenario's record a moment after the markers that proved it had read it. Negative
         expectations ("nothing changed", "exactly one") are never polled: they are judged after the barrier."""
-        return eventually(check, self.converge_timeout)
+        attempts = 0
+
+        def attempt() -> T:
+            nonlocal attempts
+            if attempts:
+                self._views.clear()  # a new attempt reads what the tenants hold now
+            attempts += 1
+            return check()
+
+        return eventually(attempt, self.converge_timeout)
 
     def flows_in_play(self) -> list[str] | None:
         """The checklist sections whose records the scenario has met (an external sync's barrier waits for these
@@ -321,32 +387,19 @@ class Dataflow:
         if record_id not in ids:
             ids.append(record_id)
 
-    def _tagged(self, entity: str) -> dict[str, dict[str, Any]]:
-        """Business Central records carrying the scenario's tag, by id: a page or two instead of a read per record
-        (Business Central's 6,000 requests per 5 minutes are shared by every scenario of the run)."""
-        if self.tag is None:
-            return {}
-        tagged = f"contains(displayName,{odata_string(self.tag.text)})"
-        return {
-            str(record["id"]): dict(record)
-            for page in self.pair.businesscentral.pages(entity, filter=tagged)  # type: ignore[arg-type]
-            for record in page
-        }
-
     def snapshot(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """The scenario's records as both tenants hold them now; a deleted one shows as ``{"id", "deleted": true}``."""
         shot: dict[str, dict[str, list[dict[str, Any]]]] = {"crmoffice": {}, "businesscentral": {}}
+        self._views.clear()  # a snapshot is of now, whatever a step read before it
         for (side, kind), ids in sorted(self.tracked.items()):
             rows = []
-            listed = self._tagged(kind) if side == "businesscentral" and len(ids) > BULK_READ else {}
-            for record_id in ids:
-                if side == "crmoffice":
-                    record = self.crm_get(kind, record_id)  # type: ignore[arg-type]
-                elif record_id in listed:
-                    record = listed[record_id]
-                else:
-                    record = self.bc_get(kind, record_id)  # type: ignore[arg-type]
-                rows.append(record if record is not None else {"id": record_id, "deleted": True})
+            with self.reading() if len(ids) > BULK_READ else contextlib.nullcontext():
+                for record_id in ids:
+                    if side == "crmoffice":
+                        record = self.crm_get(kind, record_id)  # type: ignore[arg-type]
+                    else:
+                        record = self.bc_get(kind, record_id)  # type: ignore[arg-type]
+                    rows.append(record if record is not None else {"id": record_id, "deleted": True})
             shot[side][kind] = rows
         return shot
 
