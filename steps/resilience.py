@@ -125,13 +125,13 @@ def stopped_midway(dataflow: Dataflow, nth: str) -> PlannedStop:
 
 
 @when("the sync runs until it is stopped")
-def runs_until_stopped(stop: PlannedStop) -> None:
-    stop.run_until_stopped()
+def runs_until_stopped(dataflow: Dataflow, stop: PlannedStop) -> None:
+    stop.run_until_stopped(dataflow)
 
 
 @when("the full sync runs until it is stopped")
-def full_runs_until_stopped(stop: PlannedStop) -> None:
-    stop.run_until_stopped(full=True)
+def full_runs_until_stopped(dataflow: Dataflow, stop: PlannedStop) -> None:
+    stop.run_until_stopped(dataflow, full=True)
 
 
 @given(

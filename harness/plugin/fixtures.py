@@ -152,6 +152,9 @@ def dataflow(
             except Exception as exc:  # noqa: BLE001 - the failure itself matters more than this attachment
                 attach_text("records when the scenario failed", f"could not be read: {exc!r}")
         flow.close()
+        # The test item outlives its scenario by the whole session: holding the dataflow there would keep every
+        # scenario's fakes and exchanges alive to the end, and each garbage collection would walk them all.
+        del request.node.stash[DATAFLOW]
 
 
 def _remove_scenario_records(flow: Dataflow) -> None:

@@ -25,9 +25,11 @@ class CannotStop(RuntimeError):
     """This run cannot stop the sync under test midway; the message says what is missing."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class PlannedStop:
-    dataflow: Dataflow
+    """What a scenario planned; it holds no dataflow, since pytest-bdd keeps a step's ``target_fixture`` value (and
+    what it holds) alive for the whole session."""
+
     writes: int
     fault: str | None = None
     """The proxy's ``crash`` rule, for an external product."""
@@ -36,18 +38,18 @@ class PlannedStop:
     def nth(self) -> str:
         return ORDINALS.get(self.writes, f"{self.writes}th")
 
-    def run_until_stopped(self, *, full: bool = False) -> None:
+    def run_until_stopped(self, dataflow: Dataflow, *, full: bool = False) -> None:
         """The run the stop ends; AssertionError when it ends otherwise (fewer writes than planned)."""
         if self.fault is None:
-            self._reference(full)
+            self._reference(dataflow, full)
         else:
-            self._external(full)
+            self._external(dataflow, full)
 
-    def _reference(self, full: bool) -> None:
-        wire = self.dataflow.tripwires["businesscentral"]
+    def _reference(self, dataflow: Dataflow, full: bool) -> None:
+        wire = dataflow.tripwires["businesscentral"]
         wire.stop_after_writes(self.writes)  # armed now: the users' own writes before the run are not the sync's
         try:
-            self.dataflow.run_sync(full=full)
+            dataflow.run_sync(full=full)
         except Interrupted:
             return
         raise AssertionError(
@@ -55,12 +57,12 @@ class PlannedStop:
             f"it finished its run after {wire.writes} write(s)"
         )
 
-    def _external(self, full: bool) -> None:
-        proxy, fault = self.dataflow.proxy, self.fault
+    def _external(self, dataflow: Dataflow, full: bool) -> None:
+        proxy, fault = dataflow.proxy, self.fault
         assert proxy is not None
         assert fault is not None
         # What only a full read brings (a re-creation) comes within the full read's service level.
-        bound = self.dataflow.full_sync_timeout if full else self.dataflow.converge_timeout
+        bound = dataflow.full_sync_timeout if full else dataflow.converge_timeout
         # Stretched, as the barriers are, by what injected trouble makes the product wait meanwhile (not before).
         began, trouble = time.monotonic(), proxy.trouble_seconds()
         while proxy.wait_crashed(fault, within=1.0) is None:
@@ -76,7 +78,7 @@ class PlannedStop:
 def plan_stop(dataflow: Dataflow, writes: int) -> PlannedStop:
     """Arm the stop after the sync's ``writes``-th write to Business Central from now."""
     if dataflow.sync.kind == "reference":
-        return PlannedStop(dataflow, writes)
+        return PlannedStop(writes)
     proxy = dataflow.proxy
     if proxy is None or not proxy.product().get("managed"):
         raise CannotStop(
@@ -88,4 +90,4 @@ def plan_stop(dataflow: Dataflow, writes: int) -> PlannedStop:
         # The tag ends the record's name, so in a JSON body a quote follows it: scenario 1f's tag is not 1f2a's.
         scope["contains"] = dataflow.tag.text + '"'
     rule = proxy.add_fault("businesscentral", "crash", **scope)
-    return PlannedStop(dataflow, writes, str(rule["id"]))
+    return PlannedStop(writes, str(rule["id"]))

@@ -172,3 +172,12 @@ def test_error_correlation_ids_come_from_the_seeded_id_source() -> None:
     message = answers[0]["error"]["message"]
     assert "CorrelationId:" in message and "00000000-0000" not in message, f"expected a seeded id, found {message}"
     assert answers[0] == answers[1], f"expected the same seed to answer the same error, found {answers}"
+
+
+def test_records_are_the_dumps_records_one_at_a_time(bc: BusinessCentralFake) -> None:
+    bc.seed({"contacts": [{"displayName": f"Person {n}", "type": "Person"} for n in range(3)]})
+    [company] = next(e for e in bc.dump()["environments"] if e["name"] == "Sandbox")["companies"]
+    streamed = bc.records("contacts")
+    first = next(streamed)
+    assert first == company["contacts"][0], first
+    assert [first, *streamed] == company["contacts"]

@@ -157,3 +157,11 @@ def test_info_over_http(http: httpx.Client, fake: CRMOfficeFake, mounted: Mounte
 def test_client_credentials_can_be_chosen(make_fake: FakeFactory) -> None:
     fake = make_fake(client_id="sesam-talk", client_secret="s3cret-for-tests")
     same((fake.client_id, fake.client_secret), ("sesam-talk", "s3cret-for-tests"), "the registered client")
+
+
+def test_records_are_the_dumps_records_one_at_a_time_and_copies(fake: CRMOfficeFake) -> None:
+    fake.seed({"contacts": [{"givenName": "Kari", "familyName": f"Holm {n}"} for n in range(3)]})
+    streamed = list(fake.model.records("contacts"))
+    same(streamed, fake.dump()["contacts"], "records, one at a time, against the dump")
+    name, streamed[0]["familyName"] = streamed[0]["familyName"], "changed by the reader"
+    same(fake.dump()["contacts"][0]["familyName"], name, "a stored record after its copy was changed")

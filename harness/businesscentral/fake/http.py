@@ -10,7 +10,7 @@ entities, a ``$batch`` at most 100 operations, 6,000 requests per principal per 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -243,6 +243,13 @@ class BusinessCentralFake(FakeTenant):
             record["lastModifiedDateTime"] = parse_timestamp(str(stamp))
             company.store(entity_set).changed()
         return self.model.render(company, entity_set, record)
+
+    def records(self, entity_set: str, environment: str | None = None) -> Iterator[dict[str, Any]]:
+        """The company's records of ``entity_set`` as the API renders them, one at a time (:meth:`dump` renders
+        every record of every company at once)."""
+        company = self.company(environment)
+        for record in list(company.store(entity_set).records.values()):
+            yield self.model.render(company, entity_set, record)
 
     def dump(self) -> dict[str, Any]:
         environments = []

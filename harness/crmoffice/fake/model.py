@@ -24,7 +24,7 @@ Rules beyond the field rules of :mod:`harness.crmoffice.schema`:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -135,10 +135,14 @@ class CRMOfficeModel:
         return len(self._collection(resource).records)
 
     def dump(self) -> dict[str, list[Record]]:
-        return {
-            resource: [_copy(collection.records[record_id]) for _, record_id in collection.index]
-            for resource, collection in self._collections.items()
-        }
+        return {resource: list(self.records(resource)) for resource in self._collections}
+
+    def records(self, resource: str) -> Iterator[Record]:
+        """Every record of ``resource`` in listing order, each copied as it is reached (a check over 100,000
+        records holds one at a time, where :meth:`dump` holds them all)."""
+        collection = self._collection(resource)
+        for _, record_id in collection.index:
+            yield _copy(collection.records[record_id])
 
     # --- writes -----------------------------------------------------------------------------------------------
     def create(self, resource: str, body: Mapping[str, Any]) -> Stored:
