@@ -40,9 +40,11 @@ $(NODE_STAMP): package.json package-lock.json
 ## status is the suite's, or 1 when the sign-off finds a checklist row or contract rule unproven.
 ## Two workers, except for an external sync, which picks its own (--external-workers); a -n in QA_ARGS wins.
 QA_WORKERS ?= $(if $(findstring external,$(QA_ARGS)),,-n 2)
+## Hypothesis's pytest plugin serves the harness's own tests; each worker of the suite would load it for nothing.
+SUITE_PLUGINS := -p no:cacheprovider -p no:hypothesispytest
 qa: $(STAMP) $(NODE_STAMP)
 	@rm -rf $(RESULTS) $(REPORT) reports/signoff.md reports/junit.xml
-	@suite=0; $(BIN)/pytest -p no:cacheprovider $(QA_WORKERS) steps --alluredir $(RESULTS) \
+	@suite=0; $(BIN)/pytest $(SUITE_PLUGINS) $(QA_WORKERS) steps --alluredir $(RESULTS) \
 	  --junitxml reports/junit.xml $(QA_ARGS) || suite=$$?; \
 	$(BIN)/harness report --results $(RESULTS) --report $(REPORT) --out reports/signoff.md --suite-exit $$suite
 

@@ -30,7 +30,7 @@ shift
 HARNESS_RUN_ID=$("$bin/python" -c 'from harness.shared_tenants.runtag import new_run_id; print(new_run_id())')
 export HARNESS_RUN_ID
 
-args=(-p no:cacheprovider steps --tenants sandbox --sync "$mode")
+args=(-p no:cacheprovider -p no:hypothesispytest steps --tenants sandbox --sync "$mode")
 if [ "$mode" = external ]; then
   interval=${PRODUCT_INTERVAL:-2}
   reconcile_every=${PRODUCT_RECONCILE_EVERY:-5}

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harness.report.build import TITLE_LENGTH, title
+from harness.report.build import TITLE_LENGTH, allure_command, title
 from harness.report.panel import PANEL_ID, inject_panel, markdown_panel
 
 SIGNOFF = """# Sign-off: CRMOffice to Business Central Dataflow
@@ -51,3 +53,12 @@ def test_the_title_is_the_verdict_cut_to_one_heading() -> None:
     assert title("READY for sign-off: 18 of 18 items proven") == "READY for sign-off: 18 of 18 items proven"
     long = title("NOT READY for sign-off: " + "x" * 400)
     assert len(long) == TITLE_LENGTH and long.endswith("…"), long
+
+
+def test_the_report_uses_the_projects_own_allure_and_npx_only_without_it(tmp_path: Path) -> None:
+    assert allure_command("allure --verbose", tmp_path) == ["allure", "--verbose"]
+    assert allure_command(None, tmp_path) == ["npx", "--no-install", "allure"]
+    local = tmp_path / "node_modules" / ".bin" / "allure"
+    local.parent.mkdir(parents=True)
+    local.write_text("#!/bin/sh\n", encoding="utf-8")
+    assert allure_command(None, tmp_path) == [str(local)]
