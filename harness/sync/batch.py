@@ -40,7 +40,7 @@ class WriteKind(Enum):
     UPDATE = "update"
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingWrite:
     """A Business Central write waiting for its ``$batch``, and what to do with the answer."""
 

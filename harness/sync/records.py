@@ -14,7 +14,7 @@ from harness.sync.plan import FlowPlan
 __all__ = ["TargetRecord", "target_record", "when"]
 
 
-@dataclass
+@dataclass(slots=True)
 class TargetRecord:
     """A Business Central record as read: its mapped values (normalised), when it was modified, its ETag."""
 

@@ -18,7 +18,7 @@ __all__ = ["Change", "RecordOutcome", "SyncReport"]
 Action = Literal["created", "updated", "failed", "retired", "recreated"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     property: str
     direction: Literal["origin->target", "target->origin"]
@@ -26,7 +26,7 @@ class Change:
     new: Any
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordOutcome:
     flow: str
     origin_id: str

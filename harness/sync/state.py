@@ -71,7 +71,7 @@ class StateError(RuntimeError):
     """The state file cannot be used; the message names the file and why."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     flow: str
     origin_id: str
@@ -87,7 +87,7 @@ class Link:
         return self.status == "live"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     flow: str
     origin_id: str
@@ -96,7 +96,7 @@ class JournalEntry:
     origin_modified: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     flow: str
     side: str

@@ -49,7 +49,7 @@ _OPTION = re.compile(r"^'(?P<value>.*)' is not an option")
 _QUOTED_PROPERTY = re.compile(r'"(?P<name>[A-Za-z]+)"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BatchOperation:
     """One write (or read) inside ``$batch``. ``record_id`` for PATCH/DELETE/GET of one record; ``etag`` → If-Match."""
 
@@ -61,7 +61,7 @@ class BatchOperation:
     id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BatchResult:
     id: str
     status: int
