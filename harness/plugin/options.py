@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from harness.plugin.common import (
@@ -65,10 +67,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_cmdline_main(config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, int | pytest.ExitCode, int | pytest.ExitCode]:
     """An external sync's scenarios spend their time waiting for the product's cycles, so by default they overlap
-    on many light workers (``--external-workers``); an explicit ``-n`` wins. Runs before pytest-xdist reads ``-n``."""
+    on many light workers (``--external-workers``); an explicit ``-n`` wins.
+
+    A wrapper, so it runs before pytest-xdist's own ``pytest_cmdline_main`` turns ``-n`` into its workers: as a
+    plain ``tryfirst`` hook of an installed plugin it ran after it, and the external run went on in one process."""
+    _choose_external_workers(config)
+    return (yield)
+
+
+def _choose_external_workers(config: pytest.Config) -> None:
     if hasattr(config, "workerinput") or config.getoption("--sync") != "external":
         return
     if not config.pluginmanager.hasplugin("xdist") or not runs_the_suite(config):

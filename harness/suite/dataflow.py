@@ -190,9 +190,14 @@ class Dataflow:
     def _view(self, side: Side, kind: str) -> dict[str, dict[str, Any]] | None:
         if not self._reading:
             return None
-        if (side, kind) not in self._views:
-            self._views[(side, kind)] = self._listing(side, kind)
-        return self._views[(side, kind)]
+        # A user's edit at an external product's hold runs on its own thread and clears the listings meanwhile: the
+        # listing taken here is the one answered, whatever happened to the dict since.
+        key = (side, kind)
+        if key in self._views:
+            return self._views.get(key)
+        listed = self._listing(side, kind)
+        self._views[key] = listed
+        return listed
 
     def _listing(self, side: Side, kind: str) -> dict[str, dict[str, Any]] | None:
         if side == "businesscentral":
