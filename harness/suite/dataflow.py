@@ -280,7 +280,8 @@ class Dataflow:
     def bc_find(self, entity: EntitySet, name: str, record_type: str | None = None) -> list[dict[str, Any]]:
         listed = self._view("businesscentral", entity) if self.tag is None or self.tag.owns(name) else None
         if listed is not None:
-            # The same test as the filter below: the listing holds every record that could carry this name.
+            # The fakes' test for the filter below (exact, case and all); the listing holds every record that could
+            # carry this name, as only a name with the run's tag is looked up in a tagged listing.
             return [
                 dict(r)
                 for r in listed.values()
