@@ -140,15 +140,20 @@ _PLAIN_KINDS = frozenset({"guid", "text", "code", "phone", "email", "boolean", "
 """Kinds whose stored values are already as Business Central writes them in JSON (see ``edm_value``)."""
 
 
-_PLANS: dict[int, tuple[EntitySchema, tuple[tuple[str, Field, bool], ...]]] = {}
+_PLANS: dict[tuple[int, tuple[str, ...] | None], tuple[EntitySchema, tuple[tuple[str, Field, bool], ...]]] = {}
 
 
-def _render_plan(schema: EntitySchema) -> tuple[tuple[str, Field, bool], ...]:
+def _render_plan(schema: EntitySchema, select: Collection[str] | None = None) -> tuple[tuple[str, Field, bool], ...]:
+    """The properties a render writes, in the schema's order: all of them, or those ``$select`` names."""
     # By identity (the entry keeps its schema, so the id is never reused): hashing a frozen dataclass would hash all
-    # its fields on every call.
-    entry = _PLANS.get(id(schema))
+    # its fields on every call. A page renders thousands of records with the same $select.
+    key = (id(schema), None if select is None else tuple(select))
+    entry = _PLANS.get(key)
     if entry is None or entry[0] is not schema:
-        entry = _PLANS[id(schema)] = (schema, tuple((s.name, s, s.kind in _PLAIN_KINDS) for s in schema.fields))
+        if len(_PLANS) >= 256:
+            _PLANS.clear()  # a served fake may meet any number of different $select lists
+        chosen = [s for s in schema.fields if select is None or s.name in select]
+        entry = _PLANS[key] = (schema, tuple((s.name, s, s.kind in _PLAIN_KINDS) for s in chosen))
     return entry[1]
 
 
@@ -267,9 +272,7 @@ class BusinessCentralModel:
         get = record.get
         # A page of 20,000 records renders 27 properties each: most are stored as written, so only enum, decimal
         # and time properties go through edm_value.
-        for name, spec, plain in _render_plan(store.schema):
-            if select is not None and name not in select:
-                continue
+        for name, spec, plain in _render_plan(store.schema, select):
             body[name] = get(name) if plain else edm_value(spec, get(name))
         if store.schema is CONTACT and (select is None or "companyName" in select):
             body["companyName"] = self._company_name(company, record)
