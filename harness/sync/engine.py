@@ -127,8 +127,9 @@ class SyncEngine:
         target_entity = f"{plan.target} ({plan.key})"
         origin_entity = f"{plan.origin} ({plan.key})"
         since = None if full else self._since(TARGET_SYSTEM, target_entity)
-        targets, newest_target, target_read_at = self._read_targets(plan, since)
         failures = self.ledger.failures(plan.key)
+        failing = {failure.record_id for failure in failures if failure.side == "target"}
+        targets, newest_target, target_read_at = self._read_targets(plan, since, drop_as_linked=not full, keep=failing)
         for failure in failures:
             if failure.side == "target" and failure.record_id not in targets:
                 self._fetch_target(plan, failure.record_id, targets)
@@ -216,10 +217,16 @@ class SyncEngine:
         return max(newest, settled)
 
     def _read_targets(
-        self, plan: FlowPlan, since: datetime | None
+        self, plan: FlowPlan, since: datetime | None, *, drop_as_linked: bool, keep: set[str]
     ) -> tuple[dict[str, TargetRecord], datetime | None, datetime | None]:
         """The target records modified since ``since``, the newest modification among them, and the tenant's clock
-        when the read began."""
+        when the read began.
+
+        With ``drop_as_linked`` (a pass that does not reconcile), a record that is exactly what its link says (the
+        version and values the sync last wrote or read) is counted unchanged and not kept: deciding it against its
+        link alone gives the same answer. Most records a pass reads after the sync's own writes are those writes read
+        back, and a first sync would otherwise hold all of them at once. Ids in ``keep`` (records refused on record,
+        to try again) are always kept."""
         select = ["id", "lastModifiedDateTime", *plan.target_properties]
         targets: dict[str, TargetRecord] = {}
         newest: datetime | None = None
@@ -228,12 +235,20 @@ class SyncEngine:
         for number, page in enumerate(pages):
             if number == 0:
                 read_at = self.bc.server_time
+            links = self._links_of(plan, page) if drop_as_linked else {}
             for record in page:
                 target = target_record(plan, record)
-                targets[record["id"]] = target
                 if target.modified is not None and (newest is None or target.modified > newest):
                     newest = target.modified
+                link = links.get(record["id"])
+                if link is not None and record["id"] not in keep and _as_linked(target, link):
+                    self.ledger.unchanged(link)
+                    continue
+                targets[record["id"]] = target
         return targets, newest, read_at
+
+    def _links_of(self, plan: FlowPlan, page: list[dict[str, Any]]) -> dict[str, Link]:
+        return {link.target_id: link for link in self.links.by_target(plan.key, [r["id"] for r in page]) if link.live}
 
     def _fetch_target(self, plan: FlowPlan, target_id: str, targets: dict[str, TargetRecord]) -> None:
         try:
@@ -410,6 +425,16 @@ class SyncEngine:
         except NotFoundError:
             name = ""
         self._create(plan, pending.origin_id, name, pending.origin_values, pending.origin_modified, recreate=True)
+
+
+def _as_linked(target: TargetRecord, link: Link) -> bool:
+    """The target is at the version its link last saw (an ETag names one version, its modification time with it),
+    with the values last synced: nothing to decide."""
+    return (
+        target.etag is not None
+        and target.etag == link.target_etag
+        and all(value == normalise(link.synced.get(name)) for name, value in target.values.items())
+    )
 
 
 @contextmanager
