@@ -56,6 +56,7 @@ class PendingWrite:
     conflicts: list[str] = field(default_factory=list)
     round: int = 0
     recreate: bool = False
+    journal_batch: int | None = None  # the journal row of a create, once journalled
 
     @property
     def flow(self) -> str:
@@ -91,12 +92,14 @@ class BatchWriter:
         self.conflict_rounds = conflict_rounds
         self._queue: list[PendingWrite] = []
         self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
+        self._unsettled: dict[int, int] = {}  # journal row -> its creates not settled yet
 
     def start(self) -> None:
         """A new run: nothing queued or being created (a run that ended in an exception may have left some; the
         journal holds the creates among them, and the rest are decided again from the tenants)."""
         self._queue = []
         self._creating = set()
+        self._unsettled = {}
 
     def creating(self, flow: str, origin_id: str) -> bool:
         """A create for this origin record is queued or in flight (so it is not created twice in one run)."""
@@ -107,36 +110,47 @@ class BatchWriter:
             self._creating.add((pending.flow, pending.origin_id))
         self._queue.append(pending)
 
-    def resume(self, plan: FlowPlan) -> None:
-        """Queue again every create a previous run journalled but never linked, with the same id."""
-        entries = self.state.journal(plan.key)
-        self.links.by_origin(plan.key, [entry.origin_id for entry in entries])
-        settled = []
+    def resume(self, plans: Iterable[FlowPlan]) -> None:
+        """Queue again every create a previous run journalled but never linked, with the same id and journal row."""
+        by_key = {plan.key: plan for plan in plans}
+        entries = self.state.journal()
+        for flow in by_key:
+            self.links.by_origin(flow, [entry.origin_id for entry in entries if entry.flow == flow])
+        rows: dict[int, int] = {}
         for entry in entries:
+            assert entry.batch is not None
+            rows.setdefault(entry.batch, 0)
+            plan = by_key.get(entry.flow)
+            if plan is None:
+                rows[entry.batch] += 1  # a flow this checklist no longer has: its row stays, for a run that has it
+                continue
             link = self.links.get(plan.key, entry.origin_id)
             if link is not None and link.target_id == entry.target_id:
-                settled.append(entry.origin_id)  # linked after all: the journal row outlived its commit
-                continue
+                continue  # linked after all: the journal row outlived its commit
             # No link, or a link to a counterpart that vanished: the journalled create (a re-create) is in flight.
             synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
             origin_values = {pair.origin: synced[pair.target] for pair in plan.pairs}
             op = BatchOperation("POST", plan.target, body=entry.body)
-            recreate = link is not None
-            self.queue(
-                create(
-                    plan,
-                    entry.origin_id,
-                    entry.target_id,
-                    op,
-                    synced,
-                    origin_values,
-                    entry.origin_modified,
-                    recreate=recreate,
-                )
+            pending = create(
+                plan,
+                entry.origin_id,
+                entry.target_id,
+                op,
+                synced,
+                origin_values,
+                entry.origin_modified,
+                recreate=link is not None,
             )
+            pending.journal_batch = entry.batch
+            rows[entry.batch] += 1
+            self.queue(pending)
+        self._unsettled.update(rows)
+        settled = [batch for batch, count in rows.items() if count == 0]
         if settled:
             with self.state.transaction():
-                self.state.forget_creates(plan.key, settled)
+                self.state.forget_batches(settled)
+            for batch in settled:
+                del self._unsettled[batch]
 
     def flush(self, *, final: bool = False) -> Handback:
         """Send every full batch (with ``final``, the last partial one too); settle what can be settled."""
@@ -149,12 +163,16 @@ class BatchWriter:
 
     def _send(self, chunk: list[PendingWrite], handback: Handback) -> None:
         creates = [p for p in chunk if p.kind is WriteKind.CREATE]
-        if creates:
+        unjournalled = [p for p in creates if p.journal_batch is None]
+        if unjournalled:
             with self.state.transaction():
-                self.state.journal_creates(
+                batch = self.state.journal_creates(
                     JournalEntry(p.flow, p.origin_id, p.target_id, dict(p.op.body or {}), p.origin_modified)
-                    for p in creates
+                    for p in unjournalled
                 )
+            for pending in unjournalled:
+                pending.journal_batch = batch
+            self._unsettled[batch] = len(unjournalled)
         results = self.bc.batch([p.op for p in chunk])
         self._creating.difference_update((p.flow, p.origin_id) for p in creates)
         existing: list[PendingWrite] = []
@@ -171,7 +189,9 @@ class BatchWriter:
                     handback.gone.append(pending)
                 else:
                     self._refused(pending, result)
-            self._forget(creates)
+            # The creates found there already stay journalled until they are linked (_adopt).
+            adopting = {id(pending) for pending in existing}
+            self._forget(p for p in creates if id(p) not in adopting)
             self.links.save()
         if existing:
             self._adopt(existing)
@@ -205,11 +225,15 @@ class BatchWriter:
         self.ledger.fail_with(pending.flow, pending.origin_id, pending.target_id, "origin", result.error)
 
     def _forget(self, creates: Iterable[PendingWrite]) -> None:
-        by_flow: dict[str, list[str]] = {}
+        """These creates are settled: a journal row goes with the last of its creates."""
+        done = []
         for pending in creates:
-            by_flow.setdefault(pending.flow, []).append(pending.origin_id)
-        for flow, origin_ids in by_flow.items():
-            self.state.forget_creates(flow, origin_ids)
+            assert pending.journal_batch is not None, f"a create of {pending.origin_id} sent without its journal row"
+            self._unsettled[pending.journal_batch] -= 1
+            if self._unsettled[pending.journal_batch] == 0:
+                done.append(pending.journal_batch)
+                del self._unsettled[pending.journal_batch]
+        self.state.forget_batches(done)
 
     def _adopt(self, pendings: list[PendingWrite]) -> None:
         """Creates that had already landed: read what is there and link it."""

@@ -98,8 +98,7 @@ class SyncEngine:
         # Links are read from the state as records come by (a page at a time), all of them only to reconcile.
         self.links.start(plan.key for plan in self.plans)
         self.batch.start()
-        for plan in self.plans:
-            self.batch.resume(plan)
+        self.batch.resume(self.plans)
         self._flush(final=True)
         for number in range(1, self.max_passes + 1):
             writes = report.writes

@@ -1,13 +1,16 @@
 """The sync state in a SQLite file: links, last synced values, cursors, creates in flight, records that failed.
 
-Shape (schema version 1; ``meta.schema_version`` says which; a file of another version is refused, never guessed):
+Shape (schema version 2; ``meta.schema_version`` says which; a version 1 file is migrated when opened, a file of
+any other version is refused, never guessed):
 
 ``links``     one row per origin record of a flow: ``target_id``, ``status`` (``live``, or ``retired`` once the origin
               is gone), ``synced`` (JSON: target property -> last synced value, to tell user edits from the sync's
               own writes), ``target_etag``, ``origin_modified`` / ``target_modified`` (as last seen).
 ``journal``   creates sent or about to be sent to the target, with the id chosen for them: a restart finds here a
               create that reached the target but whose link was never stored, and completes it instead of
-              creating a duplicate.
+              creating a duplicate. One row per ``$batch`` request (``batch``), its ``creates`` a JSON array of
+              ``{"flow", "origin_id", "target_id", "body", "origin_modified"}``; the row goes once every create in it
+              is settled (linked, or refused and on record). Version 1 held one row per create.
 ``cursors``   per system and entity, the latest modification time over committed work; reads start a little before
               it (the overlap window), so records modified within the same millisecond are never missed.
 ``failures``  records a tenant refused (rule 9), retried on every run until they sync.
@@ -31,7 +34,7 @@ from harness.client.timestamps import format_timestamp, parse_timestamp
 
 __all__ = ["SCHEMA_VERSION", "Failure", "JournalEntry", "Link", "StateError", "SyncState"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,14 +50,7 @@ CREATE TABLE links (
     PRIMARY KEY (flow, origin_id)
 );
 CREATE INDEX links_by_target ON links (flow, target_id);
-CREATE TABLE journal (
-    flow TEXT NOT NULL,
-    origin_id TEXT NOT NULL,
-    target_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    origin_modified TEXT,
-    PRIMARY KEY (flow, origin_id)
-);
+CREATE TABLE journal (batch INTEGER PRIMARY KEY, creates TEXT NOT NULL);
 CREATE TABLE cursors (system TEXT NOT NULL, entity TEXT NOT NULL, position TEXT NOT NULL, PRIMARY KEY (system, entity));
 CREATE TABLE failures (
     flow TEXT NOT NULL,
@@ -94,6 +90,7 @@ class JournalEntry:
     target_id: str
     body: dict[str, Any]
     origin_modified: datetime | None
+    batch: int | None = None  # the journal row it was read from
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +100,11 @@ class Failure:
     record_id: str
     code: str
     message: str
+
+
+# One encoder each, built once: json.dumps with options builds a new one per call, 120,000 times in a first sync.
+_encode_sorted = json.JSONEncoder(sort_keys=True).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -144,8 +146,28 @@ class SyncState:
         )
         if row is None:
             raise StateError(f"{self.path}: a SQLite file, but not a sync state (no schema_version)")
-        if int(row[0]) != SCHEMA_VERSION:
-            raise StateError(f"{self.path}: sync state schema version {row[0]}, this harness reads {SCHEMA_VERSION}")
+        if row[0] == "1":
+            self._from_version_1()
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path}: sync state schema version {row[0]}, this harness reads versions 1 and {SCHEMA_VERSION}"
+            )
+
+    def _from_version_1(self) -> None:
+        """Version 1 journalled each create in a row of its own: its creates in flight become one batch row."""
+        with self.transaction():
+            rows = self._db.execute(
+                "SELECT flow, origin_id, target_id, body, origin_modified FROM journal ORDER BY rowid"
+            ).fetchall()
+            self._db.execute("DROP TABLE journal")
+            self._db.execute("CREATE TABLE journal (batch INTEGER PRIMARY KEY, creates TEXT NOT NULL)")
+            if rows:
+                creates = [
+                    {"flow": f, "origin_id": o, "target_id": t, "body": json.loads(b), "origin_modified": m}
+                    for f, o, t, b, m in rows
+                ]
+                self._db.execute("INSERT INTO journal (creates) VALUES (?)", (_encode(creates),))
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def close(self) -> None:
         self._db.close()
@@ -208,7 +230,7 @@ class SyncState:
                     link.origin_id,
                     link.target_id,
                     link.status,
-                    json.dumps(link.synced, sort_keys=True),
+                    _encode_sorted(link.synced),
                     link.target_etag,
                     _stamp(link.origin_modified),
                     _stamp(link.target_modified),
@@ -218,23 +240,33 @@ class SyncState:
         )
 
     # --- journal ----------------------------------------------------------------------------------------------
-    def journal(self, flow: str) -> list[JournalEntry]:
-        rows = self._db.execute(
-            "SELECT origin_id, target_id, body, origin_modified FROM journal WHERE flow = ? ORDER BY rowid", (flow,)
-        )
-        return [JournalEntry(flow, o, t, json.loads(body), _moment(m)) for o, t, body, m in rows]
+    def journal(self) -> list[JournalEntry]:
+        """Every create in flight, oldest first, each with the row (``batch``) it was journalled in."""
+        return [
+            JournalEntry(c["flow"], c["origin_id"], c["target_id"], c["body"], _moment(c["origin_modified"]), batch)
+            for batch, creates in self._db.execute("SELECT batch, creates FROM journal ORDER BY batch")
+            for c in json.loads(creates)
+        ]
 
-    def journal_creates(self, entries: Iterable[JournalEntry]) -> None:
-        self._db.executemany(
-            "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
-            [
-                (e.flow, e.origin_id, e.target_id, json.dumps(e.body, sort_keys=True), _stamp(e.origin_modified))
-                for e in entries
-            ],
-        )
+    def journal_creates(self, entries: Iterable[JournalEntry]) -> int:
+        """Journal the creates of one ``$batch`` request in one row; returns the row's ``batch`` number."""
+        creates = [
+            {
+                "flow": e.flow,
+                "origin_id": e.origin_id,
+                "target_id": e.target_id,
+                "body": e.body,
+                "origin_modified": _stamp(e.origin_modified),
+            }
+            for e in entries
+        ]
+        cursor = self._db.execute("INSERT INTO journal (creates) VALUES (?)", (_encode(creates),))
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
-    def forget_creates(self, flow: str, origin_ids: Iterable[str]) -> None:
-        self._db.executemany("DELETE FROM journal WHERE flow = ? AND origin_id = ?", [(flow, o) for o in origin_ids])
+    def forget_batches(self, batches: Iterable[int]) -> None:
+        """Drop journal rows whose creates are all settled."""
+        self._db.executemany("DELETE FROM journal WHERE batch = ?", [(batch,) for batch in batches])
 
     # --- cursors ----------------------------------------------------------------------------------------------
     def cursor(self, system: str, entity: str) -> datetime | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -23,6 +23,7 @@ class CrashPlan:
     at: int  # the request number (1-based, both tenants together) at which the process dies
     after: bool  # True: the tenant handles the request and the answer is lost; False: it never arrives
     seen: int = 0
+    paths: list[str] = field(default_factory=list)  # "METHOD path" of each request seen, the crashing one included
 
 
 class CrashingTransport(httpx.BaseTransport):
@@ -32,6 +33,7 @@ class CrashingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.plan.seen += 1
+        self.plan.paths.append(f"{request.method} {request.url.path}")
         if self.plan.seen == self.plan.at:
             if self.plan.after:
                 self.inner.handle_request(request).read()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.sync.crash import Crash, CrashPlan, crashing_pair
@@ -76,3 +78,34 @@ def test_a_crash_after_an_update_landed_loses_nothing_and_echoes_nothing(
     assert world.crm_record("contacts", contact)["mobilePhone"] == "933 33 333"
     world.clear_counts()
     assert world.sync().writes == 0
+
+
+def test_a_second_crash_while_linking_creates_that_had_landed_makes_no_duplicate(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The first run's creates land but their answer is lost; the next run finds them there ("already exists") and
+    reads them to link them. A crash at any request of that run keeps them journalled, so the third run links them
+    instead of creating them again."""
+    probe = CrashPlan(at=10**6, after=False)
+    counting = World(tmp_path_factory.mktemp("count") / "state.sqlite")
+    seed(counting)
+    counting.engine(crashing_pair(counting, probe)).run()
+    batches = [n for n, path in enumerate(probe.paths, 1) if path.endswith("/$batch")]
+    assert batches, f"expected the first sync to write in $batch requests, saw {probe.paths}"
+    for first in batches:
+        for second in range(1, 8):
+            fresh = World(tmp_path_factory.mktemp(f"crash{first}-{second}") / "state.sqlite")
+            seed(fresh)
+            for plan in (CrashPlan(at=first, after=True), CrashPlan(at=second, after=False)):
+                engine = fresh.engine(crashing_pair(fresh, plan))
+                with contextlib.suppress(Crash):
+                    engine.run()
+                engine.state.close()
+            fresh.sync()
+            names = sorted(c["displayName"] for c in fresh.bc_records("contacts") if c["type"] == "Person")
+            assert names == ["Person0 Test", "Person1 Test", "Person2 Test"], (
+                f"answer lost at request {first}, then a crash at request {second} of the next run: expected one "
+                f"contact each, found {names}"
+            )
+            assert len(fresh.bc_records("customers")) == 1, f"crashes at {first} then {second}: one customer"
+            fresh.pair.close()
