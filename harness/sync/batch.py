@@ -128,20 +128,7 @@ class BatchWriter:
             if link is not None and link.target_id == entry.target_id:
                 continue  # linked after all: the journal row outlived its commit
             # No link, or a link to a counterpart that vanished: the journalled create (a re-create) is in flight.
-            synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
-            origin_values = {pair.origin: synced[pair.target] for pair in plan.pairs}
-            op = BatchOperation("POST", plan.target, body=entry.body)
-            pending = create(
-                plan,
-                entry.origin_id,
-                entry.target_id,
-                op,
-                synced,
-                origin_values,
-                entry.origin_modified,
-                recreate=link is not None,
-            )
-            pending.journal_batch = entry.batch
+            pending = _resumed(plan, entry, recreate=link is not None)
             rows[entry.batch] += 1
             self.queue(pending)
         self._unsettled.update(rows)
@@ -270,6 +257,17 @@ class BatchWriter:
                 self._refused(pending, result)
             else:
                 handback.stale.append((pending, target_record(pending.plan, result.record or {}, result.etag)))
+
+
+def _resumed(plan: FlowPlan, entry: JournalEntry, *, recreate: bool) -> PendingWrite:
+    """A journalled create queued again as it was sent: the same id and body, the same journal row."""
+    synced = {pair.target: normalise(entry.body.get(pair.target)) for pair in plan.pairs}
+    origin_values = {pair.origin: synced[pair.target] for pair in plan.pairs}
+    op = BatchOperation("POST", plan.target, body=entry.body)
+    pending = create(plan, entry.origin_id, entry.target_id, op, synced, origin_values, entry.origin_modified)
+    pending.recreate = recreate
+    pending.journal_batch = entry.batch
+    return pending
 
 
 def create(

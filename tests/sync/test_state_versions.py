@@ -94,3 +94,23 @@ def test_a_migrated_create_that_had_landed_is_linked_not_duplicated(world: World
     state = SyncState(world.state_path)
     assert state.journal() == [], "expected no create left in flight after a run that settled them all"
     state.close()
+
+
+def test_a_create_of_a_flow_the_checklist_no_longer_has_stays_journalled(world: World) -> None:
+    """A run that does not know a flow cannot settle its creates; they wait for a run whose checklist has it."""
+    contact = world.crm_contact("Kari", "Nordmann")
+    version_1_file(
+        world.state_path,
+        [
+            ("leads->contacts(humandata)", "lead-1", X, {"id": X, "displayName": "Lead"}, None),
+            (CONTACTS, contact, Y, {"id": Y, "displayName": "Kari Nordmann", "type": "Person"}, None),
+        ],
+    )
+    world.sync()
+    world.sync()
+    state = SyncState(world.state_path)
+    flows = [(entry.flow, entry.origin_id) for entry in state.journal()]
+    state.close()
+    assert ("leads->contacts(humandata)", "lead-1") in flows, f"expected the unknown flow's create kept, found {flows}"
+    people = [c["id"] for c in world.bc_records("contacts") if c["type"] == "Person"]
+    assert people == [Y], f"expected the known create sent once with its journalled id, found {people}"
