@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import gc
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -35,6 +34,7 @@ from typing import Any
 from harness.businesscentral.client import BatchOperation, BusinessCentralClient
 from harness.businesscentral.dataflow import creation_defaults
 from harness.client.errors import NotFoundError
+from harness.client.guids import time_ordered_guid
 from harness.crmoffice.client import CRMOfficeClient
 from harness.crmoffice.dataflow import display_name
 from harness.sync.batch import BatchWriter, PendingWrite, WriteKind, create
@@ -77,7 +77,7 @@ class SyncEngine:
         self.overlap = overlap
         self.commit_lag = commit_lag
         self.max_passes = max_passes
-        self.new_id = new_id or (lambda: str(uuid.uuid4()))
+        self.new_id = new_id or time_ordered_guid
         self.scope = scope
         self.links = LinkCache(state)
         self.ledger = Ledger(state)
