@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+import harness.client.jsontext as jsontext
 from harness.client.errors import ApiError, ThrottledError, TransportError
 from harness.client.ratelimit import RateLimit
 from harness.client.retry import RetryBudget, RetryPolicy, parse_retry_after
@@ -93,12 +94,18 @@ class TenantClient(ABC):
         if idempotent is None:
             headers = kwargs.get("headers") or {}
             idempotent = method in _IDEMPOTENT_METHODS or (method == "PATCH" and "If-Match" in headers)
+        if json is not None:
+            # Encoded here (once, for every retry) with the codec the fakes use; httpx would use the json module.
+            headers = dict(kwargs.get("headers") or {})
+            if not any(name.lower() == "content-type" for name in headers):
+                headers["Content-Type"] = "application/json"
+            kwargs = {**kwargs, "content": jsontext.dumps(json), "headers": headers}
         budget = RetryBudget(self.retry)
         while True:
             self.sent[method] += 1
             try:
                 with self._slot():
-                    response = self.http.request(method, url, json=json, **kwargs)
+                    response = self.http.request(method, url, **kwargs)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, _NOT_SENT)
                 delay = budget.next_wait(None) if (never_sent or idempotent) else None

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
+import harness.client.jsontext as jsontext
 from harness.client.timestamps import format_timestamp, parse_timestamp
 from harness.fakes.clock import Clock, IdSource
 from harness.fakes.faults import Fault, FaultPlan, FaultRuleError
@@ -117,7 +118,7 @@ def json_response(
     headers: Mapping[str, str] | None = None,
     content_type: str | None = None,
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = jsontext.dumps(payload)
     response = Response(body, status=status, content_type=content_type or "application/json; charset=utf-8")
     for key, value in (headers or {}).items():
         response.headers[key] = value

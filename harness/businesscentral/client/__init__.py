@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import httpx
 
+import harness.client.jsontext as jsontext
 from harness.businesscentral.limits import MAX_BATCH_OPERATIONS, MAX_PAGE_SIZE
 from harness.businesscentral.schema import ENTITIES
 from harness.client.base import TenantClient, Versioned
@@ -153,7 +154,7 @@ class BusinessCentralClient(TenantClient):
         first = True
         while url is not None:
             response = self.request("GET", url, params=params if first else None, headers=headers)
-            payload = response.json()
+            payload = jsontext.loads(response.content)
             page = list(payload["value"])
             self.records_read += len(page)
             yield page
@@ -224,7 +225,7 @@ class BusinessCentralClient(TenantClient):
             headers={"Isolation": "snapshot"} if atomic else {"Prefer": "odata.continue-on-error"},
             idempotent=idempotent,
         )
-        answers = {str(answer.get("id")): answer for answer in response.json().get("responses", [])}
+        answers = {str(answer.get("id")): answer for answer in jsontext.loads(response.content).get("responses", [])}
         results = []
         for entry, op in zip(requests, operations, strict=True):
             answer = answers.get(entry["id"])
@@ -304,7 +305,7 @@ def _not_applied(what: str) -> dict[str, Any]:
 
 
 def _versioned(response: httpx.Response) -> Versioned:
-    record = response.json()
+    record = jsontext.loads(response.content)
     return Versioned(record=record, etag=response.headers.get("ETag") or record.get("@odata.etag"))
 
 

@@ -3,7 +3,6 @@ the headers Business Central answers with, as recorded."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
+import harness.client.jsontext as jsontext
 from harness.businesscentral.fake.errors import BadRequest
 from harness.fakes.tenant import json_response
 
@@ -60,8 +60,8 @@ class Call:
         payload = self.json
         if self.raw is not None:
             try:
-                payload = json.loads(self.raw) if self.raw else None
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                payload = jsontext.loads(self.raw) if self.raw else None
+            except (ValueError, UnicodeDecodeError):
                 raise BadRequest("Invalid Request Body") from None
             if payload is None and not self.raw:
                 raise BadRequest("Invalid Request Body")

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+import harness.client.jsontext as jsontext
 from harness.client.base import TenantClient, Versioned
 from harness.client.errors import ApiError, ServerError
 from harness.client.ratelimit import RateLimit
@@ -185,7 +186,7 @@ class CRMOfficeClient(TenantClient):
 
     def _object(self, response: httpx.Response) -> Record:
         try:
-            body = response.json()
+            body = jsontext.loads(response.content)
         except ValueError:
             raise self._malformed(response, "the answer is not JSON") from None
         if not isinstance(body, dict):
