@@ -40,9 +40,10 @@ def _as_json_does(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def dumps(value: Any) -> bytes:
-    """``value`` as compact UTF-8 JSON."""
-    return orjson.dumps(value, default=_as_json_does, option=_OPTIONS)
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """``value`` as compact UTF-8 JSON; ``sort_keys``: every object's keys in order, for text that compares equal
+    when the values do."""
+    return orjson.dumps(value, default=_as_json_does, option=_OPTIONS | orjson.OPT_SORT_KEYS if sort_keys else _OPTIONS)
 
 
 def loads(text: bytes | bytearray | memoryview | str) -> Any:
