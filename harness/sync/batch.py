@@ -203,7 +203,12 @@ class BatchWriter:
         )
         self.ledger.add(
             RecordOutcome(
-                pending.flow, pending.origin_id, pending.target_id, action, pending.changes, pending.conflicts
+                pending.flow,
+                pending.origin_id,
+                pending.target_id,
+                action,
+                tuple(pending.changes),
+                tuple(pending.conflicts),
             )
         )
 

@@ -61,6 +61,7 @@ class SyncEngine:
         overlap: timedelta = timedelta(milliseconds=200),
         commit_lag: timedelta = timedelta(seconds=5),
         max_passes: int = 4,
+        target_page_size: int = 5_000,
         conflict_rounds: int = 3,
         new_id: Callable[[], str] | None = None,
         scope: Callable[[Mapping[str, Any]], bool] | None = None,
@@ -69,7 +70,10 @@ class SyncEngine:
         sandbox tenants); the others are neither created, linked nor retired. ``commit_lag``: how far behind a
         tenant's stated time (its ``Date`` header) a modification must be to count as committed when a read ran — a
         margin for writes in flight and for a front end's clock running ahead of the database's stamps.
-        ``conflict_rounds``: how often a record changed under a write is read and decided again before it fails."""
+        ``conflict_rounds``: how often a record changed under a write is read and decided again before it fails.
+        ``target_page_size``: records per page of Business Central's changes. Its maximum, 20,000, saves a request
+        per 5,000 records read but holds four times as much at once, on the tenant's side of a fake as on the
+        sync's: a first sync reads back every record it created."""
         self.plans = list(plans)
         self.crm = crmoffice
         self.bc = businesscentral
@@ -77,6 +81,7 @@ class SyncEngine:
         self.overlap = overlap
         self.commit_lag = commit_lag
         self.max_passes = max_passes
+        self.target_page_size = target_page_size
         self.new_id = new_id or time_ordered_guid
         self.scope = scope
         self.links = LinkCache(state)
@@ -230,7 +235,14 @@ class SyncEngine:
         targets: dict[str, TargetRecord] = {}
         newest: datetime | None = None
         read_at: datetime | None = None
-        pages = self.bc.pages(plan.target, since, inclusive=True, filter=plan.target_filter, select=select)
+        pages = self.bc.pages(
+            plan.target,
+            since,
+            inclusive=True,
+            page_size=self.target_page_size,
+            filter=plan.target_filter,
+            select=select,
+        )
         for number, page in enumerate(pages):
             if number == 0:
                 read_at = self.bc.server_time
@@ -362,8 +374,9 @@ class SyncEngine:
             return False
         link.synced.update(decided.settled)
         if not decided.to_target:
-            done = [change for change in decided.changes if change.direction == "target->origin"]
-            self.ledger.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "updated", done, decided.conflicts))
+            done = tuple(change for change in decided.changes if change.direction == "target->origin")
+            conflicts = tuple(decided.conflicts)
+            self.ledger.add(RecordOutcome(plan.key, link.origin_id, link.target_id, "updated", done, conflicts))
         return True
 
     def _update(

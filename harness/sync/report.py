@@ -32,8 +32,9 @@ class RecordOutcome:
     origin_id: str
     target_id: str | None
     action: Action
-    changes: list[Change] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    # Tuples: a first sync keeps 120,000 outcomes, most without a conflict, and the empty tuple costs nothing.
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[str, ...] = ()
     error: dict[str, Any] | None = None
 
 

@@ -251,6 +251,12 @@ class BusinessCentralFake(FakeTenant):
         for record in list(company.store(entity_set).records.values()):
             yield self.model.render(company, entity_set, record)
 
+    def record(self, entity_set: str, record_id: str, environment: str | None = None) -> dict[str, Any] | None:
+        """One record of the company's ``entity_set`` as the API renders it; None when there is none by that id."""
+        company = self.company(environment)
+        record = company.store(entity_set).records.get(record_id)
+        return None if record is None else self.model.render(company, entity_set, record)
+
     def dump(self) -> dict[str, Any]:
         environments = []
         for env in self.model.environments.values():
