@@ -164,6 +164,18 @@ def test_paging_with_top_stops_at_top(raw: httpx.Client, records: str, seeded: l
     assert "@odata.nextLink" not in second.json()
 
 
+def test_paging_after_skip_continues_where_each_page_ended(
+    raw: httpx.Client, records: str, seeded: list[object]
+) -> None:
+    url: str | None = f"{records}/customers?$skip=1"
+    pages = []
+    while url:
+        response = raw.get(url, headers={"Prefer": "odata.maxpagesize=2"})
+        pages.append(names(response))
+        url = response.json().get("@odata.nextLink")
+    assert pages == [["Bjørn Dahl", "Cecilie Eik"], ["Dag Fjell", "Eva Gran"]], pages
+
+
 def test_a_record_deleted_between_pages_neither_repeats_nor_hides_others(
     raw: httpx.Client, records: str, seeded: list[dict[str, object]]
 ) -> None:

@@ -78,11 +78,15 @@ class EntityStore:
     # A query's matches in order, by (filter text, orderby), until the next write: paging through 100,000 records
     # would otherwise filter and sort them all again for every page.
     matches: dict[tuple[str, tuple[OrderBy, ...]], list[dict[str, Any]]] = field(default_factory=dict)
+    # Per cached query, the id and position in its matches of the last record of the last page served: the next
+    # page's skiptoken names it, so finding where that page starts is not a scan of everything before it.
+    page_ends: dict[tuple[str, tuple[OrderBy, ...]], tuple[str, int]] = field(default_factory=dict)
 
     def changed(self) -> None:
         """Every write calls this: what was derived from the records is stale."""
         self.by_modified = None
         self.matches.clear()
+        self.page_ends.clear()
 
     def modified_since(self, moment: datetime) -> list[dict[str, Any]]:
         if self.by_modified is None:
@@ -251,12 +255,16 @@ class BusinessCentralModel:
             window = window[: query.top]
         start = 0
         if query.after is not None:
-            start = _position_after(window, query.after, orders)
+            end = store.page_ends.get(key) if keep else None
+            hint = end[1] - query.skip if end is not None and end[0] == query.after.get("id") else None
+            start = _position_after(window, query.after, orders, hint)
         page = window[start : start + query.page_size]
         next_after = None
         if start + query.page_size < len(window) and page:
             last = page[-1]
             next_after = {"id": last["id"], "key": [_token_value(last.get(o.field)) for o in orders]}
+            if keep:
+                store.page_ends[key] = (last["id"], query.skip + start + len(page) - 1)
         return Page(records=page, next_after=next_after, count=count)
 
     def render(
@@ -562,8 +570,13 @@ def _token_value(value: Any) -> Any:
     return format_timestamp(value) if isinstance(value, datetime) else value
 
 
-def _position_after(window: list[dict[str, Any]], after: Mapping[str, Any], orders: tuple[OrderBy, ...]) -> int:
-    """Index of the first record past the skiptoken: by its id when still there, else by its sort key."""
+def _position_after(
+    window: list[dict[str, Any]], after: Mapping[str, Any], orders: tuple[OrderBy, ...], hint: int | None = None
+) -> int:
+    """Index of the first record past the skiptoken: by its id when still there, else by its sort key. ``hint``:
+    where the token's record was last served, checked before anything is scanned."""
+    if hint is not None and 0 <= hint < len(window) and window[hint]["id"] == after.get("id"):
+        return hint + 1
     for index, record in enumerate(window):
         if record["id"] == after.get("id"):
             return index + 1
