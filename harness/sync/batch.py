@@ -8,7 +8,11 @@ hands it back to be decided on what it holds now, a bounded number of rounds. An
 handed back too (rule 6: its counterpart is created again). Any other refusal fails that record only (rule 9).
 
 A write that succeeds becomes the link's new last synced values and version, in the same transaction as the journal
-row it settles.
+row it settles. That transaction comes every :data:`SAVE_EVERY` changed links (and at the end of each pass), not
+after every batch: each batch's links land on as many random pages of the state's index by origin id, and a commit
+writes every page it changed. A crash between two saves costs at most that many creates sent again, which Business
+Central answers "already exists" and the writer links; an update settled but not saved is decided again from the
+tenants, where both sides now hold the same value.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from harness.sync.records import TargetRecord, target_record, when
 from harness.sync.report import Action, Change, RecordOutcome
 from harness.sync.state import JournalEntry, Link, SyncState
 
-__all__ = ["BatchWriter", "Handback", "PendingWrite", "WriteKind", "create"]
+__all__ = ["SAVE_EVERY", "BatchWriter", "Handback", "PendingWrite", "WriteKind", "create"]
+
+SAVE_EVERY = 2_000
+"""Changed links after which the writer saves them, with the journal rows they settle."""
 
 
 class WriteKind(Enum):
@@ -93,6 +100,7 @@ class BatchWriter:
         self._queue: list[PendingWrite] = []
         self._creating: set[tuple[str, str]] = set()  # (flow, origin id) with a create queued, not yet answered
         self._unsettled: dict[int, int] = {}  # journal row -> its creates not settled yet
+        self._settled: list[int] = []  # journal rows whose creates are all settled, to drop when their links are saved
 
     def start(self) -> None:
         """A new run: nothing queued or being created (a run that ended in an exception may have left some; the
@@ -100,6 +108,8 @@ class BatchWriter:
         self._queue = []
         self._creating = set()
         self._unsettled = {}
+        # Rows settled by links a failed run never saved stay journalled: the next resume links their creates again.
+        self._settled = []
 
     def creating(self, flow: str, origin_id: str) -> bool:
         """A create for this origin record is queued or in flight (so it is not created twice in one run)."""
@@ -179,7 +189,8 @@ class BatchWriter:
             # The creates found there already stay journalled until they are linked (_adopt).
             adopting = {id(pending) for pending in existing}
             self._forget(p for p in creates if id(p) not in adopting)
-            self.links.save()
+            if self.links.unsaved >= SAVE_EVERY:
+                self.save()
         if existing:
             self._adopt(existing)
         if stale:
@@ -216,16 +227,21 @@ class BatchWriter:
         assert result.error is not None
         self.ledger.fail_with(pending.flow, pending.origin_id, pending.target_id, "origin", result.error)
 
+    def save(self) -> None:
+        """Write the changed links and drop the journal rows they settle; call inside the state's transaction."""
+        self.links.save()
+        if self._settled:
+            self.state.forget_batches(self._settled)
+            self._settled = []
+
     def _forget(self, creates: Iterable[PendingWrite]) -> None:
-        """These creates are settled: a journal row goes with the last of its creates."""
-        done = []
+        """These creates are settled: a journal row goes, with the links, once the last of its creates is."""
         for pending in creates:
             assert pending.journal_batch is not None, f"a create of {pending.origin_id} sent without its journal row"
             self._unsettled[pending.journal_batch] -= 1
             if self._unsettled[pending.journal_batch] == 0:
-                done.append(pending.journal_batch)
+                self._settled.append(pending.journal_batch)
                 del self._unsettled[pending.journal_batch]
-        self.state.forget_batches(done)
 
     def _adopt(self, pendings: list[PendingWrite]) -> None:
         """Creates that had already landed: read what is there and link it."""
@@ -237,7 +253,7 @@ class BatchWriter:
                 else:
                     self._refused(pending, result)
             self._forget(pendings)
-            self.links.save()
+            self.save()
 
     def _read_again(self, pendings: list[PendingWrite], handback: Handback) -> None:
         """Updates refused as stale: read the records again, to be decided on what they hold now."""

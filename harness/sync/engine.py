@@ -150,7 +150,7 @@ class SyncEngine:
                     self._retire(plan, link)
         self._flush(final=True)
         with self.state.transaction():
-            self.links.save()
+            self.batch.save()
             if (position := self._position(newest_origin, origin_read_at)) is not None:
                 self.state.set_cursor(ORIGIN_SYSTEM, origin_entity, position)
             if (position := self._position(newest_target, target_read_at)) is not None:

@@ -66,6 +66,11 @@ class LinkCache:
         """The link changed: save it with the next committed step."""
         self._dirty[(link.flow, link.origin_id)] = link
 
+    @property
+    def unsaved(self) -> int:
+        """Links changed since the last :meth:`save`."""
+        return len(self._dirty)
+
     def save(self) -> None:
         """Write the changed links; call inside the state's transaction that commits the step."""
         if self._dirty:

@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 
+from harness.sync import SyncState
 from tests.sync.crash import Crash, CrashPlan, crashing_pair
 from tests.sync.helpers import CONTACTS, World
 
@@ -109,3 +110,38 @@ def test_a_second_crash_while_linking_creates_that_had_landed_makes_no_duplicate
             )
             assert len(fresh.bc_records("customers")) == 1, f"crashes at {first} then {second}: one customer"
             fresh.pair.close()
+
+
+def test_links_are_saved_every_so_many_writes_with_the_journal_rows_they_settle(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links are saved in bulk, not after every batch: a crash costs the creates since the last save, which are still
+    journalled, and nothing before it."""
+    monkeypatch.setattr("harness.sync.batch.SAVE_EVERY", 100)
+    for n in range(250):
+        world.crm_contact(f"Person{n}", "Test")
+    probe = CrashPlan(at=10**6, after=False)
+    counting = World(world.state_path.parent / "count.sqlite")
+    for n in range(250):
+        counting.crm_contact(f"Person{n}", "Test")
+    counting.engine(crashing_pair(counting, probe)).run()
+    batches = [n for n, path in enumerate(probe.paths, 1) if path.endswith("/$batch")]
+    assert len(batches) >= 3, f"expected the 250 contacts in three $batch requests, saw {probe.paths}"
+    engine = world.engine(crashing_pair(world, CrashPlan(at=batches[2], after=False)))
+    with pytest.raises(Crash):
+        engine.run()
+    engine.state.close()
+    state = SyncState(world.state_path)
+    try:
+        linked = len(state.links(CONTACTS))
+        journalled = len(state.journal())
+    finally:
+        state.close()
+    assert (linked, journalled) == (200, 50), (
+        f"expected the first two batches' 200 links saved and only the third batch's 50 creates journalled, found "
+        f"{linked} links and {journalled} creates in flight"
+    )
+    world.sync()
+    names = [c["displayName"] for c in world.bc_records("contacts") if c["type"] == "Person"]
+    assert len(names) == len(set(names)) == 250, f"expected 250 distinct contacts after the restart, found {len(names)}"
+    counting.pair.close()
