@@ -108,7 +108,7 @@ def _operation(fake: BusinessCentralFake, api_root: str, outer: Call, op: Any) -
             method=method,
             path=path,
             origin=outer.origin,
-            args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)),
+            args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else MultiDict(),
             headers={str(k).lower(): str(v) for k, v in headers.items()},
             json=body,
         )
