@@ -69,11 +69,13 @@ def option_of(value: str, options: tuple[str, ...]) -> str | None:
     return next((option for option in options if member_name(option) == value), None)
 
 
+@functools.lru_cache(maxsize=4096)
 def edm_timestamp(moment: datetime) -> str:
     """An ``Edm.DateTimeOffset`` as Business Central writes it: UTC, ``Z``, milliseconds without trailing zeros
     (``2025-02-02T18:28:34.08Z``, ``2025-09-29T09:58:45Z``), as recorded."""
     moment = moment.astimezone(UTC)
     # isoformat, then trim: about three times as fast as strftime, and a page of contacts holds two of these each.
+    # Remembered: records written together share their millisecond, and each is rendered when written and read.
     whole, _, fraction = moment.replace(tzinfo=None).isoformat(timespec="milliseconds").partition(".")
     fraction = fraction.rstrip("0")
     return f"{whole}.{fraction}Z" if fraction else f"{whole}Z"
