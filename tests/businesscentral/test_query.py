@@ -76,6 +76,23 @@ def test_filter(raw: httpx.Client, records: str, seeded: list[object], expressio
     assert found == expected, f"$filter={expression}: expected {expected}, got {found}"
 
 
+def test_a_filter_on_modification_sees_records_created_after_an_earlier_read(
+    raw: httpx.Client, records: str, seeded: list[object], clock: Clock
+) -> None:
+    """The order by modification is kept up to date as records are created, also for records stamped earlier than
+    the latest (a clock set back), not rebuilt from scratch for each read."""
+    since = {"$filter": "lastModifiedDateTime ge 2024-10-14T08:00:04Z"}
+    assert names(raw.get(f"{records}/customers", params=since)) == ["Dag Fjell", "Eva Gran"]
+    seeded_at = clock.now()  # Eva Gran's stamp, 08:00:05
+    for name, seconds in [("Frida Holm", 10), ("Geir Iversen", -0.5), ("Hanne Jensen", -2.5), ("Ida Knutsen", -2.4)]:
+        clock.set(seeded_at + timedelta(seconds=seconds))
+        assert raw.post(f"{records}/customers", json={"displayName": name}).status_code == 201
+    found = names(raw.get(f"{records}/customers", params=since))
+    assert found == ["Dag Fjell", "Eva Gran", "Frida Holm", "Geir Iversen"], found
+    latest = {"$filter": "lastModifiedDateTime ge 2024-10-14T08:00:14Z"}
+    assert names(raw.get(f"{records}/customers", params=latest)) == ["Frida Holm"]
+
+
 def test_filter_on_a_guid(raw: httpx.Client, records: str, seeded: list[dict[str, object]]) -> None:
     target = seeded[2]
     assert names(raw.get(f"{records}/customers", params={"$filter": f"id eq {target['id']}"})) == ["Cecilie Eik"]

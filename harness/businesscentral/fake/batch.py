@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_batch"]
 
+_NO_ARGS: MultiDict[str, str] = ImmutableMultiDict()  # shared by the operations without a query string
 _CONTINUE_ON_ERROR = re.compile(r"(?:^|[\s,;])(?:odata\.)?continue-on-error(?:\s*=\s*true)?\s*(?:$|[,;])")
 
 
@@ -108,7 +109,7 @@ def _operation(fake: BusinessCentralFake, api_root: str, outer: Call, op: Any) -
             method=method,
             path=path,
             origin=outer.origin,
-            args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else MultiDict(),
+            args=MultiDict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else _NO_ARGS,
             headers={str(k).lower(): str(v) for k, v in headers.items()},
             json=body,
         )

@@ -82,11 +82,17 @@ class EntityStore:
     # page's skiptoken names it, so finding where that page starts is not a scan of everything before it.
     page_ends: dict[tuple[str, tuple[OrderBy, ...]], tuple[str, int]] = field(default_factory=dict)
 
-    def changed(self) -> None:
-        """Every write calls this: what was derived from the records is stale."""
+    def changed(self, created: dict[str, Any] | None = None) -> None:
+        """Every write calls this: what was derived from the records is stale. A record just ``created`` (stamped,
+        and not in the store before) is put in its place in the order by modification instead: a new record is the
+        latest, so it goes at or near the end, and a bulk load does not sort the whole store again per read."""
+        ordered = self.by_modified
         self.by_modified = None
         self.matches.clear()
         self.page_ends.clear()
+        if created is not None and ordered is not None:
+            bisect.insort(ordered, (created["lastModifiedDateTime"], created["id"]))
+            self.by_modified = ordered
 
     def modified_since(self, moment: datetime) -> list[dict[str, Any]]:
         if self.by_modified is None:
@@ -509,9 +515,9 @@ class BusinessCentralModel:
 
     def _store(self, store: EntityStore, record: dict[str, Any], previous: Mapping[str, Any] | None) -> None:
         self._log(store, record["id"])
-        store.changed()
         self._row_version += 1
         record["lastModifiedDateTime"] = self.clock.now()
+        store.changed(created=record if previous is None and record["id"] not in store.records else None)
         if previous is not None:
             store.by_number.pop(previous["number"], None)
         store.records[record["id"]] = record
