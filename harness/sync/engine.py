@@ -71,9 +71,9 @@ class SyncEngine:
         tenant's stated time (its ``Date`` header) a modification must be to count as committed when a read ran — a
         margin for writes in flight and for a front end's clock running ahead of the database's stamps.
         ``conflict_rounds``: how often a record changed under a write is read and decided again before it fails.
-        ``target_page_size``: records per page of Business Central's changes. Its maximum, 20,000, saves a request
-        per 5,000 records read but holds four times as much at once, on the tenant's side of a fake as on the
-        sync's: a first sync reads back every record it created."""
+        ``target_page_size``: records per page of Business Central's changes. Its maximum, 20,000, takes a quarter
+        of the requests but holds four times as much at once, on the tenant's side of an in-process fake as on the
+        sync's; a first sync reads back every record it created."""
         self.plans = list(plans)
         self.crm = crmoffice
         self.bc = businesscentral
