@@ -3,7 +3,7 @@
 orjson, because a first sync of 120,000 records moves each one through JSON about eight times (request, answer,
 read-back, each encoded and decoded); the standard library's codec was a fifth of the bench's time. It behaves as
 ``json`` with ``ensure_ascii=False`` and compact separators, with two exceptions: a NaN or infinite float becomes
-``null``, and text that ``json`` would also accept only as an extension (``NaN``, ``Infinity``) is refused.
+``null``, and ``NaN`` or ``Infinity`` in text, which ``json`` accepts as an extension of JSON, is refused.
 
 :func:`dumps` refuses what ``json.dumps`` refuses (``TypeError`` naming the type): orjson would write a ``datetime``
 or a dataclass its own way, which would hide a fake that forgot to format a value as its vendor does.

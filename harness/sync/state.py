@@ -37,7 +37,8 @@ __all__ = ["SCHEMA_VERSION", "Failure", "JournalEntry", "Link", "StateError", "S
 
 SCHEMA_VERSION = 2
 
-_SCHEMA = """
+_JOURNAL = "CREATE TABLE journal (batch INTEGER PRIMARY KEY, creates TEXT NOT NULL)"
+_SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE links (
     flow TEXT NOT NULL,
@@ -51,7 +52,7 @@ CREATE TABLE links (
     PRIMARY KEY (flow, origin_id)
 );
 CREATE INDEX links_by_target ON links (flow, target_id);
-CREATE TABLE journal (batch INTEGER PRIMARY KEY, creates TEXT NOT NULL);
+{_JOURNAL};
 CREATE TABLE cursors (system TEXT NOT NULL, entity TEXT NOT NULL, position TEXT NOT NULL, PRIMARY KEY (system, entity));
 CREATE TABLE failures (
     flow TEXT NOT NULL,
@@ -160,7 +161,7 @@ class SyncState:
                 "SELECT flow, origin_id, target_id, body, origin_modified FROM journal ORDER BY rowid"
             ).fetchall()
             self._db.execute("DROP TABLE journal")
-            self._db.execute("CREATE TABLE journal (batch INTEGER PRIMARY KEY, creates TEXT NOT NULL)")
+            self._db.execute(_JOURNAL)
             if rows:
                 creates = [
                     {"flow": f, "origin_id": o, "target_id": t, "body": json.loads(b), "origin_modified": m}

@@ -70,6 +70,15 @@ def test_a_version_1_file_becomes_version_2_with_its_creates_in_flight(tmp_path:
     reopened = SyncState(path)
     assert len(reopened.journal()) == 3, "opening a migrated file again changes nothing"
     reopened.close()
+    SyncState(tmp_path / "fresh.sqlite").close()
+    assert schema(path) == schema(tmp_path / "fresh.sqlite"), "expected a migrated file shaped as a fresh one"
+
+
+def schema(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").fetchall()
+    db.close()
+    return [(name, " ".join(sql.split())) for name, sql in rows]
 
 
 def test_a_migrated_create_that_had_landed_is_linked_not_duplicated(world: World) -> None:
