@@ -91,10 +91,11 @@ def test_a_second_crash_while_linking_creates_that_had_landed_makes_no_duplicate
     counting = World(tmp_path_factory.mktemp("count") / "state.sqlite")
     seed(counting)
     counting.engine(crashing_pair(counting, probe)).run()
+    counting.pair.close()
     batches = [n for n, path in enumerate(probe.paths, 1) if path.endswith("/$batch")]
     assert batches, f"expected the first sync to write in $batch requests, saw {probe.paths}"
     for first in batches:
-        for second in range(1, 8):
+        for second in range(1, requests_after_a_lost_answer(tmp_path_factory, first) + 1):
             fresh = World(tmp_path_factory.mktemp(f"crash{first}-{second}") / "state.sqlite")
             seed(fresh)
             for plan in (CrashPlan(at=first, after=True), CrashPlan(at=second, after=False)):
@@ -110,6 +111,21 @@ def test_a_second_crash_while_linking_creates_that_had_landed_makes_no_duplicate
             )
             assert len(fresh.bc_records("customers")) == 1, f"crashes at {first} then {second}: one customer"
             fresh.pair.close()
+
+
+def requests_after_a_lost_answer(tmp_path_factory: pytest.TempPathFactory, first: int) -> int:
+    """How many requests the run after a lost answer at request ``first`` makes, crashing nowhere."""
+    world = World(tmp_path_factory.mktemp(f"count{first}") / "state.sqlite")
+    seed(world)
+    counted = CrashPlan(at=10**6, after=False)
+    for plan in (CrashPlan(at=first, after=True), counted):
+        engine = world.engine(crashing_pair(world, plan))
+        with contextlib.suppress(Crash):
+            engine.run()
+        engine.state.close()
+    world.pair.close()
+    assert any(path.endswith("/$batch") for path in counted.paths), f"expected the creates sent again: {counted.paths}"
+    return counted.seen
 
 
 def test_links_are_saved_every_so_many_writes_with_the_journal_rows_they_settle(
